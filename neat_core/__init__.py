@@ -1,0 +1,19 @@
+"""NEAT core: the plugin host, the config schema, and the Python API behind the CLI.
+
+The core knows no concrete model, backend or report: it reaches them through the
+registry that plugins fill (see :mod:`neat_core.hookspecs`).
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .hookspecs import hookimpl
+from .plugins import register_plugin, reset_plugins, unregister_plugin
+from .registry import get_registry
+
+try:
+    __version__ = version("neat-entropy")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0+unknown"
+
+__all__ = ["__version__", "get_registry", "hookimpl", "register_plugin", "reset_plugins",
+           "unregister_plugin"]

@@ -1,0 +1,114 @@
+"""The ``neat`` command line: a thin face over the Python API.
+
+Core commands live in one module each; plugins add theirs through the
+``register_commands`` hook. Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError
+from ..plugins import call_hook, get_plugin_manager
+from .logs import configure_logging
+
+
+class NeatGroup(click.Group):
+    """A group that adds plugin commands on first use and turns errors into exit codes."""
+
+    _plugins_seen: object = None  # the plugin manager whose commands were added
+    _plugin_command_names: tuple[str, ...] = ()
+
+    def _load_plugin_commands(self) -> None:
+        manager = get_plugin_manager()
+        if self._plugins_seen is manager:
+            return
+        for name in self._plugin_command_names:  # plugins were reset since
+            self.commands.pop(name, None)
+        before = set(self.commands)
+        self._plugins_seen = manager
+        call_hook("register_commands", lambda plugin: {"cli": self})
+        self._plugin_command_names = tuple(set(self.commands) - before)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        configure_logging()  # plugin warnings during parsing get the same format
+        return super().make_context(info_name, args, parent, **extra)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        self._load_plugin_commands()
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = ctx.params.get("debug", False)
+        try:
+            return super().invoke(ctx)
+        except NeatError as error:
+            _report(error.one_line(), debug)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            _report("interrupted", debug)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:  # e.g. `neat config show | head`: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_FAILURE)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - last line of defence: one clear line
+            _report(f"unexpected {type(error).__name__}: {error} (hint: rerun with --debug "
+                    f"for the traceback, and please report it)", debug)
+            ctx.exit(EXIT_FAILURE)
+
+
+def _report(line: str, debug: bool) -> None:
+    if debug and sys.exc_info()[0] is not None:
+        traceback.print_exc()
+    click.echo(f"error: {line}", err=True)
+
+
+@click.group(cls=NeatGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="neat")
+@click.option("-v", "--verbose", count=True, help="Debug log output.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bars.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Also write a debug log here.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool, log_file: str | None) -> None:
+    """NEAT: train, evaluate and analyse byte-level entropy models (BLT) and their patches."""
+    configure_logging(verbose=verbose, quiet=quiet, log_file=log_file)
+    ctx.obj = {"quiet": quiet, "debug": debug}
+
+
+# "module:attribute" of each core command, relative to this package
+CORE_COMMANDS = [
+    "config_cmd:config",
+    "plugins_cmd:plugins",
+]
+
+
+def _add_core_commands() -> None:
+    from importlib import import_module
+
+    for spec in CORE_COMMANDS:
+        module, attribute = spec.split(":")
+        cli.add_command(getattr(import_module(f"{__name__}.{module}"), attribute))
+
+
+_add_core_commands()
+
+
+def main() -> None:
+    cli(prog_name="neat")
+
+
+__all__ = ["cli", "main"]

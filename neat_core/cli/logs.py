@@ -1,0 +1,31 @@
+"""Logging for the CLI: short lines on stderr, an optional detailed log file."""
+
+from __future__ import annotations
+
+import logging
+
+
+class _ShortFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            return f"{record.levelname.lower()}: {message}"
+        return message
+
+
+def configure_logging(verbose: int = 0, quiet: bool = False, log_file: str | None = None) -> None:
+    """Route the ``neat`` loggers to stderr (and ``log_file``) at the chosen level."""
+    logger = logging.getLogger("neat")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    console = logging.StreamHandler()
+    console.setFormatter(_ShortFormatter())
+    console.setLevel(logging.ERROR if quiet else
+                     (logging.DEBUG if verbose else logging.INFO))
+    logger.addHandler(console)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    if log_file:
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(file_handler)

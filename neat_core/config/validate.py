@@ -1,0 +1,107 @@
+"""Strict checking of raw config data against the schema, before it is structured.
+
+cattrs would coerce ``"16"`` to 16 and 5.5 to 5 and report validators against the
+enclosing class; checking first gives every error its full key path, the bad value,
+what is allowed, and a "did you mean" for unknown keys.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Callable, Mapping
+
+import attrs
+
+from ..errors import ConfigError
+from ..registry import suggest
+from .fields import is_section, list_item, literal_choices, optional_inner, resolved_fields, type_name
+
+SourceOf = Callable[[str], str | None]
+
+
+def _where(path: str, source_of: SourceOf) -> str:
+    source = source_of(path)
+    return f" (from {source})" if source and source != "default" else ""
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value) if not isinstance(value, float) or math.isfinite(value) else str(value)
+
+
+def check_section(data: Any, cls: type, path: str, source_of: SourceOf,
+                  section_types: Mapping[str, type]) -> None:
+    """Raise ConfigError for the first problem in ``data`` as section ``cls``."""
+    label = path or "the config"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{label} must be a JSON object, got {_show(data)}{_where(path, source_of)}",
+                          hint='write it as {"key": value, ...}')
+    fields = {a.name: a for a in resolved_fields(cls)}
+    for key, value in data.items():
+        key_path = f"{path}.{key}" if path else key
+        if key not in fields:
+            raise ConfigError(
+                f"unknown config key '{key_path}'{suggest(key, fields)}{_where(key_path, source_of)}",
+                hint=f"{label} accepts: {', '.join(fields)}")
+        attribute = fields[key]
+        if is_section(attribute):
+            check_section(value, section_types.get(key_path, attribute.type), key_path,
+                          source_of, section_types)
+        else:
+            check_value(value, attribute, key_path, source_of)
+
+
+def check_value(value: Any, attribute: attrs.Attribute, path: str, source_of: SourceOf) -> None:
+    problem = type_problem(value, attribute.type)
+    if problem is None:
+        problem = range_problem(value, attribute.metadata)
+    if problem is not None:
+        raise ConfigError(f"config key '{path}' {problem}, got {_show(value)}"
+                          f"{_where(path, source_of)}",
+                          hint=f"{path}: {attribute.metadata.get('help', '')}".strip())
+
+
+def type_problem(value: Any, tp: Any) -> str | None:
+    """Why ``value`` is not of type ``tp`` (None when it is)."""
+    inner = optional_inner(tp)
+    if inner is not None:
+        return None if value is None else type_problem(value, inner)
+    choices = literal_choices(tp)
+    if choices is not None:
+        return None if value in choices else f"must be one of {type_name(tp)}"
+    item = list_item(tp)
+    if item is not None:
+        if not isinstance(value, list):
+            return f"must be a list of {type_name(item)}"
+        for element in value:
+            problem = type_problem(element, item)
+            if problem:
+                return f"must be a list of {type_name(item)} (an element {problem})"
+        return None
+    if tp is bool:
+        return None if isinstance(value, bool) else "must be true or false"
+    if tp is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else "must be an integer"
+    if tp is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return None if ok else "must be a finite number"
+    if tp is str:
+        return None if isinstance(value, str) else "must be a string"
+    return None
+
+
+def range_problem(value: Any, metadata: Mapping[str, Any]) -> str | None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    low, high = metadata.get("min"), metadata.get("max")
+    if low is not None:
+        if metadata.get("min_exclusive") and value <= low:
+            return f"must be greater than {low:g}"
+        if value < low:
+            return f"must be at least {low:g}"
+    if high is not None:
+        if metadata.get("max_exclusive") and value >= high:
+            return f"must be less than {high:g}"
+        if value > high:
+            return f"must be at most {high:g}"
+    return None

@@ -1,0 +1,62 @@
+"""Error types and the exit codes they map to.
+
+Every error NEAT raises on purpose is a :class:`NeatError`: the CLI prints its one-line
+message and hint and exits with its code; ``--debug`` adds the traceback.
+
+Exit codes: 0 success · 1 failure while running · 2 bad usage or bad input ·
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class NeatError(Exception):
+    """Base class: a message for the user, an optional hint, and an exit code."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        text = " ".join(self.message.split())
+        return f"{text} (hint: {self.hint})" if self.hint else text
+
+
+class RunError(NeatError):
+    """Something failed while running: training diverged, out of memory, ..."""
+
+
+class UsageError(NeatError):
+    """Bad usage or bad input: flags, configs, data, checkpoints, plugin names."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    """A configuration file, key or value is invalid."""
+
+
+class PluginError(UsageError):
+    """A plugin is missing, broken, or clashes with another."""
+
+
+class DataError(UsageError):
+    """Training or evaluation data is missing or unusable."""
+
+
+class CheckpointError(UsageError):
+    """A checkpoint is missing, damaged, or does not match what was asked."""
+
+
+class Interrupted(NeatError):
+    """The user interrupted a run (after whatever could be saved was saved)."""
+
+    exit_code = EXIT_INTERRUPTED

@@ -1,0 +1,22 @@
+"""Entry-point module of the blt plugin: registers the blt-entropy model.
+
+Light on purpose: torch is imported only when a model is built.
+"""
+
+from __future__ import annotations
+
+from neat_core import hookimpl
+
+from .config import BltEntropyConfig
+
+
+def build_model(config: BltEntropyConfig):
+    from .model import EntropyModel
+
+    return EntropyModel(config)
+
+
+@hookimpl
+def register_models(register) -> None:
+    register("blt-entropy", build_model, config_class=BltEntropyConfig,
+             description="Causal byte-level transformer that estimates next-byte entropy (BLT)")
