@@ -50,6 +50,13 @@ class PluginInfo:
 
 _manager: pluggy.PluginManager | None = None
 _infos: dict[str, PluginInfo] = {}
+_generation = 0  # bumped whenever the set of plugins changes
+
+
+def generation() -> int:
+    """A number that changes whenever plugins are registered, unregistered or reset."""
+    get_plugin_manager()
+    return _generation
 
 
 def _env_names(variable: str) -> set[str]:
@@ -155,7 +162,7 @@ def call_hook(hook_name: str, make_kwargs: Callable[[str], dict[str, Any]]) -> N
     A :class:`PluginError` (a clash the host detected) still propagates.
     """
     caller = getattr(get_plugin_manager().hook, hook_name)
-    for impl in reversed(caller.get_hookimpls()):
+    for impl in caller.get_hookimpls():  # registration order
         kwargs = make_kwargs(impl.plugin_name)
         try:
             impl.function(**{key: kwargs[key] for key in impl.argnames})
@@ -166,8 +173,10 @@ def call_hook(hook_name: str, make_kwargs: Callable[[str], dict[str, Any]]) -> N
 
 
 def _reset_registry() -> None:
+    global _generation
     from . import registry
 
+    _generation += 1
     registry.reset_registry()
 
 

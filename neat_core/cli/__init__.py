@@ -15,24 +15,24 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError
-from ..plugins import call_hook, get_plugin_manager
+from ..plugins import call_hook, generation
 from .logs import configure_logging
 
 
 class NeatGroup(click.Group):
     """A group that adds plugin commands on first use and turns errors into exit codes."""
 
-    _plugins_seen: object = None  # the plugin manager whose commands were added
+    _plugins_seen = -1  # the plugins.generation() whose commands were added
     _plugin_command_names: tuple[str, ...] = ()
 
     def _load_plugin_commands(self) -> None:
-        manager = get_plugin_manager()
-        if self._plugins_seen is manager:
+        current = generation()
+        if self._plugins_seen == current:
             return
         for name in self._plugin_command_names:  # plugins were reset since
             self.commands.pop(name, None)
         before = set(self.commands)
-        self._plugins_seen = manager
+        self._plugins_seen = current
         call_hook("register_commands", lambda plugin: {"cli": self})
         self._plugin_command_names = tuple(set(self.commands) - before)
 

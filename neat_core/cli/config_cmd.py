@@ -10,7 +10,7 @@ import click
 from ..config import load_config, migrate, read_json_file, to_dict
 from ..config.json_schema import config_json_schema
 from ..errors import UsageError
-from .options import with_config
+from .options import ALL_FLAGS, with_config
 
 
 def write_new_file(path: Path, text: str, force: bool) -> None:
@@ -33,7 +33,7 @@ def config() -> None:
 @config.command()
 @click.option("--explain", is_flag=True, help="Show where each value came from.")
 @click.option("--json", "as_json", is_flag=True, help="Print the resolved config as JSON.")
-@with_config("backend.name", "model.name")
+@with_config(*ALL_FLAGS)
 def show(resolved, explain: bool, as_json: bool) -> None:
     """Print the resolved config (defaults < extends < file < flags)."""
     if as_json and not explain:
@@ -68,7 +68,7 @@ def schema(output: Path | None) -> None:
 @config.command()
 @click.argument("path", type=click.Path(path_type=Path), default=Path("neat.json"))
 @click.option("--force", is_flag=True, help="Replace an existing file.")
-@with_config("backend.name", "model.name")
+@with_config(*ALL_FLAGS)
 def init(resolved, path: Path, force: bool) -> None:
     """Write a starter config with every key and its default to PATH."""
     write_new_file(path, dump_json(to_dict(resolved.config)), force)

@@ -17,6 +17,7 @@ from ..config import NeatConfig, Override, iter_fields, load_config, parse_assig
 from ..config.fields import FieldInfo
 
 _FIELDS = {info.path: info for info in iter_fields(NeatConfig)}
+ALL_FLAGS = tuple(path for path, info in _FIELDS.items() if info.flag)
 
 
 def _param(path: str) -> str:

@@ -1,0 +1,102 @@
+"""Migration of the older tool's flat configs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from neat_core.config import config_from_dict, is_legacy, load_config, migrate
+
+DATA = Path(__file__).parent / "data"
+APPLE = DATA / "legacy_apple_silicon.json"
+OTHER = DATA / "legacy_other_names.json"
+
+
+def changes_by_key(path: Path):
+    migration = migrate(json.loads(path.read_text()))
+    return migration, {change.old_key: change for change in migration.changes}
+
+
+def test_the_older_tools_apple_silicon_file_migrates_and_validates():
+    old = json.loads(APPLE.read_text())
+    migration, changes = changes_by_key(APPLE)
+    assert set(changes) == set(old), "every old key gets a report line"
+    config = config_from_dict(migration.config)
+    assert (config.model.name, config.model.hidden_size, config.model.num_layers,
+            config.model.num_heads, config.model.dropout, config.model.block_size) == \
+        ("blt-entropy", 128, 2, 4, 0.1, 128)
+    assert (config.training.batch_size, config.training.max_steps, config.training.eval_steps,
+            config.training.save_steps, config.training.learning_rate,
+            config.training.warmup_steps, config.training.gradient_accumulation_steps,
+            config.training.weight_decay, config.training.log_steps) == \
+        (16, 5000, 250, 500, 5e-5, 250, 2, 0.01, 50)
+    assert config.backend.mixed_precision == "off" and config.backend.name == "auto"
+    assert config.run.output_dir == "./outputs/byte_lm"
+    assert config.data.train == ["./data/pile_subset/train"]
+    assert config.data.eval == ["./data/pile_subset/eval"]
+    assert config.data.cache_dir == "./data/cache/byte_lm"
+    assert config.patching.threshold == 0.5
+    assert changes["hidden_size"].action == "moved"
+    assert changes["mixed_precision"].action == "converted"
+    assert changes["num_workers"].action == "dropped" and "workers" in changes["num_workers"].reason
+    assert changes["force_cpu"].action == "dropped"
+    assert "in bits" in changes["entropy_threshold"].reason
+
+
+def test_every_other_legacy_name_is_handled():
+    old = json.loads(OTHER.read_text())
+    migration, changes = changes_by_key(OTHER)
+    assert set(changes) == set(old)
+    config = config_from_dict(migration.config)
+    assert config.model.hidden_size == 64 and config.model.num_layers == 3
+    # byte_lm_num_heads comes first among the names of model.num_heads and wins
+    assert config.model.num_heads == 2 and changes["num_attention_heads"].action == "dropped"
+    assert config.backend.name == "cpu" and config.backend.memory_reserve_pct == 20
+    assert config.backend.mixed_precision == "bf16"
+    assert (config.patching.min_patch_size, config.patching.max_patch_size,
+            config.patching.mode) == (2, 16, "global")
+    assert config.training.max_grad_norm == 0.5 and config.training.min_learning_rate == 1e-5
+    assert config.run.output_dir == "./runs/old"
+    for block in ("data_config", "synthetic_data", "binary_data", "validation", "profiling",
+                  "checkpointing", "hardware_optimization", "entropy_threshold_annealing",
+                  "entropy_diversity_loss"):
+        assert changes[block].action == "dropped" and "never read" in changes[block].reason
+    for key in ("platform_optimizations", "gradient_checkpointing", "processed_dir", "metadata_dir"):
+        assert changes[key].action == "dropped" and changes[key].reason
+    assert changes["mystery_knob"].reason == "not a setting of the older tool or of NEAT"
+
+
+def test_current_files_are_not_mistaken_for_legacy():
+    assert is_legacy(json.loads(APPLE.read_text()))
+    assert not is_legacy({"schema_version": 1, "training": {"max_steps": 3}})
+
+
+def test_migrate_command_writes_a_valid_file_and_reports(tmp_path, run_cli):
+    out = tmp_path / "new.json"
+    result = run_cli("config", "migrate", str(APPLE), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "moved      hidden_size = 128 -> model.hidden_size = 128" in result.stderr
+    assert "patching.threshold = 0.5" in result.stderr and "bits" in result.stderr
+    assert "dropped    num_workers = 2:" in result.stderr
+    assert run_cli("config", "validate", str(out)).exit_code == 0
+    assert json.loads(out.read_text())["schema_version"] == 1
+    again = run_cli("config", "migrate", str(APPLE), "-o", str(out))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_loading_a_legacy_file_directly_warns_and_explains(run_cli, caplog):
+    resolved = load_config(APPLE)
+    assert resolved.config.model.hidden_size == 128
+    assert resolved.sources["model.hidden_size"] == f"file {APPLE}"
+    result = run_cli("config", "show", "--explain", "-c", str(APPLE))
+    assert result.exit_code == 0
+    assert "legacy config" in result.stderr and f"neat config migrate {APPLE}" in result.stderr
+    hidden = next(line for line in result.stdout.splitlines() if line.startswith("model.hidden_size"))
+    assert "128" in hidden and str(APPLE) in hidden
+
+
+@pytest.mark.parametrize("value, expected", [(True, "auto"), (False, "off")])
+def test_mixed_precision_booleans_convert(value, expected):
+    assert migrate({"mixed_precision": value}).config["backend"]["mixed_precision"] == expected
