@@ -88,3 +88,26 @@ def register_commands(cli: Any) -> None:
     Command modules should import torch inside the command function, never at import
     time, so ``neat --help`` stays fast.
     """
+
+
+@hookspec
+def register_training_callbacks(register: Register) -> None:
+    """Register training callbacks: metric loggers, notifications, ...
+
+    ``register(name, factory, *, description="", override=False)``.
+    ``factory(config, run_dir)`` receives the resolved :class:`neat_core.config.NeatConfig`
+    and the run's output directory (a ``Path``) when a run starts, and returns a callback
+    object, or ``None`` to sit this run out (e.g. when an optional package is missing).
+    On the rank that writes logs (rank 0) the trainer calls whichever of these methods
+    the object defines, with JSON-ready dicts:
+
+    - ``on_train_start(info)``: ``step`` (0, or the resumed step), ``max_steps``,
+      ``world_size``, ``device``, ``parameters``, ``output_dir``
+    - ``on_log(record)``: each ``"train"`` record of ``metrics.jsonl``
+    - ``on_eval(record)``: each ``"eval"`` record of ``metrics.jsonl``
+    - ``on_checkpoint(path, record)``: after a checkpoint is complete on disk
+    - ``on_train_end(metrics)``: the final metrics, also after an interrupt
+
+    A callback that raises is disabled with one warning naming its plugin (an error
+    with ``NEAT_PLUGINS_STRICT=1``); training goes on.
+    """

@@ -114,6 +114,12 @@ class TrainingConfig:
     trainer: str = setting("standard", help="Registered trainer (see `neat plugins`).")
     max_steps: int = setting(600, min=1, flag="--max-steps",
                              help="Optimizer steps to train for.")
+    max_minutes: float | None = setting(
+        None, min=0, min_exclusive=True, flag="--max-minutes",
+        help="Also stop after this many minutes of training (then save and exit "
+             "normally); null: no time limit.",
+        notes="With a time limit the learning-rate decay follows whichever of steps "
+              "and time is further along, so such runs are not bit-reproducible.")
     batch_size: int = setting(32, min=1, flag="--batch-size",
                               help="Sequences per micro-batch.")
     gradient_accumulation_steps: int = setting(1, min=1, help="Micro-batches per "
@@ -186,6 +192,12 @@ class EvalConfig:
     reports: list[str] = setting(factory=lambda: ["text"], flag="--report",
                                  help="Report writers to run (see `neat plugins`).")
     compressors: bool = setting(True, help="Also report gzip, bz2 and xz bits per byte.")
+    evaluators: list[str] = setting(factory=lambda: ["bits-per-byte"],
+                                    help="Evaluators `neat eval` runs (see `neat plugins`).")
+    analyzers: list[str] = setting(factory=lambda: ["entropy", "patches"],
+                                   help="Evaluators `neat analyze` runs (see `neat plugins`).")
+    preview_bytes: int = setting(2000, min=1, help="Bytes at the start of the input shown "
+                                                   "shaded by entropy in analysis reports.")
 
 
 @frozen
