@@ -6,6 +6,7 @@ registry that plugins fill (see :mod:`neat_core.hookspecs`).
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .backends import Backend, select_backend
 from .hookspecs import hookimpl
 from .plugins import register_plugin, reset_plugins, unregister_plugin
 from .registry import get_registry
@@ -15,5 +16,5 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "get_registry", "hookimpl", "register_plugin", "reset_plugins",
-           "unregister_plugin"]
+__all__ = ["__version__", "Backend", "get_registry", "hookimpl", "register_plugin",
+           "reset_plugins", "select_backend", "unregister_plugin"]

@@ -93,6 +93,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool, log_file: st
 CORE_COMMANDS = [
     "config_cmd:config",
     "plugins_cmd:plugins",
+    "backends_cmd:backends",
 ]
 
 

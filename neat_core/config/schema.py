@@ -49,15 +49,17 @@ class BackendConfig:
         "auto", help="Mixed precision: 'auto' lets the backend choose, 'off' trains in "
                      "float32, 'bf16'/'fp16' request that autocast dtype.",
         notes="CUDA: auto uses bf16 where supported, else fp16 with a grad scaler. "
-              "CPU: auto means off; bf16 autocast on request. MPS: turned off with a "
-              "notice.")
+              "CPU: auto means off; bf16 autocast on request, fp16 is refused. MPS: "
+              "turned off with a notice.")
     memory_reserve_pct: float | None = setting(
         None, min=0, max=100, max_exclusive=True,
         help="Percent of device memory to leave free for other processes.",
         notes="CUDA: sets the per-process memory fraction to 1 - pct/100. CPU and MPS: "
-              "no effect (MPS says so once).")
+              "no effect (a notice says so once).")
     threads: int | None = setting(None, min=1,
-                                  help="CPU threads for torch (default: all cores).")
+                                  help="CPU threads for torch (default: all cores).",
+                                  notes="Unset, the CUDA and MPS backends keep torch's "
+                                        "own default.")
     mps_fallback: bool = setting(True, help="Let operations missing on MPS run on the "
                                             "CPU (PYTORCH_ENABLE_MPS_FALLBACK=1).")
 

@@ -1,0 +1,290 @@
+"""Device backends: the interface backend plugins implement, and selection.
+
+Every device decision lives in one place: which device, the environment that must be
+set before the device initialises, mixed precision, memory settings, seeding and the
+memory figures benchmarks report. Backends are plugins (``register_backends``);
+``select_backend`` picks one by name or, for ``auto``, by ``auto_priority``.
+
+Nothing here imports torch at module level: ``neat --help`` and ``neat backends`` on a
+machine without GPUs must stay fast.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import logging
+import os
+from typing import TYPE_CHECKING, Any, ClassVar, ContextManager
+
+from .config.schema import BackendConfig
+from .errors import NeatError, UsageError
+from .registry import Registry, get_registry
+
+if TYPE_CHECKING:
+    import torch
+
+log = logging.getLogger("neat.backends")
+
+AUTO = "auto"
+# config spelling -> torch dtype attribute
+AMP_DTYPES = {"bf16": "bfloat16", "fp16": "float16"}
+
+_notices_given: set[str] = set()
+
+
+def notice_once(key: str, message: str, level: int = logging.WARNING) -> None:
+    """Log ``message`` the first time ``key`` is seen in this process."""
+    if key not in _notices_given:
+        _notices_given.add(key)
+        log.log(level, message)
+
+
+def system_memory_bytes() -> int | None:
+    """Physical memory of this machine (also the unified memory of Apple GPUs)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+class Backend(abc.ABC):
+    """A device backend. Subclasses set the class attributes and ``is_available``.
+
+    Construction must be cheap and must not import torch; ``is_available`` may (after
+    ``environment`` has been applied). ``select_backend`` calls, in order:
+    ``apply_environment(config)``, ``is_available()``, ``prepare(config)``.
+    """
+
+    name: ClassVar[str]
+    device_type: ClassVar[str]  # the torch device type: "cpu", "cuda", "mps", ...
+    description: ClassVar[str] = ""
+    # `auto` tries backends with a priority, highest first; None: only chosen by name
+    auto_priority: ClassVar[int | None] = None
+    # what `mixed_precision` may request here ("bf16", "fp16")
+    mixed_precision_dtypes: ClassVar[tuple[str, ...]] = ()
+    # whether backend.memory_reserve_pct does anything on this backend
+    uses_memory_reserve: ClassVar[bool] = False
+    # what peak_memory_bytes() measures, for benchmark reports
+    peak_memory_meaning: ClassVar[str] = "not measured"
+
+    def __init__(self) -> None:
+        self.config = BackendConfig(name=self.name)
+        self.amp: str | None = None  # "bf16" | "fp16" | None once prepared
+
+    # --- probing and describing (no side effects) -------------------------------------
+
+    @abc.abstractmethod
+    def is_available(self) -> tuple[bool, str]:
+        """(available, human-readable reason)."""
+
+    def device_info(self, config: BackendConfig) -> dict[str, Any]:
+        """``device_name`` and ``memory_bytes`` of the device; only called when available."""
+        return {}
+
+    def environment(self, config: BackendConfig) -> dict[str, str]:
+        """Variables that must be set before torch initialises the device.
+
+        Validates what the user set and raises a ``NeatError`` for bad values.
+        """
+        return {}
+
+    def resolve_mixed_precision(self, config: BackendConfig) -> str | None:
+        """The autocast dtype ("bf16"/"fp16") ``config`` leads to, or None for off."""
+        requested = config.mixed_precision
+        if requested == "off":
+            return None
+        if requested == AUTO:
+            return self.auto_mixed_precision(config)
+        if requested not in self.mixed_precision_dtypes:
+            supported = ", ".join(self.mixed_precision_dtypes) or "none"
+            raise UsageError(f"backend '{self.name}' does not support mixed precision "
+                             f"'{requested}' (supported: {supported})",
+                             hint="set backend.mixed_precision to auto or off")
+        return requested
+
+    def auto_mixed_precision(self, config: BackendConfig) -> str | None:
+        """What ``mixed_precision = "auto"`` means here; default: off."""
+        return None
+
+    def device_spec(self, config: BackendConfig) -> str:
+        """The torch device string, e.g. "cuda:1"."""
+        return self.device_type
+
+    def settings(self, config: BackendConfig) -> dict[str, Any]:
+        """What ``prepare(config)`` applies, JSON-ready (``neat backends`` shows it)."""
+        amp = self.resolve_mixed_precision(config)
+        return {"device": self.device_spec(config), "mixed_precision": amp or "off",
+                "grad_scaler": self.needs_grad_scaler(amp),
+                "threads": config.threads or self.default_threads(),
+                "environment": self.environment(config)}
+
+    def describe(self, config: BackendConfig | None = None) -> dict[str, Any]:
+        """One JSON-ready row for ``neat backends``: availability, device, settings."""
+        config = config or self.config
+        available, reason = probe(self)
+        row: dict[str, Any] = {
+            "name": self.name, "description": self.description, "available": available,
+            "reason": reason, "device": self.device_spec(config), "device_name": None,
+            "memory_bytes": None, "mixed_precision_dtypes": list(self.mixed_precision_dtypes),
+            "auto_priority": self.auto_priority, "peak_memory": self.peak_memory_meaning,
+        }
+        if not available:
+            return row
+        try:
+            row.update(self.device_info(config))
+            row["settings"] = self.settings(config)
+        except NeatError as error:
+            row["settings_error"] = error.one_line()
+        return row
+
+    # --- preparing (side effects) -----------------------------------------------------
+
+    def apply_environment(self, config: BackendConfig) -> None:
+        """Set ``environment(config)`` in ``os.environ`` (before the device initialises)."""
+        for variable, value in self.environment(config).items():
+            if os.environ.get(variable) != value:
+                log.debug("setting %s=%s", variable, value)
+                os.environ[variable] = value
+
+    def prepare(self, config: BackendConfig) -> None:
+        """Apply ``config``: mixed-precision policy and the backend's device settings."""
+        self.config = config
+        self.amp = self.resolve_mixed_precision(config)
+        if config.memory_reserve_pct is not None and not self.uses_memory_reserve:
+            notice_once(f"{self.name}:memory_reserve_pct",
+                        f"backend.memory_reserve_pct has no effect on backend '{self.name}'")
+        threads = config.threads or self.default_threads()
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
+        self.configure(config)
+
+    def configure(self, config: BackendConfig) -> None:
+        """Backend-specific settings (memory fraction, ...); called by ``prepare``."""
+
+    def default_threads(self) -> int | None:
+        """torch's intra-op threads when backend.threads is unset; None: torch's default."""
+        return None
+
+    # --- running ----------------------------------------------------------------------
+
+    @property
+    def device(self) -> torch.device:
+        import torch
+
+        return torch.device(self.device_spec(self.config))
+
+    @property
+    def amp_dtype(self) -> torch.dtype | None:
+        if self.amp is None:
+            return None
+        import torch
+
+        return getattr(torch, AMP_DTYPES[self.amp])
+
+    def autocast(self) -> ContextManager[Any]:
+        """Autocast to ``amp_dtype`` on this device; a no-op context when off."""
+        if self.amp is None:
+            return contextlib.nullcontext()
+        import torch
+
+        return torch.autocast(self.device_type, dtype=self.amp_dtype)
+
+    @staticmethod
+    def needs_grad_scaler(amp: str | None) -> bool:
+        """fp16 gradients underflow without loss scaling; bf16 has float32's range."""
+        return amp == "fp16"
+
+    def grad_scaler(self) -> Any:
+        """A ``torch.amp.GradScaler`` for fp16, else None."""
+        if not self.needs_grad_scaler(self.amp):
+            return None
+        import torch
+
+        return torch.amp.GradScaler(self.device_type)
+
+    def synchronize(self) -> None:
+        """Wait for queued device work (for timing); a no-op on synchronous devices."""
+
+    def reset_peak_memory(self) -> None:
+        """Start a new peak-memory measurement (where the device allows it)."""
+
+    def peak_memory_bytes(self) -> int | None:
+        """Peak memory in bytes (see ``peak_memory_meaning``); None when unknown."""
+        return None
+
+    def seed(self, seed: int) -> None:
+        """Seed torch's generators (CPU and every device)."""
+        import torch
+
+        torch.manual_seed(seed)
+
+
+# --- selection --------------------------------------------------------------------------
+
+def build_backend(registry: Registry, name: str) -> Backend:
+    """A fresh, unprepared backend by registered name (UsageError listing the names)."""
+    return registry.get("backends", name).factory()
+
+
+def auto_candidates(registry: Registry) -> list[Backend]:
+    """Backends ``auto`` tries, highest ``auto_priority`` first (then by name)."""
+    backends = [entry.factory() for entry in registry.backends.values()]
+    ranked = [backend for backend in backends if backend.auto_priority is not None]
+    return sorted(ranked, key=lambda backend: (-backend.auto_priority, backend.name))
+
+
+def probe(backend: Backend) -> tuple[bool, str]:
+    """``backend.is_available()``; a probe that crashes counts as unavailable."""
+    try:
+        return backend.is_available()
+    except Exception as error:  # noqa: BLE001 - one broken plugin must not stop the rest
+        return False, f"probe failed: {type(error).__name__}: {error}"
+
+
+def available_backends(registry: Registry) -> list[str]:
+    """Names of the registered backends that are available here (probes each)."""
+    return [name for name in sorted(registry.backends)
+            if probe(build_backend(registry, name))[0]]
+
+
+def select_backend(config: BackendConfig) -> Backend:
+    """The backend ``config.name`` names (or ``auto`` picks), prepared to run.
+
+    The backend's environment is set before it is probed, because probing may
+    initialise torch. An explicitly named backend that is unavailable is a UsageError
+    (exit 2) listing the available ones.
+    """
+    registry = get_registry()
+    if config.name == AUTO:
+        backend, why = _pick_auto(registry, config)
+    else:
+        backend = build_backend(registry, config.name)
+        backend.apply_environment(config)
+        available, reason = probe(backend)
+        if not available:
+            names = ", ".join(available_backends(registry)) or "none"
+            raise UsageError(f"backend '{config.name}' is not available: {reason}",
+                             hint=f"available backends: {names} (or use 'auto'; "
+                                  f"`neat backends` shows why)")
+        why = f"requested; {reason}"
+    backend.prepare(config)
+    log.info("backend: %s on %s, mixed precision %s (%s)", backend.name,
+             backend.device_spec(config), backend.amp or "off", why)
+    return backend
+
+
+def _pick_auto(registry: Registry, config: BackendConfig) -> tuple[Backend, str]:
+    skipped = []
+    for backend in auto_candidates(registry):
+        backend.apply_environment(config)
+        available, reason = probe(backend)
+        if available:
+            return backend, "auto: " + "; ".join([*skipped, f"{backend.name}: {reason}"])
+        skipped.append(f"{backend.name} unavailable ({reason})")
+    raise UsageError("no backend is available for 'auto': " +
+                     ("; ".join(skipped) or "no registered backend takes part in auto"),
+                     hint=f"registered backends: {', '.join(sorted(registry.backends))}; "
+                          f"check NEAT_PLUGINS_BLOCK / NEAT_PLUGINS_ALLOW")

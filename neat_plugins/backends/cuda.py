@@ -1,0 +1,132 @@
+"""The ``cuda`` backend: NVIDIA GPUs (and AMD GPUs through ROCm builds of torch).
+
+Probing is cheap where CUDA cannot work: on macOS and with a CPU-only build of torch
+(its package version ends in ``+cpu``) the answer comes without importing torch.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+from typing import Any
+
+from neat_core import hookimpl
+from neat_core.backends import Backend
+from neat_core.config import BackendConfig
+from neat_core.errors import UsageError
+
+
+def _cuda_available() -> tuple[bool, str]:
+    if sys.platform == "darwin":
+        return False, "CUDA is not supported on macOS"
+    version = importlib.metadata.version("torch")
+    if version.endswith("+cpu"):
+        return False, f"torch {version} is a CPU-only build"
+    import torch
+
+    if torch.version.cuda is None and torch.version.hip is None:
+        return False, f"torch {version} was built without CUDA"
+    runtime = f"CUDA {torch.version.cuda}" if torch.version.cuda else f"ROCm {torch.version.hip}"
+    if not torch.cuda.is_available():
+        return False, f"no usable GPU found by torch {version} ({runtime})"
+    return True, f"{torch.cuda.device_count()} GPU(s), {runtime}"
+
+
+def _device_count() -> int:
+    import torch
+
+    return torch.cuda.device_count()
+
+
+def _device_properties(index: int) -> dict[str, Any]:
+    import torch
+
+    props = torch.cuda.get_device_properties(index)
+    # native bf16 needs compute capability 8.0 (Ampere); ROCm GPUs that run torch have it
+    bf16 = bool(torch.version.hip) or props.major >= 8
+    return {"device_name": props.name, "memory_bytes": props.total_memory,
+            "compute_capability": f"{props.major}.{props.minor}", "bf16": bf16}
+
+
+class CudaBackend(Backend):
+    name = "cuda"
+    device_type = "cuda"
+    description = "NVIDIA GPUs (ROCm builds: AMD GPUs); bf16 or fp16 + grad scaler"
+    auto_priority = 300
+    mixed_precision_dtypes = ("bf16", "fp16")
+    uses_memory_reserve = True
+    peak_memory_meaning = ("peak bytes held by tensors on the device since the last reset "
+                           "(torch.cuda.max_memory_allocated; excludes the allocator's cache "
+                           "and the CUDA context)")
+
+    def is_available(self) -> tuple[bool, str]:
+        return _cuda_available()
+
+    def device_info(self, config: BackendConfig) -> dict[str, Any]:
+        count = _check_device_index(config)
+        return {**_device_properties(config.device_index), "device_count": count}
+
+    def device_spec(self, config: BackendConfig) -> str:
+        return f"cuda:{config.device_index}"
+
+    def auto_mixed_precision(self, config: BackendConfig) -> str:
+        return "bf16" if _device_properties(config.device_index)["bf16"] else "fp16"
+
+    def resolve_mixed_precision(self, config: BackendConfig) -> str | None:
+        amp = super().resolve_mixed_precision(config)
+        if amp == "bf16" and not _device_properties(config.device_index)["bf16"]:
+            raise UsageError(f"CUDA device {config.device_index} does not support bf16",
+                             hint="set backend.mixed_precision to fp16 or auto")
+        return amp
+
+    def settings(self, config: BackendConfig) -> dict[str, Any]:
+        return {**super().settings(config), "memory_fraction": memory_fraction(config)}
+
+    def prepare(self, config: BackendConfig) -> None:
+        _check_device_index(config)
+        super().prepare(config)
+
+    def configure(self, config: BackendConfig) -> None:
+        import torch
+
+        torch.cuda.set_device(config.device_index)
+        fraction = memory_fraction(config)
+        if fraction is not None:
+            torch.cuda.set_per_process_memory_fraction(fraction, config.device_index)
+
+    def synchronize(self) -> None:
+        import torch
+
+        torch.cuda.synchronize(self.device)
+
+    def reset_peak_memory(self) -> None:
+        import torch
+
+        torch.cuda.reset_peak_memory_stats(self.device)
+
+    def peak_memory_bytes(self) -> int:
+        import torch
+
+        return torch.cuda.max_memory_allocated(self.device)
+
+
+def _check_device_index(config: BackendConfig) -> int:
+    """The number of devices, after checking that ``device_index`` names one of them."""
+    count = _device_count()
+    if config.device_index >= count:
+        raise UsageError(f"backend.device_index is {config.device_index}, but there "
+                         f"{'is' if count == 1 else 'are'} {count} CUDA device(s)",
+                         hint=f"choose 0..{count - 1}")
+    return count
+
+
+def memory_fraction(config: BackendConfig) -> float | None:
+    """The per-process memory fraction that leaves ``memory_reserve_pct`` percent free."""
+    if config.memory_reserve_pct is None:
+        return None
+    return 1.0 - config.memory_reserve_pct / 100.0
+
+
+@hookimpl
+def register_backends(register) -> None:
+    register("cuda", CudaBackend, description=CudaBackend.description)
