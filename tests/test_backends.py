@@ -289,3 +289,11 @@ def test_a_selected_backend_keeps_its_config(machine):
     wanted = config(name="cpu", threads=1, mixed_precision="bf16")
     assert select_backend(wanted).config == wanted
     assert select_backend(attrs.evolve(wanted, name="auto")).config.name == "auto"
+
+
+@pytest.mark.skipif(torch.version.cuda is not None or torch.version.hip is not None,
+                    reason="needs a torch built without CUDA")
+def test_the_real_cuda_probe_asks_torch_when_the_version_tag_does_not_tell(monkeypatch):
+    monkeypatch.setattr(cuda.importlib.metadata, "version", lambda name: "2.13.0")
+    assert cuda._cuda_available() == (False, f"torch {torch.__version__} was built "
+                                             f"without CUDA")

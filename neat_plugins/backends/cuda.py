@@ -6,6 +6,7 @@ Probing is cheap where CUDA cannot work: on macOS and with a CPU-only build of t
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import sys
 from typing import Any
@@ -19,11 +20,13 @@ from neat_core.errors import UsageError
 def _cuda_available() -> tuple[bool, str]:
     if sys.platform == "darwin":
         return False, "CUDA is not supported on macOS"
-    version = importlib.metadata.version("torch")
-    if version.endswith("+cpu"):
-        return False, f"torch {version} is a CPU-only build"
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        version = importlib.metadata.version("torch")
+        if version.endswith("+cpu"):
+            return False, f"torch {version} is a CPU-only build"
     import torch
 
+    version = torch.__version__
     if torch.version.cuda is None and torch.version.hip is None:
         return False, f"torch {version} was built without CUDA"
     runtime = f"CUDA {torch.version.cuda}" if torch.version.cuda else f"ROCm {torch.version.hip}"
