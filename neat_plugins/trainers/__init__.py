@@ -1,0 +1,1 @@
+"""The built-in ``standard`` trainer (entry point: :mod:`neat_plugins.trainers.plugin`)."""

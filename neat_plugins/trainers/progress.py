@@ -1,0 +1,49 @@
+"""The training progress bar: step, loss, bits per byte, learning rate, bytes/s.
+
+Hidden (a no-op) when ``show`` is false: quiet mode, output that is not a terminal,
+``run.progress = false``, or a rank other than 0. Log lines printed while the bar is
+shown go above it instead of breaking it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from .evaluation import LN2
+
+
+class Progress:
+    def __init__(self, show: bool, total: int, initial: int) -> None:
+        self.show, self.total, self.initial = show, total, initial
+        self._bar: Any = None
+        self._stack = contextlib.ExitStack()
+        self._eval_bpb: float | None = None
+
+    def __enter__(self) -> "Progress":
+        if self.show:
+            from tqdm import tqdm
+            from tqdm.contrib.logging import logging_redirect_tqdm
+
+            self._bar = self._stack.enter_context(
+                tqdm(total=self.total, initial=self.initial, unit="step", dynamic_ncols=True,
+                     desc="train"))
+            self._stack.enter_context(logging_redirect_tqdm([logging.getLogger("neat")]))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def update(self, loss: float, lr: float, bytes_per_second: float) -> None:
+        if self._bar is None:
+            return
+        postfix = {"loss": f"{loss:.3f}", "bpb": f"{loss / LN2:.3f}", "lr": f"{lr:.2e}",
+                   "bytes/s": f"{bytes_per_second:,.0f}"}
+        if self._eval_bpb is not None:
+            postfix["eval_bpb"] = f"{self._eval_bpb:.3f}"
+        self._bar.set_postfix(postfix, refresh=False)
+        self._bar.update(1)
+
+    def set_eval(self, bpb: float) -> None:
+        self._eval_bpb = bpb

@@ -1,0 +1,350 @@
+"""The ``standard`` trainer: AdamW, warmup + decay, accumulation, clipping, mixed
+precision, fixed-window evaluation, rotating checkpoints, exact resume, DDP."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from neat_core import get_registry
+from neat_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from neat_core.config import NeatConfig
+from neat_core.data import BatchSampler, build_corpora, eval_batches
+from neat_core.errors import CheckpointError, ConfigError, DataError, Interrupted, RunError
+from neat_core.training import (Callbacks, DistEnv, LrSchedule, MetricsLog, RunDirectory,
+                                StopRequest)
+
+from .evaluation import evaluate_batches, loss_metrics, next_byte_loss
+from .parallel import Parallel
+from .progress import Progress
+from .state import load_optimizer_state, rng_state, set_rng_state
+
+log = logging.getLogger("neat.train")
+
+
+def model_block_size(config: NeatConfig) -> int:
+    block_size = getattr(config.model, "block_size", None)
+    if not isinstance(block_size, int):
+        raise ConfigError(f"model '{config.model.name}' has no model.block_size, which "
+                          f"the standard trainer needs as its context length")
+    return block_size
+
+
+def build_optimizer(model: torch.nn.Module, config: NeatConfig) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices only (not on biases, norms or scalars)."""
+    training = config.training
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{"params": [p for p in params if p.dim() >= 2],
+               "weight_decay": training.weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=training.learning_rate,
+                             betas=(training.adam_beta1, training.adam_beta2))
+
+
+class StandardTrainer:
+    """One training run; ``run(resume)`` trains and returns the final metrics."""
+
+    def __init__(self, config: NeatConfig, backend: Any) -> None:
+        self.config = config
+        self.training = config.training
+        self.backend = backend
+        self.device: torch.device = backend.device
+        self.env = DistEnv.from_environ()
+        self.run_dir = RunDirectory(config.run.output_dir)
+        self.block_size = model_block_size(config)
+        self.schedule = LrSchedule.from_config(self.training)
+        self.step = 0
+        self.elapsed = 0.0  # seconds of training, over all resumed sessions
+        self.best_loss: float | None = None
+        self.best_step: int | None = None
+        self.last_train: dict[str, float] = {}
+        self.last_eval: dict[str, float] = {}
+        self.last_eval_step: int | None = None
+        self.last_saved: Path | None = None
+
+    # --- set-up --------------------------------------------------------------------------
+
+    def run(self, resume: str | Path | None = None) -> dict[str, Any]:
+        checkpoint = load_checkpoint(resume) if resume is not None else None
+        with Parallel(self.env, self.device) as self.parallel, StopRequest() as self.stop:
+            self._build_data()
+            self._build_model(checkpoint)
+            if checkpoint is not None:
+                self._restore(checkpoint)
+            self._open_outputs(resumed=checkpoint is not None)
+            return self._train()
+
+    def _build_data(self) -> None:
+        data, seed = self.config.data, self.config.run.seed
+        if not self.env.is_main:
+            self.parallel.barrier()  # rank 0 writes the byte cache first
+        corpora = build_corpora(data, seed=seed, block_size=self.block_size)
+        if self.env.is_main:
+            self.parallel.barrier()
+        self._check_fits(len(corpora.train))
+        self.sampler = BatchSampler(corpora.train, block_size=self.block_size,
+                                    batch_size=self.training.batch_size, seed=seed,
+                                    rank=self.env.rank, world_size=self.env.world_size)
+        fixed = eval_batches(corpora.eval, block_size=self.block_size,
+                             batch_size=self.training.batch_size,
+                             num_batches=self.training.eval_batches, seed=seed)
+        self.eval_set = [batch for index, batch in enumerate(fixed)
+                         if index % self.env.world_size == self.env.rank]
+
+    def _check_fits(self, train_bytes: int) -> None:
+        """A batch bigger than the whole training split is a mistake (build_corpora
+        already checks that each split holds a window)."""
+        batch_bytes = self.training.batch_size * (self.block_size + 1)
+        if batch_bytes > train_bytes:
+            raise DataError(f"training.batch_size {self.training.batch_size} does not fit "
+                            f"the data: a batch needs {batch_bytes} bytes, the training "
+                            f"split has {train_bytes}",
+                            hint="lower training.batch_size or model.block_size, or add data")
+
+    def _build_model(self, checkpoint: Checkpoint | None) -> None:
+        seed = self.config.run.seed
+        self.backend.seed(seed)
+        random.seed(seed)
+        np.random.seed(seed)
+        self.model: torch.nn.Module
+        if checkpoint is not None:  # checks that the weights fit the configured model
+            self.model = checkpoint.build_model(self.device, self.config.model).train()
+        else:
+            entry = get_registry().get("models", self.config.model.name)
+            self.model = entry.factory(self.config.model).to(self.device)
+        self.backend.seed(seed + self.env.rank)  # dropout differs between ranks
+        self.core = torch.compile(self.model) if self.training.compile else self.model
+        self.module = self.parallel.wrap(self.core)
+        self.optimizer = build_optimizer(self.model, self.config)
+        self.scaler = self.backend.grad_scaler()
+        self.parameters = sum(p.numel() for p in self.model.parameters())
+
+    def _restore(self, checkpoint: Checkpoint) -> None:
+        path, state = checkpoint.path, checkpoint.training_state
+        if not state:
+            raise CheckpointError(f"checkpoint {path} has no training state, so it cannot "
+                                  f"be resumed", hint="evaluate it, or train a new run")
+        load_optimizer_state(self.optimizer, state["optimizer"])
+        if self.scaler is not None and state.get("grad_scaler"):
+            self.scaler.load_state_dict(state["grad_scaler"])
+        self.step = int(state["step"])
+        self.elapsed = float(state["elapsed_s"])
+        self.best_loss, self.best_step = state["best"]["eval_loss"], state["best"]["step"]
+        ranks = state["ranks"]
+        if len(ranks) == self.env.world_size:
+            set_rng_state(ranks[self.env.rank]["rng"], self.device)
+            self.sampler.load_state_dict(ranks[self.env.rank]["sampler"])
+        else:
+            log.warning("checkpoint was written by %d process(es), this run has %d: "
+                        "weights and optimizer resume exactly, data order and random "
+                        "state restart from the seed", len(ranks), self.env.world_size)
+        if self.step >= self.training.max_steps:
+            raise CheckpointError(
+                f"checkpoint {path} is at step {self.step}, and training.max_steps is "
+                f"{self.training.max_steps}: nothing left to train",
+                hint="raise --max-steps to train further")
+        self.last_saved = path
+        log.info("resuming from %s at step %d", path, self.step)
+
+    def _open_outputs(self, resumed: bool) -> None:
+        self.metrics = MetricsLog(self.run_dir.path)
+        self.callbacks = Callbacks([])
+        if not self.env.is_main:
+            return
+        self.run_dir.check_writable()
+        self.run_dir.write_config(self.config)
+        if resumed:
+            self.metrics.truncate_after(self.step)
+            self.run_dir.drop_after(self.step)
+            if self.best_step is not None and self.run_dir.step_path(self.best_step).is_dir():
+                self.run_dir.mark_best(self.best_step)
+        elif self.metrics.path.exists():
+            self.metrics.path.unlink()
+        self.callbacks = Callbacks.for_run(self.config, self.run_dir.path)
+        self.callbacks.emit("on_train_start", {
+            "step": self.step, "max_steps": self.training.max_steps,
+            "world_size": self.env.world_size, "device": str(self.device),
+            "parameters": self.parameters, "output_dir": str(self.run_dir.path)})
+
+    # --- the loop ------------------------------------------------------------------------
+
+    @property
+    def bytes_per_step(self) -> int:
+        return (self.training.batch_size * self.training.gradient_accumulation_steps *
+                self.block_size * self.env.world_size)
+
+    def _train(self) -> dict[str, Any]:
+        budget = self.training.max_minutes * 60 if self.training.max_minutes else None
+        window_loss, window_steps, window_time = 0.0, 0, 0.0
+        session_time, session_steps = 0.0, 0
+        self.backend.reset_peak_memory()
+        show = self.env.is_main and self.config.run.progress and sys.stderr.isatty()
+        with Progress(show, self.training.max_steps, self.step) as progress:
+            while self.step < self.training.max_steps:
+                started = time.perf_counter()
+                lr = self.schedule(self.step, self.elapsed / budget if budget else 0.0)
+                loss, grad_norm = self._optimizer_step(lr)
+                self.step += 1
+                took = time.perf_counter() - started
+                self.elapsed += took
+                window_time += took
+                session_time += took
+                session_steps += 1
+                stop, bad, self.elapsed = self.parallel.max(
+                    [float(self.stop.requested is not None), float(not math.isfinite(loss)),
+                     self.elapsed])
+                if bad:
+                    self._diverged(loss)
+                window_loss += loss
+                window_steps += 1
+                progress.update(loss, lr, self.bytes_per_step / took)
+                if self.step % self.training.log_steps == 0:
+                    self._log(window_loss / window_steps, lr, grad_norm,
+                              window_steps * self.bytes_per_step / window_time)
+                    window_loss, window_steps, window_time = 0.0, 0, 0.0
+                out_of_time = budget is not None and self.elapsed >= budget
+                final = stop or out_of_time or self.step == self.training.max_steps
+                if self.step % self.training.eval_steps == 0 or (
+                        final or self.step % self.training.save_steps == 0):
+                    self._evaluate()
+                    progress.set_eval(self.last_eval["eval_bpb"])
+                if final or self.step % self.training.save_steps == 0:
+                    self._save()
+                if stop:
+                    self._interrupted(session_steps, session_time)
+                if final:
+                    break
+        return self._finish(session_steps, session_time)
+
+    def _optimizer_step(self, lr: float) -> tuple[float, float | None]:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        accumulation = self.training.gradient_accumulation_steps
+        total = torch.zeros((), device=self.device)
+        for micro in range(accumulation):
+            batch = torch.from_numpy(self.sampler.next_batch()).to(self.device, non_blocking=True)
+            sync = micro == accumulation - 1 or not self.env.distributed
+            with self._no_sync(sync), self.backend.autocast():
+                loss = next_byte_loss(self.module, batch) / accumulation
+            (self.scaler.scale(loss) if self.scaler else loss).backward()
+            total += loss.detach()
+        grad_norm = None
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
+        if self.training.max_grad_norm is not None:
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(),
+                                                             self.training.max_grad_norm))
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return total.item(), grad_norm
+
+    def _no_sync(self, sync: bool) -> Any:
+        return contextlib.nullcontext() if sync else self.module.no_sync()
+
+    def _diverged(self, loss: float, what: str = "loss") -> None:
+        last = f"; the last good checkpoint is {self.last_saved}" if self.last_saved else ""
+        raise RunError(f"training diverged: the {what} became {loss} at step {self.step}"
+                       f"{last}",
+                       hint="lower training.learning_rate, keep training.max_grad_norm set, "
+                            "or resume from an earlier checkpoint")
+
+    def _interrupted(self, steps: int, seconds: float) -> None:
+        self._finish(steps, seconds, interrupted=self.stop.requested)
+        where = f"; checkpoint saved to {self.last_saved}" if self.last_saved else ""
+        raise Interrupted(f"training interrupted ({self.stop.requested}) at step "
+                          f"{self.step}{where}", hint="continue with: neat train --resume")
+
+    # --- records, evaluation, checkpoints -----------------------------------------------
+
+    def _record(self, kind: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {"kind": kind, "step": self.step, **values,
+                "elapsed_s": round(self.elapsed, 3)}
+
+    def _log(self, loss: float, lr: float, grad_norm: float | None,
+             bytes_per_second: float) -> None:
+        loss, bytes_per_second = self.parallel.sum([loss / self.env.world_size,
+                                                    bytes_per_second / self.env.world_size])
+        self.last_train = loss_metrics(loss)
+        if not self.env.is_main:
+            return
+        record = self._record("train", {**self.last_train, "lr": lr, "grad_norm": grad_norm,
+                                        "bytes_per_second": round(bytes_per_second, 1),
+                                        "bytes_seen": self.step * self.bytes_per_step})
+        self.metrics.write(record)
+        self.callbacks.emit("on_log", record)
+
+    def _evaluate(self) -> None:
+        if self.last_eval_step == self.step:
+            return
+        total, count = evaluate_batches(self.core, self.eval_set, self.device,
+                                        self.backend.autocast)
+        total, count = self.parallel.sum([total, float(count)])
+        if not math.isfinite(total):
+            self._diverged(total, "evaluation loss")
+        self.last_eval = loss_metrics(total / count, "eval_")
+        self.last_eval_step = self.step
+        if not self.env.is_main:
+            return
+        record = self._record("eval", self.last_eval)
+        self.metrics.write(record)
+        self.callbacks.emit("on_eval", record)
+        log.info("step %d: eval loss %.4f, %.3f bits per byte", self.step,
+                 self.last_eval["eval_loss"], self.last_eval["eval_bpb"])
+
+    def _save(self) -> None:
+        if self.last_saved is not None and self.last_saved == self.run_dir.step_path(self.step):
+            return
+        per_rank = self.parallel.gather({"rng": rng_state(self.device),
+                                         "sampler": self.sampler.state_dict()})
+        eval_loss = self.last_eval["eval_loss"]
+        is_best = self.best_loss is None or eval_loss < self.best_loss
+        if is_best:
+            self.best_loss, self.best_step = eval_loss, self.step
+        path = self.run_dir.step_path(self.step)
+        self.last_saved = path
+        if not self.env.is_main:
+            return
+        state = {
+            "step": self.step, "elapsed_s": self.elapsed,
+            "best": {"eval_loss": self.best_loss, "step": self.best_step},
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": {"kind": self.schedule.kind, "step": self.step},
+            "grad_scaler": self.scaler.state_dict() if self.scaler is not None else None,
+            "ranks": per_rank,
+        }
+        metrics = {**self.last_train, **self.last_eval}
+        save_checkpoint(path, self.model, self.config, step=self.step, metrics=metrics,
+                        training_state=state)
+        if is_best:
+            self.run_dir.mark_best(self.step)
+        self.run_dir.rotate(self.training.keep_last)
+        self.callbacks.emit("on_checkpoint", path, self._record("checkpoint", metrics))
+
+    def _finish(self, steps: int, seconds: float,
+                interrupted: str | None = None) -> dict[str, Any]:
+        best = self.run_dir.step_path(self.best_step) if self.best_step is not None else None
+        bytes_per_second = steps * self.bytes_per_step / max(seconds, 1e-9)
+        metrics = {
+            "step": self.step, **self.last_train, **self.last_eval,
+            "best_eval_loss": self.best_loss, "best_step": self.best_step,
+            "checkpoint": str(self.last_saved), "best_checkpoint": str(best),
+            "output_dir": str(self.run_dir.path), "parameters": self.parameters,
+            "bytes_per_second": bytes_per_second, "elapsed_s": self.elapsed,
+            "peak_memory_bytes": self.backend.peak_memory_bytes(),
+            "world_size": self.env.world_size, "interrupted": interrupted,
+        }
+        self.callbacks.emit("on_train_end", metrics)
+        return metrics
