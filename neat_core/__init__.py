@@ -16,5 +16,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
+from .train import train  # noqa: E402 - the function; the module stays neat_core.train
+
 __all__ = ["__version__", "Backend", "get_registry", "hookimpl", "register_plugin",
-           "reset_plugins", "select_backend", "unregister_plugin"]
+           "reset_plugins", "select_backend", "train", "unregister_plugin"]

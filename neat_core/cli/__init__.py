@@ -94,6 +94,8 @@ CORE_COMMANDS = [
     "config_cmd:config",
     "plugins_cmd:plugins",
     "backends_cmd:backends",
+    "train_cmd:train_command",
+    "bench_cmd:bench_command",
 ]
 
 
