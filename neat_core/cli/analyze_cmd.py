@@ -1,0 +1,54 @@
+"""``neat analyze``: entropy and patch statistics, a threshold sweep, the shaded input;
+``--interactive`` for a prompt loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import ResolvedConfig
+from ..errors import UsageError
+from .eval_cmd import DATA, OUT, emit, quiet_config
+from .options import with_config
+
+FLAGS = ("backend.name", "eval.reports", "run.progress", "patching.mode",
+         "patching.threshold", "patching.target_patch_size")
+
+
+@click.command("analyze")
+@click.argument("checkpoint")
+@DATA
+@click.option("--text", "text", metavar="STRING", help="Analyse this string instead of files.")
+@click.option("-i", "--interactive", is_flag=True,
+              help="Type text and see it shaded by entropy with patch boundaries; "
+                   ":help lists the commands.")
+@OUT
+@with_config(*FLAGS)
+def analyze_command(resolved: ResolvedConfig, checkpoint: str, data: tuple[str, ...],
+                    text: str | None, interactive: bool, out: Path) -> None:
+    """Entropy statistics, patches, a threshold sweep and the start of the input shaded
+    by entropy, for CHECKPOINT (a checkpoint or run directory).
+
+    Input: --data SOURCE..., --text STRING, or by default the checkpoint config's
+    evaluation split. Patching flags (--mode, --threshold, --target-patch-size) override
+    the checkpoint's patching section. Reports: --report text,json,html (files to --out).
+    """
+    from ..evaluate import analyze, open_checkpoint, report_writers, resolve_checkpoint
+
+    if data and text is not None:
+        raise UsageError("--data and --text are alternatives", hint="pass one of them")
+    resolved = quiet_config(resolved)
+    path = resolve_checkpoint(checkpoint)
+    if interactive:
+        if data:
+            raise UsageError("--interactive reads its input from the prompt",
+                             hint="drop --data; inside the loop, :load FILE analyses a file")
+        from ..interactive import interactive_loop
+
+        interactive_loop(open_checkpoint(path, resolved), first_text=text)
+        return
+    reports = resolved.config.eval.reports
+    report_writers(reports)  # unknown names fail before the model is loaded
+    results = analyze(path, data=list(data) or None, text=text, overrides=resolved)
+    emit(results, reports, out)

@@ -1,0 +1,90 @@
+"""``neat eval`` and ``neat compare``: how good a model is, beside gzip, bz2 and xz."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import attrs
+import click
+
+from ..config import ResolvedConfig
+from .options import with_config
+
+log = logging.getLogger("neat.evaluate")
+
+FLAGS = ("backend.name", "eval.reports", "run.progress")
+
+CHECKPOINTS = click.argument("checkpoints", nargs=-1, required=True, metavar="CHECKPOINT...")
+DATA = click.option("--data", "data", multiple=True, metavar="SOURCE",
+                    help="File, directory, glob or synthetic:<pattern> to evaluate on "
+                         "(repeatable). Default: the checkpoint config's evaluation split "
+                         "(data.eval, else the held-out share of data.train).")
+OUT = click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+                   default=Path("."), show_default=True,
+                   help="Directory for file reports (json, html).")
+
+
+def quiet_config(resolved: ResolvedConfig) -> ResolvedConfig:
+    """With ``neat -q``, no progress bars, whatever the config says."""
+    if not (click.get_current_context().obj or {}).get("quiet", False):
+        return resolved
+    config = resolved.config
+    sources = {**resolved.sources, "run.progress": "-q"}
+    return ResolvedConfig(attrs.evolve(config, run=attrs.evolve(config.run, progress=False)),
+                          sources)
+
+
+def emit(results: Mapping[str, Any], reports: Sequence[str], out: Path) -> None:
+    """Render ``results`` with each report; say where file reports went."""
+    from ..evaluate import write_reports
+
+    for path in write_reports(results, reports, out):
+        log.info("wrote %s", path)
+
+
+def run_eval(resolved: ResolvedConfig, checkpoints: Sequence[str], data: Sequence[str],
+             out: Path) -> None:
+    from ..evaluate import compare, evaluate, report_writers, resolve_checkpoint
+
+    resolved = quiet_config(resolved)
+    reports = resolved.config.eval.reports
+    report_writers(reports)  # unknown names fail before the model is loaded
+    paths = [resolve_checkpoint(c) for c in checkpoints]
+    if len(paths) == 1:
+        results = evaluate(paths[0], data=list(data) or None, overrides=resolved)
+    else:
+        results = compare(paths, data=list(data) or None, overrides=resolved)
+    emit(results, reports, out)
+
+
+@click.command("eval")
+@CHECKPOINTS
+@DATA
+@OUT
+@with_config(*FLAGS)
+def eval_command(resolved: ResolvedConfig, checkpoints: tuple[str, ...],
+                 data: tuple[str, ...], out: Path) -> None:
+    """Loss, perplexity and bits per byte of CHECKPOINT with full context, beside
+    gzip/bz2/xz.
+
+    CHECKPOINT is a checkpoint directory or a run directory (its best, else newest
+    checkpoint). Several checkpoints are compared side by side on the same bytes.
+    The checkpoint's own config is the base; flags, -c and --set override it.
+    Reports: --report text,json,html (files go to --out).
+    """
+    run_eval(resolved, checkpoints, data, out)
+
+
+@click.command("compare")
+@click.argument("first", metavar="CHECKPOINT_A")
+@click.argument("others", nargs=-1, required=True, metavar="CHECKPOINT_B...")
+@DATA
+@OUT
+@with_config(*FLAGS)
+def compare_command(resolved: ResolvedConfig, first: str, others: tuple[str, ...],
+                    data: tuple[str, ...], out: Path) -> None:
+    """The metrics of `neat eval` for several checkpoints side by side, on the same bytes
+    (default: the first checkpoint's evaluation split)."""
+    run_eval(resolved, (first, *others), data, out)

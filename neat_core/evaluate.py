@@ -1,0 +1,234 @@
+"""Evaluation and analysis of checkpoints: the Python API behind ``neat eval``,
+``neat compare`` and ``neat analyze``.
+
+    import neat_core
+    results = neat_core.evaluate("runs/quickstart/checkpoints/best", data=["notes/"])
+    results["results"]["bits-per-byte"]["overall"]["bits_per_byte"]
+
+A checkpoint's own config is the base; ``overrides`` (``{"patching.threshold": 1.5}``,
+:class:`~neat_core.config.Override` objects, or a command's ResolvedConfig) go on top. Without ``data`` (or ``text``) the checkpoint config's
+evaluation split is used: ``data.eval`` when set, else the share of the training
+documents held out by ``data.eval_fraction`` -- the bytes training evaluated on.
+
+Evaluators are plugins (``register_evaluators``), chosen by ``eval.evaluators`` for
+``evaluate`` and ``eval.analyzers`` for ``analyze``. Results are JSON-ready dicts with
+the stable keys documented in docs/evaluation.md; report plugins render them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import attrs
+
+from . import __version__
+from .config import NeatConfig, Override, ResolvedConfig, load_config, to_dict
+from .errors import CheckpointError, DataError, UsageError
+from .registry import get_registry
+
+log = logging.getLogger("neat.evaluate")
+
+RESULTS_SCHEMA_VERSION = 1
+TEXT_DOCUMENT = "<text>"
+
+Documents = list[tuple[str, bytes]]
+Overrides = Mapping[str, Any] | Sequence[Override]
+
+
+def as_overrides(overrides: Overrides) -> list[Override]:
+    """Overrides from a ``{dotted.path: value}`` mapping or a sequence of Override."""
+    if isinstance(overrides, Mapping):
+        return [Override(path, value, "api", raw=isinstance(value, str))
+                for path, value in overrides.items()]
+    return list(overrides)
+
+
+@attrs.frozen
+class Session:
+    """A checkpoint's model loaded once, with its resolved config and prepared backend."""
+
+    path: Path
+    model: Any
+    config: NeatConfig
+    backend: Any
+    meta: Mapping[str, Any]
+
+    def with_overrides(self, overrides: Overrides) -> Session:
+        """The same model with config values changed (ConfigError when invalid)."""
+        resolved = load_config(base=to_dict(self.config), overrides=as_overrides(overrides))
+        return attrs.evolve(self, config=resolved.config)
+
+    def run(self, evaluators: Sequence[str], documents: Documents) -> dict[str, Any]:
+        """Each named evaluator's results on ``documents``, by name."""
+        entries = [get_registry().get("evaluators", name) for name in evaluators]
+        results = {}
+        for entry in entries:
+            log.debug("running evaluator %s", entry.name)
+            evaluator = entry.factory(self.model, self.config, self.backend)
+            results[entry.name] = evaluator.evaluate(documents)
+        return results
+
+
+def open_checkpoint(path: str | Path, overrides: Overrides | ResolvedConfig = ()) -> Session:
+    """Load a checkpoint's model onto the backend its config selects.
+
+    The checkpoint's config is the base; ``overrides`` go on top -- a mapping or
+    Override list, or a command's ResolvedConfig, whose explicit values (file, flags,
+    ``--set``) are used. ``model.*`` values must fit the saved weights.
+    """
+    from .backends import select_backend
+    from .checkpoint import load_checkpoint, resolve_over_checkpoint
+
+    checkpoint = load_checkpoint(path)
+    if isinstance(overrides, ResolvedConfig):
+        config = resolve_over_checkpoint(overrides, checkpoint).config
+    else:
+        config = load_config(base=to_dict(checkpoint.config),
+                             overrides=as_overrides(overrides)).config
+    backend = select_backend(config.backend)
+    model = checkpoint.build_model(backend.device, config.model)
+    return Session(checkpoint.path, model, config, backend, checkpoint.meta)
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """``path`` itself, or for a run directory its best (else newest) checkpoint."""
+    from .training import RunDirectory
+
+    run = RunDirectory(path)
+    if not run.checkpoints_dir.is_dir():
+        return Path(path)
+    found = run.best() or run.latest()
+    if found is None:
+        raise CheckpointError(f"run {path} has no checkpoints yet",
+                              hint="train first, or pass a checkpoint directory")
+    log.info("using checkpoint %s", found)
+    return found
+
+
+# --- input bytes ------------------------------------------------------------------------
+
+def load_documents(config: NeatConfig, data: Sequence[str] | None = None,
+                   text: str | None = None) -> tuple[Documents, dict[str, Any]]:
+    """The documents to evaluate and a description of where they came from."""
+    if text is not None:
+        documents, origin = [(TEXT_DOCUMENT, text.encode("utf-8"))], {"origin": "text",
+                                                                       "sources": []}
+    elif data:
+        from .data import read_documents
+
+        documents = read_documents(list(data), synthetic=config.data.synthetic,
+                                   seed=config.run.seed)
+        origin = {"origin": "files", "sources": list(data)}
+    else:
+        documents, origin = _eval_split(config), {
+            "origin": "eval-split",
+            "sources": list(config.data.eval or config.data.train)}
+    if config.eval.max_bytes is not None:
+        documents = [(name, data[: config.eval.max_bytes]) for name, data in documents]
+    documents = [(name, data) for name, data in documents if data]
+    if sum(len(data) - 1 for _, data in documents) <= 0:
+        where = ", ".join(origin["sources"]) or "the text given"
+        raise DataError(f"no data to evaluate: {where} gave "
+                        f"{'no bytes' if not documents else 'a single byte'}",
+                        hint="pass files or directories with --data, or a string with --text")
+    origin.update(documents=len(documents), bytes=sum(len(d) for _, d in documents))
+    return documents, origin
+
+
+def _eval_split(config: NeatConfig) -> Documents:
+    from .data import build_corpora
+
+    # block_size=1: evaluation scores documents of any length, unlike training windows
+    corpus = build_corpora(config.data, seed=config.run.seed, block_size=1).eval
+    return [(doc.name, bytes(corpus.array[doc.start:doc.end])) for doc in corpus.documents]
+
+
+# --- results ------------------------------------------------------------------------------
+
+def _header(kind: str, session: Session, origin: Mapping[str, Any],
+            view: str) -> dict[str, Any]:
+    return {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "kind": kind,
+        "view": view,
+        "neat_version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "checkpoint": {"path": str(session.path), "model": session.config.model.name,
+                       "step": session.meta.get("step"),
+                       "metrics": session.meta.get("metrics") or {}},
+        "backend": session.backend.describe(),
+        "config": to_dict(session.config),
+        "data": dict(origin),
+    }
+
+
+def evaluation_results(session: Session, documents: Documents,
+                       origin: Mapping[str, Any]) -> dict[str, Any]:
+    """``kind: eval`` results of ``eval.evaluators`` for an open session."""
+    return {**_header("eval", session, origin, "full"),
+            "results": session.run(session.config.eval.evaluators, documents)}
+
+
+def analysis_results(session: Session, documents: Documents, origin: Mapping[str, Any],
+                     view: str = "full") -> dict[str, Any]:
+    """``kind: analysis`` results of ``eval.analyzers``; ``view="brief"`` asks reports
+    for the short form (interactive analysis)."""
+    return {**_header("analysis", session, origin, view),
+            "results": session.run(session.config.eval.analyzers, documents)}
+
+
+def evaluate(checkpoint: str | Path, *, data: Sequence[str] | None = None,
+             overrides: Overrides | ResolvedConfig = ()) -> dict[str, Any]:
+    """Loss, perplexity, bits per byte (and whatever ``eval.evaluators`` names)."""
+    session = open_checkpoint(checkpoint, overrides)
+    documents, origin = load_documents(session.config, data)
+    return evaluation_results(session, documents, origin)
+
+
+def analyze(checkpoint: str | Path, *, data: Sequence[str] | None = None,
+            text: str | None = None, overrides: Overrides | ResolvedConfig = ()) -> dict[str, Any]:
+    """Entropy and patch statistics (``eval.analyzers``) of files, a string or the
+    checkpoint's evaluation split."""
+    session = open_checkpoint(checkpoint, overrides)
+    documents, origin = load_documents(session.config, data, text)
+    return analysis_results(session, documents, origin)
+
+
+def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = None,
+            overrides: Overrides | ResolvedConfig = ()) -> dict[str, Any]:
+    """``evaluate`` of several checkpoints on the same bytes (without ``data``: the
+    first checkpoint's evaluation split), side by side under ``runs``."""
+    if not checkpoints:
+        raise UsageError("compare needs at least one checkpoint")
+    runs, documents, origin = [], None, None
+    for checkpoint in checkpoints:
+        session = open_checkpoint(checkpoint, overrides)
+        if documents is None:
+            documents, origin = load_documents(session.config, data)
+        runs.append(evaluation_results(session, documents, origin))
+    return {"schema_version": RESULTS_SCHEMA_VERSION, "kind": "comparison", "view": "full",
+            "neat_version": __version__, "created": runs[0]["created"],
+            "data": runs[0]["data"], "runs": runs}
+
+
+# --- reports ------------------------------------------------------------------------------
+
+def report_writers(names: Sequence[str]) -> list[Any]:
+    """The report writers for ``names``; a UsageError listing the registered ones if one
+    is unknown (checked before any slow work starts)."""
+    return [get_registry().get("reports", name).factory() for name in names]
+
+
+def write_reports(results: Mapping[str, Any], names: Sequence[str],
+                  out_dir: str | Path | None = None) -> list[Path]:
+    """Render ``results`` with each named report; the files written."""
+    out = Path(out_dir) if out_dir is not None else Path(".")
+    written = []
+    for writer in report_writers(names):
+        path = writer.write(results, out)
+        if path is not None:
+            written.append(Path(path))
+    return written

@@ -1,0 +1,1 @@
+"""Built-in evaluators: bits per byte (with compressor baselines), entropy, patches."""

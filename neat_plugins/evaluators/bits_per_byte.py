@@ -1,0 +1,60 @@
+"""Loss, perplexity and bits per byte with full sliding-window context.
+
+Every byte after the first of each document is scored (the first has no context);
+``score_bytes`` slides a window of ``block_size`` bytes by ``stride`` so each byte is
+predicted from at least ``block_size - stride`` bytes before it. Totals are weighted
+by bytes: loss = total nats / scored bytes, bits per byte = loss / ln 2,
+perplexity = exp(loss).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from neat_plugins.blt import score_bytes
+
+from . import compressors
+from ._common import Documents, context_settings, progress
+
+
+def metrics(nats: float, count: int) -> dict[str, Any]:
+    """Loss in nats per byte, perplexity and bits per byte of ``count`` scored bytes."""
+    if count == 0:
+        return {"bytes": 0, "loss": None, "perplexity": None, "bits_per_byte": None}
+    loss = nats / count
+    return {"bytes": count, "loss": loss, "perplexity": math.exp(loss),
+            "bits_per_byte": loss / math.log(2)}
+
+
+class BitsPerByte:
+    def __init__(self, model: Any, config: Any, backend: Any) -> None:
+        self.model, self.config, self.backend = model, config, backend
+
+    def evaluate(self, documents: Documents) -> dict[str, Any]:
+        settings = context_settings(self.model, self.config)
+        use_compressors = self.config.eval.compressors
+        rows, total_nats, total_count, all_sizes = [], 0.0, 0, []
+        for name, data in progress(documents, self.config, "scoring"):
+            with self.backend.autocast():
+                nll = score_bytes(self.model, data, batch_size=settings["batch_size"],
+                                  stride=settings["stride"], device=self.backend.device)
+            nll = np.asarray(nll, dtype=np.float64)
+            nats, count = float(nll.sum()), int(nll.size)
+            total_nats, total_count = total_nats + nats, total_count + count
+            row = {"name": name, **metrics(nats, count), "compressors": None}
+            if use_compressors:
+                sizes = compressors.compressed_sizes(data)
+                all_sizes.append(sizes)
+                row["compressors"] = compressors.bits_per_byte(sizes, len(data))
+            rows.append(row)
+        total_bytes = sum(len(data) for _, data in documents)
+        return {
+            "overall": metrics(total_nats, total_count),
+            "compressors": (compressors.bits_per_byte(compressors.total_sizes(all_sizes),
+                                                      total_bytes)
+                            if use_compressors else None),
+            "documents": rows,
+            "context": settings,
+        }

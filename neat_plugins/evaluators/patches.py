@@ -1,0 +1,124 @@
+"""Patch statistics for the configured patching, a threshold sweep, and a preview.
+
+- ``patching``: the settings used; with ``patching.target_patch_size`` the threshold
+  is first calibrated on all the input's entropies (``calibrated: true``).
+- number of patches, sizes (mean, median, min, max, distribution), boundary ratio
+  (patches per byte) and patches per KiB, overall and per document;
+- ``sweep``: threshold -> mean patch size and patches per KiB (``global`` mode, or
+  ``relative`` when that is the configured mode), plus the threshold that gives each
+  of a few target patch sizes;
+- ``preview``: the first ``eval.preview_bytes`` bytes of the first document with their
+  entropies and the offsets where patches start, for shaded rendering.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+
+from neat_plugins.blt import calibrate_threshold, patch_lengths_for
+
+from ._common import Documents, entropies, progress
+
+SWEEP_THRESHOLDS = tuple(round(0.25 * i, 2) for i in range(33))  # 0..8 bits
+CALIBRATION_TARGETS = (2.0, 3.0, 4.0, 6.0, 8.0)
+
+
+def starts(lengths: list[int]) -> np.ndarray:
+    """Byte offsets where the patches of ``lengths`` start."""
+    return np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+
+
+def swept_parameter(mode: str) -> tuple[str, str]:
+    """The mode whose threshold is swept and calibrated, and that threshold's field:
+    the configured mode when it has a threshold, else global."""
+    if mode == "relative":
+        return "relative", "relative_threshold"
+    return (mode if mode == "combined" else "global"), "threshold"
+
+
+def calibrate(values: np.ndarray, target: float, patching: Any, mode: str) -> float:
+    """The threshold of ``mode`` giving ``target``-byte patches on average."""
+    return float(calibrate_threshold(values, target, mode, threshold=patching.threshold,
+                                     relative_threshold=patching.relative_threshold,
+                                     min_patch_size=patching.min_patch_size,
+                                     max_patch_size=patching.max_patch_size))
+
+
+def size_stats(sizes: np.ndarray, total_bytes: int) -> dict[str, Any]:
+    values, counts = np.unique(sizes, return_counts=True)
+    return {"patches": int(sizes.size), "mean_patch_size": total_bytes / sizes.size,
+            "median_patch_size": float(np.median(sizes)), "min_patch_size": int(sizes.min()),
+            "max_patch_size": int(sizes.max()), "boundary_ratio": sizes.size / total_bytes,
+            "patches_per_kb": 1024.0 * sizes.size / total_bytes,
+            "size_histogram": {"sizes": [int(v) for v in values],
+                               "counts": [int(c) for c in counts]}}
+
+
+class PatchStats:
+    def __init__(self, model: Any, config: Any, backend: Any) -> None:
+        self.model, self.config, self.backend = model, config, backend
+
+    def evaluate(self, documents: Documents) -> dict[str, Any]:
+        values = [entropies(self.model, self.config, self.backend, data)
+                  for _, data in progress(documents, self.config, "entropies")]
+        patching, calibrated = self._patching(values)
+        lengths = [patch_lengths_for(v, patching, data)
+                   for v, (_, data) in zip(values, documents)]
+        total = sum(len(data) for _, data in documents)
+        rows = [{"name": name, "bytes": len(data), "patches": len(doc_lengths),
+                 "mean_patch_size": len(data) / len(doc_lengths)}
+                for (name, data), doc_lengths in zip(documents, lengths)]
+        return {"patching": {**attrs.asdict(patching), "calibrated": calibrated,
+                             "target_patch_size": self.config.patching.target_patch_size},
+                **size_stats(np.concatenate([np.asarray(x) for x in lengths]), total),
+                "documents": rows,
+                "sweep": self._sweep(values, documents, patching),
+                "preview": self._preview(documents[0], values[0], lengths[0])}
+
+    def _patching(self, values: list[np.ndarray]) -> tuple[Any, bool]:
+        """The configured patching, its threshold calibrated on all the input when a
+        target patch size is set (one threshold for every document)."""
+        patching = self.config.patching
+        if patching.target_patch_size is None:
+            return patching, False
+        theta = calibrate(np.concatenate(values), patching.target_patch_size, patching,
+                          patching.mode)
+        key = "relative_threshold" if patching.mode == "relative" else "threshold"
+        return attrs.evolve(patching, **{key: theta}, target_patch_size=None), True
+
+    def _sweep(self, values: list[np.ndarray], documents: Documents,
+               patching: Any) -> dict[str, Any]:
+        mode, key = swept_parameter(patching.mode)
+        total = sum(len(data) for _, data in documents)
+
+        def count(theta: float) -> int:
+            swept = attrs.evolve(patching, mode=mode, **{key: theta})
+            return sum(len(patch_lengths_for(v, swept, data))
+                       for v, (_, data) in zip(values, documents))
+
+        points = []
+        for theta in SWEEP_THRESHOLDS:
+            patches = count(theta)
+            points.append({"threshold": theta, "mean_patch_size": total / patches,
+                           "patches_per_kb": 1024.0 * patches / total})
+        configured = self.config.patching.target_patch_size
+        targets = sorted({*CALIBRATION_TARGETS, *([configured] if configured else [])})
+        everything = np.concatenate(values)
+        calibration = []
+        for target in targets:
+            theta = calibrate(everything, target, patching, mode)
+            calibration.append({"target_patch_size": target, "threshold": theta,
+                                "mean_patch_size": total / count(theta)})
+        return {"mode": mode, "points": points, "calibration": calibration}
+
+    def _preview(self, document: tuple[str, bytes], values: np.ndarray,
+                 lengths: list[int]) -> dict[str, Any]:
+        name, data = document
+        size = min(len(data), self.config.eval.preview_bytes)
+        offsets = starts(lengths)
+        return {"document": name, "bytes": list(data[:size]),
+                "entropies": [round(float(v), 4) for v in values[:size]],
+                "boundaries": [int(o) for o in offsets[offsets < size]]}

@@ -1,0 +1,37 @@
+"""Entry-point module of the evaluators plugin: registers the built-in evaluators.
+
+Light on purpose: each factory imports its module (and torch) only when it is built.
+"""
+
+from __future__ import annotations
+
+from neat_core import hookimpl
+
+
+def _bits_per_byte(model, config, backend):
+    from .bits_per_byte import BitsPerByte
+
+    return BitsPerByte(model, config, backend)
+
+
+def _entropy(model, config, backend):
+    from .entropy import EntropyStats
+
+    return EntropyStats(model, config, backend)
+
+
+def _patches(model, config, backend):
+    from .patches import PatchStats
+
+    return PatchStats(model, config, backend)
+
+
+@hookimpl
+def register_evaluators(register) -> None:
+    register("bits-per-byte", _bits_per_byte,
+             description="Loss, perplexity and bits per byte with full sliding-window "
+                         "context, beside gzip/bz2/xz")
+    register("entropy", _entropy,
+             description="Next-byte entropy statistics in bits, overall and by byte class")
+    register("patches", _patches,
+             description="Patch statistics, threshold sweep and calibration, shaded preview")

@@ -1,0 +1,113 @@
+"""The html report's plots, drawn with matplotlib's object API on the Agg canvas (no
+pyplot, no global backend switch) and returned as ``data:image/png;base64`` URIs."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any, Callable, Mapping, Sequence
+
+MAX_BITS = 8.0
+MAX_PLOTTED_SIZE = 40  # longer patches are drawn in one "longer" bar
+
+
+def png_uri(draw: Callable[[Any], None], size: tuple[float, float] = (9.0, 3.2)) -> str:
+    """Draw on a fresh figure's axes with ``draw(ax)``; the PNG as a data URI."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=100, layout="tight")
+    FigureCanvasAgg(figure)
+    draw(figure.add_subplot())
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def entropy_along_text(preview: Mapping[str, Any], patching: Mapping[str, Any]) -> str:
+    def draw(ax: Any) -> None:
+        values = preview["entropies"]
+        ax.vlines(preview["boundaries"], 0, MAX_BITS, color="#1f6feb", alpha=0.18,
+                  linewidth=0.8, label="patch start")
+        ax.plot(range(len(values)), values, color="#c62828", linewidth=0.9,
+                label="entropy H(t)")
+        if patching["mode"] in ("global", "combined"):
+            ax.axhline(patching["threshold"], color="black", linestyle="--", linewidth=1,
+                       label=f"threshold {patching['threshold']:.2f} bits")
+        ax.set(xlim=(0, max(1, len(values))), ylim=(0, MAX_BITS), xlabel="byte offset",
+               ylabel="bits", title=f"Entropy along the start of {preview['document']}")
+        ax.legend(loc="upper right", fontsize=8)
+
+    return png_uri(draw, (11.0, 3.4))
+
+
+def entropy_histogram(histogram: Mapping[str, Sequence[float]]) -> str:
+    def draw(ax: Any) -> None:
+        edges, counts = histogram["edges"], histogram["counts"]
+        ax.bar(edges[:-1], counts, width=edges[1] - edges[0], align="edge",
+               color="#ef6c00", edgecolor="white")
+        ax.set(xlim=(0, MAX_BITS), xlabel="entropy (bits)", ylabel="predictions",
+               title="Entropy histogram")
+
+    return png_uri(draw, (5.5, 3.2))
+
+
+def patch_size_histogram(histogram: Mapping[str, Sequence[int]]) -> str:
+    def draw(ax: Any) -> None:
+        sizes, counts = histogram["sizes"], histogram["counts"]
+        shown = [(s, c) for s, c in zip(sizes, counts) if s <= MAX_PLOTTED_SIZE]
+        longer = sum(c for s, c in zip(sizes, counts) if s > MAX_PLOTTED_SIZE)
+        ax.bar([s for s, _ in shown], [c for _, c in shown], color="#1f6feb")
+        if longer:
+            ax.bar([MAX_PLOTTED_SIZE + 2], [longer], color="#6b7280",
+                   label=f"> {MAX_PLOTTED_SIZE} bytes")
+            ax.legend(fontsize=8)
+        ax.set(xlabel="patch size (bytes)", ylabel="patches", title="Patch sizes")
+
+    return png_uri(draw, (5.5, 3.2))
+
+
+def threshold_sweep(sweep: Mapping[str, Any], current: float | None) -> str:
+    def draw(ax: Any) -> None:
+        thresholds = [p["threshold"] for p in sweep["points"]]
+        ax.plot(thresholds, [p["mean_patch_size"] for p in sweep["points"]], marker="o",
+                markersize=3, color="#1f6feb", label="mean patch size")
+        ax.set(xlabel=f"{sweep['mode']} threshold θ (bits)", ylabel="mean patch size (bytes)",
+               yscale="log", title="Threshold sweep")
+        calibration = sweep["calibration"]
+        ax.scatter([c["threshold"] for c in calibration],
+                   [c["mean_patch_size"] for c in calibration], color="#2e7d32", zorder=3,
+                   label="calibrated for a target size")
+        if current is not None:
+            ax.axvline(current, color="black", linestyle="--", linewidth=1,
+                       label=f"configured θ = {current:.2f}")
+        right = ax.twinx()
+        right.plot(thresholds, [p["patches_per_kb"] for p in sweep["points"]],
+                   color="#c62828", linewidth=1, label="patches per KiB")
+        right.set(ylabel="patches per KiB", yscale="log")
+        handles = ax.get_legend_handles_labels()
+        extra = right.get_legend_handles_labels()
+        ax.legend(handles[0] + extra[0], handles[1] + extra[1], fontsize=8, loc="upper left")
+
+    return png_uri(draw, (7.5, 3.6))
+
+
+def bits_per_byte_bars(labels: Sequence[str], series: Mapping[str, Sequence[float | None]]
+                       ) -> str:
+    """Grouped horizontal bars: one group per label (model, gzip, ...), one bar per
+    series (one series per checkpoint)."""
+    def draw(ax: Any) -> None:
+        height = 0.8 / max(1, len(series))
+        for index, (name, values) in enumerate(series.items()):
+            positions = [i + index * height for i in range(len(labels))]
+            ax.barh(positions, [v or 0.0 for v in values], height=height, label=name)
+            for y, value in zip(positions, values):
+                if value is not None:
+                    ax.text(value, y, f" {value:.3f}", va="center", fontsize=8)
+        ax.set_yticks([i + 0.4 - height / 2 for i in range(len(labels))], labels)
+        ax.invert_yaxis()
+        ax.set(xlabel="bits per byte (lower is better)", title="Bits per byte")
+        if len(series) > 1:
+            ax.legend(fontsize=8)
+
+    return png_uri(draw, (7.5, 1.2 + 0.5 * len(labels) * max(1, len(series)) ** 0.5))

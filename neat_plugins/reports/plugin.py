@@ -1,0 +1,33 @@
+"""Entry-point module of the reports plugin: registers text, json and html.
+
+Light on purpose: a report's module (and matplotlib) is imported when it is built.
+"""
+
+from __future__ import annotations
+
+from neat_core import hookimpl
+
+
+def _text():
+    from .text import TextReport
+
+    return TextReport()
+
+
+def _json():
+    from .json_report import JsonReport
+
+    return JsonReport()
+
+
+def _html():
+    from .html import HtmlReport
+
+    return HtmlReport()
+
+
+@hookimpl
+def register_reports(register) -> None:
+    register("text", _text, description="Terminal summary; colour and entropy shading on a TTY")
+    register("json", _json, description="<kind>.json with stable, documented keys")
+    register("html", _html, description="<kind>.html: one self-contained page with plots")

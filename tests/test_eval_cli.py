@@ -1,0 +1,180 @@
+"""neat eval / compare / analyze / menu on the command line: inputs, config precedence,
+the default evaluation split, interactive analysis and the menu driven by input, and
+the exit codes of bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from neat_core.testing import plugin_registered
+
+from .eval_helpers import SuccessorPlugin, nll, save
+
+
+@pytest.fixture
+def successor():
+    with plugin_registered(SuccessorPlugin(), name="successor-model"):
+        yield
+
+
+@pytest.fixture
+def ckpt(tmp_path, successor):
+    return save(tmp_path / "ckpt", peak=8.0)
+
+
+def json_results(tmp_path, kind):
+    return json.loads((tmp_path / f"{kind}.json").read_text())
+
+
+def test_eval_defaults_to_the_checkpoints_evaluation_split(run_cli, tmp_path, successor):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    held_out = b"abcdefgh, abc"
+    (corpus / "eval.txt").write_bytes(held_out)
+    ckpt = save(tmp_path / "ckpt", peak=8.0,
+                data={"train": [__file__], "eval": [str(corpus)],
+                      "cache_dir": str(tmp_path / "cache")})
+    result = run_cli("eval", str(ckpt), "--report", "json", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    results = json_results(tmp_path, "eval")
+    assert results["data"] == {"origin": "eval-split", "sources": [str(corpus)],
+                               "documents": 1, "bytes": len(held_out)}
+    loss = results["results"]["bits-per-byte"]["overall"]["loss"]
+    assert loss == pytest.approx(sum(nll(held_out, 8.0)) / (len(held_out) - 1), rel=1e-5)
+
+
+def test_held_out_documents_of_the_training_sources(run_cli, tmp_path, successor):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(4):
+        (corpus / f"{i}.txt").write_bytes(b"some text %d " % i * 20)
+    ckpt = save(tmp_path / "ckpt", data={"train": [str(corpus)], "eval_fraction": 0.25,
+                                         "cache_dir": str(tmp_path / "cache")})
+    result = run_cli("eval", str(ckpt), "--report", "json", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    data = json_results(tmp_path, "eval")["data"]
+    assert (data["origin"], data["documents"], data["bytes"]) == ("eval-split", 1, 240)
+
+
+def test_a_run_directory_means_its_best_checkpoint(run_cli, tmp_path, successor):
+    run = tmp_path / "run"
+    save(run / "checkpoints" / "step-0000010", peak=0.0, step=10)
+    save(run / "checkpoints" / "step-0000020", peak=8.0, step=20)
+    result = run_cli("eval", str(run), "--data", __file__, "--report", "json",
+                     "--out", str(tmp_path))
+    assert json_results(tmp_path, "eval")["checkpoint"]["step"] == 20  # newest: no best yet
+    (run / "checkpoints" / "best").symlink_to("step-0000010")
+    result = run_cli("eval", str(run), "--data", __file__, "--report", "json",
+                     "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert json_results(tmp_path, "eval")["checkpoint"]["step"] == 10
+    assert "using checkpoint" in result.stderr
+
+
+def test_flags_override_the_checkpoints_config(run_cli, tmp_path, successor):
+    ckpt = save(tmp_path / "ckpt", peak=8.0, patching={"threshold": 0.5})
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"patching": {"mode": "static", "patch_size": 3}}))
+    result = run_cli("analyze", str(ckpt), "--text", "abcdefghij", "--report", "json",
+                     "--out", str(tmp_path), "-c", str(config), "--set", "eval.preview_bytes=4")
+    assert result.exit_code == 0, result.stderr
+    patches = json_results(tmp_path, "analysis")["results"]["patches"]
+    assert patches["patching"]["mode"] == "static" and patches["patching"]["threshold"] == 0.5
+    assert patches["size_histogram"] == {"sizes": [1, 3], "counts": [1, 3]}
+    assert patches["preview"]["bytes"] == list(b"abcd")
+    result = run_cli("analyze", str(ckpt), "--text", "ab cd", "--threshold", "9")
+    assert result.exit_code == 2 and "patching.threshold" in result.stderr
+
+
+def test_compare_command_shows_checkpoints_side_by_side(run_cli, tmp_path, successor):
+    a, b = save(tmp_path / "a", peak=0.0, step=1), save(tmp_path / "b", peak=8.0, step=2)
+    result = run_cli("compare", str(a), str(b), "--data", __file__)
+    assert result.exit_code == 0, result.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()
+            if line.strip().startswith(("bits/byte", "gzip"))}
+    assert float(rows["bits/byte"][0]) == pytest.approx(8.0, abs=1e-3)
+    data = open(__file__, "rb").read()
+    expected = sum(nll(data, 8.0)) / (len(data) - 1) / math.log(2)
+    assert float(rows["bits/byte"][1]) == pytest.approx(expected, abs=1e-3)
+    assert rows["gzip"][0] == rows["gzip"][1]  # the same bytes for both
+    assert run_cli("compare", str(a)).exit_code == 2  # needs two
+
+
+@pytest.mark.parametrize("args, message", [
+    (["eval", "{tmp}/nowhere", "--data", "{file}"], "checkpoint not found"),
+    (["eval", "{ckpt}", "--data", "{tmp}/missing.txt"], "missing.txt"),
+    (["eval", "{ckpt}", "--data", "{tmp}/nofiles"], "has no files"),
+    (["eval", "{ckpt}", "--data", "{tmp}/empty"], "has only empty files"),
+    (["eval", "{ckpt}", "--data", "{tmp}/one"], "no data to evaluate"),
+    (["analyze", "{ckpt}", "--text", ""], "no data to evaluate"),
+    (["analyze", "{ckpt}", "--text", "ab", "--data", "{file}"], "alternatives"),
+    (["eval", "{ckpt}", "--data", "{file}", "--report", "pdf"], "registered reports"),
+    (["eval", "{damaged}", "--data", "{file}"], "damaged"),
+])
+def test_bad_input_exits_2_with_one_clear_line(run_cli, tmp_path, ckpt, args, message):
+    (tmp_path / "nofiles").mkdir()
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "blank.txt").write_bytes(b"")
+    (tmp_path / "one").write_bytes(b"x")  # one byte: nothing to predict
+    damaged = save(tmp_path / "damaged")
+    (damaged / "config.json").write_text("{ not json")
+    values = {"tmp": tmp_path, "file": __file__, "ckpt": ckpt, "damaged": damaged}
+    result = run_cli(*(arg.format(**values) for arg in args))
+    assert result.exit_code == 2, result.stdout
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("error: ") and message in last
+    assert "nan" not in result.stdout.lower()
+
+
+def test_interactive_analysis_driven_by_piped_input(run_cli, tmp_path, ckpt):
+    document = tmp_path / "doc.txt"
+    document.write_text("xyz uvw")
+    lines = ["ab cd", ":threshold 9", ":threshold 0.5", ":mode static", ":bogus",
+             f":load {document}", ":load", ":help", ":quit", "never analysed"]
+    result = run_cli("analyze", str(ckpt), "--interactive", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("ab |cd\n  global, threshold 2.00 bits: 2 patches")
+    assert "mode global, threshold 0.5" in out
+    assert "mode static, threshold 0.5" in out and "ab c|d" in out  # re-shown, static 4
+    assert "xyz |uvw\n  static, 4 bytes: 2 patches" in out  # the file, in static mode
+    assert ":threshold X" in out  # the help
+    assert "never analysed" not in out
+    errors = result.stderr.splitlines()
+    assert any("patching.threshold" in line for line in errors)  # 9 is out of range
+    assert any("unknown command ':bogus'" in line for line in errors)
+    assert any(":load needs a file" in line for line in errors)
+
+
+def test_interactive_ends_at_end_of_input_and_takes_a_first_text(run_cli, ckpt):
+    result = run_cli("analyze", str(ckpt), "-i", "--text", "ab cd", input="")
+    assert result.exit_code == 0 and result.stdout.startswith("ab |cd\n")
+    entropy_line = result.stdout.splitlines()[2]
+    assert entropy_line.startswith("  entropy mean ")
+
+
+def test_menu_runs_the_same_commands_with_the_values_asked_for(run_cli, tmp_path, ckpt):
+    answers = ["plugins",                                   # plugins
+               "2", str(ckpt), __file__, "json", str(tmp_path),   # evaluate
+               "5", "",                                      # configs: defaults
+               "q"]
+    result = run_cli("menu", input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert "evaluators: bits-per-byte, entropy, patches" in result.stdout
+    assert f"$ neat eval {ckpt} --data {__file__} --report json --out {tmp_path}" in result.stdout
+    bpb = json_results(tmp_path, "eval")["results"]["bits-per-byte"]["overall"]
+    assert bpb["bits_per_byte"] == pytest.approx(bpb["loss"] / math.log(2))
+    assert "$ neat config show --explain" in result.stdout
+    assert "patching.threshold" in result.stdout
+
+
+def test_menu_reports_a_failing_command_and_carries_on(run_cli, tmp_path, successor):
+    answers = ["analyse", str(tmp_path / "nowhere"), "n", "some text", "global", "text",
+               "quit"]
+    result = run_cli("menu", input="\n".join(answers) + "\n")
+    assert result.exit_code == 0
+    assert "checkpoint not found" in result.stderr and "(exit code 2)" in result.stdout
+    assert run_cli("menu", input="").exit_code == 0  # end of input leaves quietly
