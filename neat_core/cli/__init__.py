@@ -96,6 +96,7 @@ CORE_COMMANDS = [
     "backends_cmd:backends",
     "train_cmd:train_command",
     "bench_cmd:bench_command",
+    "data_cmd:data",
 ]
 
 

@@ -77,7 +77,9 @@ class ModelConfig:
 class SyntheticConfig:
     documents: int = setting(1000, min=1, help="Documents generated per synthetic source.")
     min_length: int = setting(64, min=1, help="Shortest synthetic document, in bytes.")
-    max_length: int = setting(2048, min=1, help="Longest synthetic document, in bytes.")
+    max_length: int = setting(2048, min=1, max=1 << 24,
+                              help="Longest synthetic document, in bytes (lengths are "
+                                   "drawn uniformly between min_length and max_length).")
 
     def __attrs_post_init__(self) -> None:
         require(self.min_length <= self.max_length,
@@ -90,24 +92,38 @@ class SyntheticConfig:
 class DataConfig:
     train: list[str] = setting(
         factory=lambda: ["builtin:python-stdlib"],
-        help="Training sources: files, directories (recursive), globs, "
-             "'synthetic:<pattern>' or 'builtin:python-stdlib'.")
+        help="Training sources: files, directories (recursive, sorted, hidden names "
+             "skipped), globs ('**' allowed), 'synthetic:<pattern>' (alternating, "
+             "repeating, random, mixed) or 'builtin:python-stdlib' (the .py files of "
+             "this Python's standard library). Files are read as raw bytes; relative "
+             "paths start in the current directory.")
     eval: list[str] = setting(factory=list,
-                              help="Evaluation sources; empty: hold out eval_fraction of "
-                                   "the training documents.")
-    eval_fraction: float = setting(0.05, min=0, max=1, max_exclusive=True,
-                                   help="Share of training documents held out for "
-                                        "evaluation when data.eval is empty.")
-    mix: list[float] = setting(factory=list,
-                               help="Percent of training bytes drawn from each source in "
-                                    "data.train, in order; empty: in proportion to size.")
+                              help="Evaluation sources, as for data.train; empty: hold "
+                                   "out data.eval_fraction of the training documents.")
+    eval_fraction: float = setting(
+        0.05, min=0, max=1, max_exclusive=True,
+        help="Share of each training source's documents held out for evaluation when "
+             "data.eval is empty: whole documents, chosen by run.seed.",
+        notes="A source with two or more documents gives at least one and keeps at least "
+              "one; a single-document source gives none. An empty evaluation split is an "
+              "error.")
+    mix: list[float] = setting(
+        factory=list,
+        help="Percent of sampled training windows drawn from each data.train source, in "
+             "order, e.g. [34, 33, 33]; empty: in proportion to each source's size.",
+        notes="One positive number per source; they are normalised to sum to 100, so "
+              "[1, 1] means 50/50.")
     separator: Literal["none", "newline", "nul"] = setting(
         "newline", help="Byte inserted between joined documents: none, newline (0x0A) or "
-                        "nul (0x00).")
-    cache_dir: str = setting("~/.cache/neat", help="Where the memory-mapped byte cache "
-                                                    "is written.")
-    max_bytes: int | None = setting(None, min=1, help="Use at most this many training "
-                                                      "bytes (documents in order).")
+                        "nul (0x00). newline suits text (a document then starts on a new "
+                        "line); nul marks boundaries unmistakably in binary data.")
+    cache_dir: str = setting("~/.cache/neat",
+                             help="Where the memory-mapped byte cache is written (one "
+                                  "file per split and set of sources, rebuilt when a "
+                                  "source changes).")
+    max_bytes: int | None = setting(
+        None, min=1, help="Use at most this many training bytes, split between the "
+                          "sources by their shares; each keeps its documents in order.")
     synthetic: SyntheticConfig = section(SyntheticConfig, "Synthetic data generators.")
 
 
