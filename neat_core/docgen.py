@@ -35,6 +35,7 @@ from .registry import get_registry
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REGENERATE = "python -m neat_core.docgen"
 _CONFIG_TAG = re.compile(r"\s*\[config: ([\w.]+)\]$")
+_UNSET = getattr(click.core, "UNSET", None)  # Click >= 8.3 marks "no default" with it
 
 
 # --- built-in plugins only ------------------------------------------------------------
@@ -113,7 +114,7 @@ def _default(param: click.Parameter, ctx: click.Context) -> str:
     default = param.get_default(ctx, call=False)
     if callable(default):
         return "(computed)"
-    if default in (None, False, (), []) or repr(default) == "Sentinel.UNSET":
+    if default is None or default is False or default is _UNSET or default in ((), []):
         return ""
     if isinstance(param, click.Option) and param.count and default == 0:
         return ""
@@ -171,8 +172,8 @@ def commands_markdown() -> str:
               "them the value comes from the config (see [parameters.md](parameters.md) for "
               "defaults and [configs.md](configs.md) for precedence). Every command that reads "
               "a config accepts `-c/--config FILE` and any number of `--set KEY=VALUE`.", "",
-              "Every command also accepts `-h/--help`. Exit codes: 0 success, 1 failure while running, 2 bad usage or bad input, "
-              "130 interrupted.", ""]
+              "Every command also accepts `-h/--help`. Exit codes: 0 success, 1 failure "
+              "while running, 2 bad usage or bad input, 130 interrupted.", ""]
     for ctx in _walk(cli, root):
         lines += _command_section(ctx)
     return "\n".join(lines).rstrip() + "\n"

@@ -1,25 +1,31 @@
-"""The ``markdown`` report: any results dict as a Markdown document (no torch needed)."""
+"""The ``markdown`` report: ``<kind>.md`` with what was measured and every result.
+
+It reads the documented results envelope of `neat eval` / `neat analyze` (``kind``,
+``checkpoint``, ``data``, ``results``; see docs/evaluation.md) and renders each
+evaluator's results generically, so new evaluators appear without changes here.
+No torch needed.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-FILE_NAME = "report.md"
+MAX_LIST_ITEMS = 20
 
 
 def _scalar(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
-    return json.dumps(value) if not isinstance(value, str) else value
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
 
 
-def _table(rows: list[dict[str, Any]]) -> list[str]:
+def _table(rows: list[Mapping[str, Any]]) -> list[str]:
     columns = list(dict.fromkeys(key for row in rows for key in row))
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
@@ -28,28 +34,48 @@ def _table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def render(results: dict[str, Any], title: str = "NEAT report", level: int = 1) -> list[str]:
-    """Scalars become a key/value table, lists of flat dicts tables, dicts subsections."""
+def render(data: Mapping[str, Any], title: str, level: int = 1) -> list[str]:
+    """Scalars as a key/value table, lists of dicts as tables, dicts as subsections."""
     lines = [f"{'#' * min(level, 6)} {title}", ""]
-    scalars = {key: value for key, value in results.items() if _is_scalar(value)}
+    scalars = {key: value for key, value in data.items() if _is_scalar(value)}
     if scalars:
         lines += _table([{"key": key, "value": value} for key, value in scalars.items()]) + [""]
-    for key, value in results.items():
-        if isinstance(value, dict):
+    for key, value in data.items():
+        if isinstance(value, Mapping):
             lines += render(value, key, level + 1)
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            flat = [{k: v for k, v in row.items() if _is_scalar(v)} for row in value]
-            lines += [f"{'#' * min(level + 1, 6)} {key}", ""] + _table(flat) + [""]
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            rows = [{k: v for k, v in row.items() if _is_scalar(v)} for row in value]
+            lines += [f"{'#' * min(level + 1, 6)} {key}", ""] + _table(rows) + [""]
         elif isinstance(value, list):
-            shown = ", ".join(_scalar(v) for v in value[:20])
-            lines += [f"**{key}**: {shown}{' …' if len(value) > 20 else ''}", ""]
+            shown = ", ".join(_scalar(v) for v in value[:MAX_LIST_ITEMS])
+            more = f" … ({len(value)} in all)" if len(value) > MAX_LIST_ITEMS else ""
+            lines += [f"**{key}**: {shown}{more}", ""]
     return lines
 
 
+def _summary(results: Mapping[str, Any]) -> list[str]:
+    checkpoint = results.get("checkpoint") or {}
+    data = results.get("data") or {}
+    rows = {"checkpoint": checkpoint.get("path"), "model": checkpoint.get("model"),
+            "step": checkpoint.get("step"), "backend": (results.get("backend") or {}).get("name"),
+            "documents": data.get("documents"), "bytes": data.get("bytes")}
+    shown = [{"": key, "value": value} for key, value in rows.items() if value is not None]
+    return _table(shown) + [""] if shown else []
+
+
 class MarkdownReport:
-    def write(self, results: dict[str, Any], out_dir: Path) -> Path:
+    def write(self, results: Mapping[str, Any], out_dir: Path) -> Path:
+        kind = str(results.get("kind", "report"))
+        body = results.get("results")
+        lines = [f"# NEAT {kind}", ""] + _summary(results)
+        if isinstance(body, Mapping):
+            for name, section in body.items():
+                lines += (render(section, name, 2) if isinstance(section, Mapping)
+                          else [f"**{name}**: {_scalar(section)}", ""])
+        else:  # not the documented envelope: show everything
+            lines += render(results, "results", 2)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / FILE_NAME
-        path.write_text("\n".join(render(results)).rstrip() + "\n", encoding="utf-8")
+        path = out_dir / f"{kind}.md"
+        path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
         return path

@@ -52,16 +52,21 @@ def test_model_predicts_next_byte_logits_causally():
     assert torch.equal(logits[:, :8], logits_changed[:, :8])  # the future never leaks back
 
 
-def test_markdown_report_renders_nested_results(tmp_path):
+def test_markdown_report_renders_an_eval_envelope(tmp_path):
+    results = {"kind": "eval", "checkpoint": {"path": "run/step-6", "model": "byte-gru", "step": 6},
+               "data": {"documents": 2, "bytes": 300},
+               "results": {"bits-per-byte": {"overall": {"bits_per_byte": 2.5},
+                                             "documents": [{"name": "a|b", "bytes": 100}]}}}
     with plugin_registered(plugin):
         report = neat_core.get_registry().reports["markdown"].factory()
-    path = report.write({"bits_per_byte": 2.5, "overall": {"bytes": 10},
-                         "files": [{"name": "a|b", "bits_per_byte": 2.0}]}, tmp_path)
+    path = report.write(results, tmp_path)
     text = path.read_text()
-    assert path == tmp_path / "report.md"
+    assert path == tmp_path / "eval.md"
+    assert text.startswith("# NEAT eval\n")
+    assert "| model | byte-gru |" in text and "| bytes | 300 |" in text
+    assert "## bits-per-byte" in text and "### overall" in text
     assert "| bits_per_byte | 2.5 |" in text
-    assert "## overall" in text and "| bytes | 10 |" in text
-    assert "| a\\|b | 2 |" in text
+    assert "| a\\|b | 100 |" in text  # cells are escaped
 
 
 def test_byte_stats_command(tmp_path):
