@@ -96,6 +96,10 @@ CORE_COMMANDS = [
     "backends_cmd:backends",
     "train_cmd:train_command",
     "bench_cmd:bench_command",
+    "eval_cmd:eval_command",
+    "eval_cmd:compare_command",
+    "analyze_cmd:analyze_command",
+    "menu_cmd:menu_command",
     "data_cmd:data",
 ]
 
