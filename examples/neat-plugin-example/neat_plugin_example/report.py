@@ -1,9 +1,9 @@
 """The ``markdown`` report: ``<kind>.md`` with what was measured and every result.
 
-It reads the documented results envelope of `neat eval` / `neat analyze` (``kind``,
-``checkpoint``, ``data``, ``results``; see docs/evaluation.md) and renders each
-evaluator's results generically, so new evaluators appear without changes here.
-No torch needed.
+It reads the documented results of `neat eval`, `neat analyze` and `neat compare`
+(``kind``, ``checkpoint``, ``data``, ``results``, ``runs``; see docs/evaluation.md) and
+renders each evaluator's results generically, so new evaluators appear without changes
+here. No torch needed.
 """
 
 from __future__ import annotations
@@ -63,17 +63,24 @@ def _summary(results: Mapping[str, Any]) -> list[str]:
     return _table(shown) + [""] if shown else []
 
 
+def _run(results: Mapping[str, Any], level: int) -> list[str]:
+    """Summary table and one section per evaluator of an eval or analysis result."""
+    lines = _summary(results)
+    for name, section in (results.get("results") or {}).items():
+        lines += (render(section, name, level) if isinstance(section, Mapping)
+                  else [f"**{name}**: {_scalar(section)}", ""])
+    return lines
+
+
 class MarkdownReport:
     def write(self, results: Mapping[str, Any], out_dir: Path) -> Path:
         kind = str(results.get("kind", "report"))
-        body = results.get("results")
-        lines = [f"# NEAT {kind}", ""] + _summary(results)
-        if isinstance(body, Mapping):
-            for name, section in body.items():
-                lines += (render(section, name, 2) if isinstance(section, Mapping)
-                          else [f"**{name}**: {_scalar(section)}", ""])
-        else:  # not the documented envelope: show everything
-            lines += render(results, "results", 2)
+        lines = [f"# NEAT {kind}", ""]
+        if kind == "comparison":  # one eval result per checkpoint
+            for number, run in enumerate(results.get("runs", []), 1):
+                lines += [f"## run {number}", ""] + _run(run, 3)
+        else:
+            lines += _run(results, 2)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"{kind}.md"

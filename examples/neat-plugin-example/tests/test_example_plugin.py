@@ -69,6 +69,16 @@ def test_markdown_report_renders_an_eval_envelope(tmp_path):
     assert "| a\\|b | 100 |" in text  # cells are escaped
 
 
+def test_markdown_report_renders_a_comparison_run_by_run(tmp_path):
+    run = {"kind": "eval", "checkpoint": {"model": "byte-gru", "step": 6},
+           "results": {"bits-per-byte": {"overall": {"bits_per_byte": 2.5}}}}
+    with plugin_registered(plugin):
+        report = neat_core.get_registry().reports["markdown"].factory()
+    text = report.write({"kind": "comparison", "runs": [run, run]}, tmp_path).read_text()
+    assert "## run 1" in text and "## run 2" in text
+    assert text.count("### bits-per-byte") == 2
+
+
 def test_byte_stats_command(tmp_path):
     (tmp_path / "ab.bin").write_bytes(b"abab")
     (tmp_path / "empty.bin").write_bytes(b"")
