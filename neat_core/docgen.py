@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata as md
+import inspect
 import json
 import os
 import re
@@ -27,7 +28,7 @@ from typing import Any, Callable, Iterator
 import click
 
 from . import plugins
-from .config import ModelConfig, NeatConfig, iter_fields
+from .config import ModelConfig, NeatConfig, config_fields, iter_fields
 from .config.fields import (FieldInfo, is_section, literal_choices, optional_inner,
                             resolved_fields, type_name)
 from .registry import get_registry
@@ -121,21 +122,29 @@ def _default(param: click.Parameter, ctx: click.Context) -> str:
     return _code(default)
 
 
-def _option_help(param: click.Option) -> str:
+def _option_help(param: click.Option, defaults: dict[str, Any]) -> str:
     help_text = param.help or ""
     match = _CONFIG_TAG.search(help_text)
-    if match:  # a schema flag: its default is the config value
-        help_text = f"{help_text[:match.start()]} Sets `{match.group(1)}`."
+    if match:  # a schema flag: without it the value comes from the config
+        path = match.group(1)
+        help_text = (f"{help_text[:match.start()]} Sets `{path}` (schema default "
+                     f"`{json.dumps(defaults[path])}`).")
     return help_text
 
 
-def _command_section(ctx: click.Context) -> list[str]:
+def _help_text(text: str) -> str:
+    """A command's help as Click shows it: dedented, cut at \\f, no \\b markers."""
+    text = inspect.cleandoc(text.split("\f")[0])
+    return "\n".join(line for line in text.splitlines() if line.strip() != "\b")
+
+
+def _command_section(ctx: click.Context, defaults: dict[str, Any]) -> list[str]:
     command = ctx.command
     path = ctx.command_path
     lines = [f"## {path}", "", "```", f"{path} {' '.join(command.collect_usage_pieces(ctx))}",
              "```", ""]
     if command.help:
-        lines += [command.help.split("\f")[0].strip(), ""]
+        lines += [_help_text(command.help), ""]
     params = command.get_params(ctx)
     arguments = [p for p in params if isinstance(p, click.Argument)]
     help_option = command.get_help_option(ctx)
@@ -147,7 +156,8 @@ def _command_section(ctx: click.Context) -> list[str]:
         lines += _table(["Argument", "Required", "Default"], rows) + [""]
     if options:
         rows = [[", ".join(_code(o) for o in [*p.opts, *p.secondary_opts]),
-                 _option_kind(p, ctx), _default(p, ctx), _option_help(p)] for p in options]
+                 _option_kind(p, ctx), _default(p, ctx), _option_help(p, defaults)]
+                for p in options]
         lines += _table(["Option", "Value", "Default", "Description"], rows) + [""]
     if isinstance(command, click.Group):
         rows = [[f"[{sub.command_path}](#{_anchor(sub.command_path)})",
@@ -168,14 +178,16 @@ def commands_markdown() -> str:
 
     root = click.Context(cli, info_name="neat")
     lines = _header("Command reference", "the Click commands of NEAT and its built-in plugins")
-    lines += ["Options that end in *Sets `KEY`* are shortcuts for `--set KEY=VALUE`; without "
-              "them the value comes from the config (see [parameters.md](parameters.md) for "
-              "defaults and [configs.md](configs.md) for precedence). Every command that reads "
-              "a config accepts `-c/--config FILE` and any number of `--set KEY=VALUE`.", "",
+    lines += ["Options whose description ends in *Sets `KEY`* are shortcuts for "
+              "`--set KEY=VALUE`; without them the value comes from the config file, else "
+              "the schema default (see [parameters.md](parameters.md) for every key and "
+              "[configs.md](configs.md) for precedence). Every command that reads a config "
+              "accepts `-c/--config FILE` and any number of `--set KEY=VALUE`.", "",
               "Every command also accepts `-h/--help`. Exit codes: 0 success, 1 failure "
               "while running, 2 bad usage or bad input, 130 interrupted.", ""]
+    defaults = {info.path: info.default for info in config_fields()}
     for ctx in _walk(cli, root):
-        lines += _command_section(ctx)
+        lines += _command_section(ctx, defaults)
     return "\n".join(lines).rstrip() + "\n"
 
 
