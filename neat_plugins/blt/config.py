@@ -19,6 +19,8 @@ class BltEntropyConfig(ModelConfig):
     block_size: int = setting(256, min=2, help="Context length in bytes.")
     positional: Literal["rope", "learned"] = setting(
         "rope", help="Positional scheme: rotary (rope) or learned absolute embeddings.")
+    tie_weights: bool = setting(False, help="Share the byte embedding with the output "
+                                            "layer's weights.")
 
     def __attrs_post_init__(self) -> None:
         require(self.hidden_size % self.num_heads == 0,
@@ -26,6 +28,12 @@ class BltEntropyConfig(ModelConfig):
                 f"model.num_heads ({self.num_heads})",
                 hint="choose num_heads that divides hidden_size, e.g. "
                      f"{_divisor_near(self.hidden_size, self.num_heads)}")
+        if self.positional == "rope":
+            head_size = self.hidden_size // self.num_heads
+            require(head_size % 2 == 0,
+                    f"model.positional 'rope' needs an even head size, got "
+                    f"hidden_size / num_heads = {head_size}",
+                    hint="change hidden_size or num_heads, or use positional 'learned'")
 
 
 def _divisor_near(total: int, wanted: int) -> int:

@@ -1,0 +1,45 @@
+"""Helpers shared by the BLT plugin tests: a tiny config, a tiny corpus, a short
+training loop (plain PyTorch, so these tests do not depend on the trainer)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from neat_core.config import NeatConfig, config_from_dict
+
+CORPUS = (b"the quick brown fox jumps over the lazy dog. " * 40
+          + b"def add(a, b):\n    return a + b\n\n" * 30)
+
+
+def tiny_config(**model: object) -> NeatConfig:
+    settings = {"hidden_size": 32, "num_layers": 2, "num_heads": 2, "block_size": 32, **model}
+    return config_from_dict({"model": settings})
+
+
+def tiny_model(seed: int = 0, **model: object) -> torch.nn.Module:
+    from neat_plugins.blt.model import EntropyModel
+
+    torch.manual_seed(seed)
+    return EntropyModel(tiny_config(**model).model)
+
+
+def train(model: torch.nn.Module, data: bytes = CORPUS, steps: int = 40, batch: int = 16,
+          lr: float = 1e-2, seed: int = 0) -> list[float]:
+    """Plain next-byte training; returns the loss of every step."""
+    block = model.config.block_size
+    array = torch.from_numpy(np.frombuffer(data, dtype=np.uint8).astype(np.int64))
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        starts = torch.randint(0, len(array) - block - 1, (batch,), generator=generator)
+        window = torch.stack([array[s:s + block + 1] for s in starts.tolist()])
+        _, loss = model(window[:, :-1], window[:, 1:])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    return losses
