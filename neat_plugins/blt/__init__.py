@@ -1,0 +1,50 @@
+"""The BLT plugin: the blt-entropy model, per-byte entropy, and entropy patching.
+
+Public API (importing this package does not import torch; each name loads its module on
+first use)::
+
+    from neat_plugins.blt import compute_entropies, patch_lengths
+
+    model, config = neat_core.load_model("runs/quickstart/checkpoints/best")
+    entropies = compute_entropies(model, data)       # bits, one per byte of data
+    lengths = patch_lengths(entropies, "global", threshold=2.0)
+
+- ``compute_entropies(model, data, *, batch_size=16, stride=None, device=None,
+  progress=False)``: per-byte next-byte entropy in bits (sliding window).
+- ``score_bytes(model, data, *, batch_size=16, stride=None, device=None)``: per-byte
+  negative log-likelihood in nats of bytes 1..n-1 (same windowing).
+- ``patch_lengths(entropies, mode, *, threshold, relative_threshold, patch_size,
+  min_patch_size, max_patch_size, data=None)``: patch lengths for one mode.
+- ``patch_lengths_for(entropies, patching_config, data)``: the same for a ``patching``
+  config section, calibrating the threshold when it sets ``target_patch_size``.
+- ``calibrate_threshold(entropies, target_patch_size, mode="global", ...)``: the θ
+  whose patches average the target size.
+
+Conventions of entropies and patching: see :mod:`neat_plugins.blt.entropy` and
+:mod:`neat_plugins.blt.patching`, and docs/blt.md.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .entropy import compute_entropies, score_bytes
+    from .patching import calibrate_threshold, patch_lengths, patch_lengths_for
+
+_EXPORTS = {
+    "compute_entropies": "entropy",
+    "score_bytes": "entropy",
+    "patch_lengths": "patching",
+    "patch_lengths_for": "patching",
+    "calibrate_threshold": "patching",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: import torch only when it is needed
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

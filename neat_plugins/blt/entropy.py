@@ -1,0 +1,134 @@
+"""Per-byte next-byte entropy (bits) and negative log-likelihood (nats) under a model.
+
+Inputs longer than the model's context are scored with a sliding window: windows of
+``block_size`` bytes advance by ``stride`` (default ``block_size // 2``). The first
+window scores all its positions; each later window scores only the positions the
+previous one did not reach, so every byte after the first window is scored with at
+least ``block_size - stride`` bytes of context (a full context with ``stride=1``), and
+never with a context that was reset at a chunk edge. The last window is aligned to the
+end of the input, so all windows have the same width and batch without padding.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from neat_core.errors import UsageError
+
+def as_byte_array(data: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
+    """A read-only uint8 view of ``data`` (bytes-like, or an array of byte values)."""
+    if isinstance(data, np.ndarray):
+        if data.dtype != np.uint8 or data.ndim != 1:
+            raise UsageError(f"expected a 1-D uint8 array of bytes, got {data.dtype} "
+                             f"with shape {data.shape}")
+        return data
+    return np.frombuffer(data, dtype=np.uint8)
+
+
+def plan_windows(length: int, block_size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start of each window and the first position (absolute) that window scores.
+
+    Every window is ``min(block_size, length)`` bytes wide; window ``i`` scores the
+    positions ``[first[i], starts[i] + width)``. Together they cover ``0..length-1``
+    once each.
+    """
+    if not 1 <= stride <= block_size:
+        raise UsageError(f"stride {stride} must be between 1 and the model's block_size "
+                         f"({block_size})", hint="leave it unset for block_size // 2")
+    if length <= block_size:
+        return np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    last = length - block_size
+    starts = np.append(np.arange(0, last, stride, dtype=np.int64), last)
+    first = np.concatenate(([0], starts[:-1] + block_size))
+    return starts, first
+
+
+def entropy_bits(logits: torch.Tensor) -> torch.Tensor:
+    """Entropy of softmax(logits) over the last dim, in bits (float32)."""
+    logp = F.log_softmax(logits.float(), dim=-1)
+    return -(logp.exp() * logp).sum(-1) / math.log(2)
+
+
+def _sliding(model: torch.nn.Module, inputs: np.ndarray,
+             per_position: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], *,
+             batch_size: int, stride: int | None, device: str | torch.device | None,
+             progress: bool, targets: np.ndarray | None = None) -> np.ndarray:
+    """``per_position(logits, target_windows)`` for every input position, windowed."""
+    block_size = model.config.block_size
+    stride = stride or max(1, block_size // 2)
+    out = np.empty(len(inputs), dtype=np.float32)
+    if len(inputs) == 0:
+        return out
+    if batch_size < 1:
+        raise UsageError(f"batch_size must be at least 1, got {batch_size}")
+    starts, first = plan_windows(len(inputs), block_size, stride)
+    width = min(block_size, len(inputs))
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    windows = np.lib.stride_tricks.sliding_window_view(inputs, width)
+    target_windows = (np.lib.stride_tricks.sliding_window_view(targets, width)
+                      if targets is not None else None)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode(), _progress_bar(len(inputs), progress) as bar:
+            for lo in range(0, len(starts), batch_size):
+                batch = starts[lo:lo + batch_size]
+                idx = torch.from_numpy(windows[batch].astype(np.int64)).to(device)
+                tgt = (torch.from_numpy(target_windows[batch].astype(np.int64)).to(device)
+                       if target_windows is not None else None)
+                values = per_position(model(idx), tgt).cpu().numpy()
+                for row, (start, begin) in enumerate(zip(batch, first[lo:lo + batch_size])):
+                    out[begin:start + width] = values[row, begin - start:]
+                bar.update(int(batch[-1]) + width - int(first[lo]))
+    finally:
+        model.train(was_training)
+    return out
+
+
+def _progress_bar(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    # delay: short inputs finish before a bar would appear
+    return tqdm(total=total, unit="B", unit_scale=True, desc="scoring", disable=not enabled,
+                delay=1.0, leave=False)
+
+
+def compute_entropies(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size: int = 16,
+                      stride: int | None = None, device: str | torch.device | None = None,
+                      progress: bool = False) -> np.ndarray:
+    """Per-byte next-byte entropy in bits (0-8), float32, one entry per input byte.
+
+    Entry ``t`` is the entropy of the model's distribution for byte ``t + 1`` given
+    bytes ``0..t`` (the last entry predicts the byte after the input). ``model`` is any
+    registered model (``forward(idx) -> logits [B, T, 256]``, ``model.config.block_size``);
+    ``stride`` defaults to ``block_size // 2``; ``device`` to the model's.
+    """
+    inputs = as_byte_array(data)
+    return _sliding(model, inputs, lambda logits, _: entropy_bits(logits),
+                    batch_size=batch_size, stride=stride, device=device, progress=progress)
+
+
+def score_bytes(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size: int = 16,
+                stride: int | None = None, device: str | torch.device | None = None,
+                progress: bool = False) -> np.ndarray:
+    """Negative log-likelihood in nats of bytes ``1..n-1``, float32, ``n - 1`` entries.
+
+    Entry ``i`` is ``-ln p(byte i+1 | bytes 0..i)``, windowed like
+    :func:`compute_entropies` (byte 0 has no prediction and is not scored). Mean NLL
+    divided by ``ln 2`` is bits per byte.
+    """
+    array = as_byte_array(data)
+    if len(array) < 2:
+        return np.empty(0, dtype=np.float32)
+
+    def nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        logp = F.log_softmax(logits.float(), dim=-1)
+        return -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+
+    return _sliding(model, array[:-1], nll, targets=array[1:], batch_size=batch_size,
+                    stride=stride, device=device, progress=progress)
