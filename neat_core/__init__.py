@@ -18,5 +18,18 @@ except PackageNotFoundError:  # running from a source tree without installing
 
 from .train import train  # noqa: E402 - the function; the module stays neat_core.train
 
-__all__ = ["__version__", "Backend", "get_registry", "hookimpl", "register_plugin",
-           "reset_plugins", "select_backend", "train", "unregister_plugin"]
+_LAZY = {"save_checkpoint": "checkpoint", "load_checkpoint": "checkpoint",
+         "load_model": "checkpoint"}
+
+
+def __getattr__(name: str):  # PEP 562: these modules are imported on first use
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["__version__", "Backend", "get_registry", "hookimpl", "load_checkpoint",
+           "load_model", "register_plugin", "reset_plugins", "save_checkpoint",
+           "select_backend", "train", "unregister_plugin"]
