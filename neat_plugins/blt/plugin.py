@@ -1,6 +1,6 @@
-"""Entry-point module of the blt plugin: registers the blt-entropy model.
+"""Entry-point module of the blt plugin: the blt-entropy model and `neat patch`.
 
-Light on purpose: torch is imported only when a model is built.
+Light on purpose: torch is imported only when a model is built or a command runs.
 """
 
 from __future__ import annotations
@@ -20,3 +20,10 @@ def build_model(config: BltEntropyConfig):
 def register_models(register) -> None:
     register("blt-entropy", build_model, config_class=BltEntropyConfig,
              description="Causal byte-level transformer that estimates next-byte entropy (BLT)")
+
+
+@hookimpl
+def register_commands(cli) -> None:
+    from .patch_cmd import patch
+
+    cli.add_command(patch)
