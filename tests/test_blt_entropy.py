@@ -104,8 +104,9 @@ def test_windows_score_each_position_once_with_at_least_block_minus_stride_conte
 
 
 def test_bad_stride_is_a_clear_error(trained):
-    with pytest.raises(UsageError, match="stride 40 must be between 1"):
-        compute_entropies(trained, CORPUS[:100], stride=40)
+    for stride in (0, 40):
+        with pytest.raises(UsageError, match=f"stride {stride} must be between 1"):
+            compute_entropies(trained, CORPUS[:100], stride=stride)
 
 
 def test_batch_size_does_not_change_the_result(trained):
@@ -156,3 +157,10 @@ def test_scoring_uses_eval_mode_and_restores_the_mode():
     first = compute_entropies(model, CORPUS[:100])
     assert model.training
     np.testing.assert_array_equal(first, compute_entropies(model, CORPUS[:100]))
+
+
+def test_progress_bar_does_not_change_the_result(trained, capsys):
+    data = CORPUS[:300]
+    np.testing.assert_array_equal(compute_entropies(trained, data, progress=True),
+                                  compute_entropies(trained, data))
+    assert capsys.readouterr().out == ""  # a bar would only ever go to stderr

@@ -60,7 +60,7 @@ def _sliding(model: torch.nn.Module, inputs: np.ndarray,
              progress: bool, targets: np.ndarray | None = None) -> np.ndarray:
     """``per_position(logits, target_windows)`` for every input position, windowed."""
     block_size = model.config.block_size
-    stride = stride or max(1, block_size // 2)
+    stride = max(1, block_size // 2) if stride is None else stride
     out = np.empty(len(inputs), dtype=np.float32)
     if len(inputs) == 0:
         return out
@@ -106,7 +106,8 @@ def compute_entropies(model: torch.nn.Module, data: bytes | np.ndarray, *, batch
     Entry ``t`` is the entropy of the model's distribution for byte ``t + 1`` given
     bytes ``0..t`` (the last entry predicts the byte after the input). ``model`` is any
     registered model (``forward(idx) -> logits [B, T, 256]``, ``model.config.block_size``);
-    ``stride`` defaults to ``block_size // 2``; ``device`` to the model's.
+    ``stride`` defaults to ``block_size // 2``; inputs go to ``device``, by default the
+    model's (the model itself is not moved).
     """
     inputs = as_byte_array(data)
     return _sliding(model, inputs, lambda logits, _: entropy_bits(logits),
