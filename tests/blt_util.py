@@ -4,12 +4,23 @@ training loop (plain PyTorch, so these tests do not depend on the trainer)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from neat_core.config import NeatConfig, config_from_dict
 
 CORPUS = (b"the quick brown fox jumps over the lazy dog. " * 40
           + b"def add(a, b):\n    return a + b\n\n" * 30)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Tiny models run faster on one thread, and many times faster than on two when other
+    processes compete for the cores (import this fixture into a test module to use it)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 def tiny_config(**model: object) -> NeatConfig:

@@ -14,6 +14,7 @@ from neat_core.checkpoint import load_model, save_checkpoint
 from neat_plugins.blt import compute_entropies
 
 from .blt_util import CORPUS, tiny_config, tiny_model, train
+from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
 
 TEXT = CORPUS[:700]
 
@@ -23,6 +24,13 @@ def checkpoint(tmp_path_factory):
     model = tiny_model()
     train(model, steps=40)
     return str(save_checkpoint(tmp_path_factory.mktemp("run") / "ckpt", model, tiny_config()))
+
+
+@pytest.fixture
+def neat_patch(run_cli):
+    """`neat patch ARGS` on one torch thread (see one_torch_thread)."""
+    return lambda *args, input=None: run_cli("patch", *args, "--set", "backend.threads=1",
+                                             input=input)
 
 
 @pytest.fixture
@@ -59,8 +67,8 @@ def unmark(text: str) -> tuple[bytes, list[int]]:
     return b"".join(pieces), [len(p) for p in pieces]
 
 
-def test_json_has_lengths_entropies_in_bits_and_a_summary(run_cli, checkpoint, text_file):
-    result = run_cli("patch", checkpoint, text_file, "--format", "json")
+def test_json_has_lengths_entropies_in_bits_and_a_summary(neat_patch, checkpoint, text_file):
+    result = neat_patch(checkpoint, text_file, "--format", "json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["entropy_unit"] == "bits" and out["model"] == "blt-entropy"
@@ -76,29 +84,29 @@ def test_json_has_lengths_entropies_in_bits_and_a_summary(run_cli, checkpoint, t
     assert starts.tolist() == (np.flatnonzero(np.array(out["entropies"][:-1]) > 2.0) + 1).tolist()
 
 
-def test_text_marks_boundaries_and_round_trips(run_cli, checkpoint, text_file):
+def test_text_marks_boundaries_and_round_trips(neat_patch, checkpoint, text_file):
     data = TEXT + b"a|b\\c\x00\xff\t\r"
     path = text_file.replace("input.txt", "tricky.bin")
     open(path, "wb").write(data)
-    text = run_cli("patch", checkpoint, path).stdout
-    as_json = json.loads(run_cli("patch", checkpoint, path, "--format", "json").stdout)
+    text = neat_patch(checkpoint, path).stdout
+    as_json = json.loads(neat_patch(checkpoint, path, "--format", "json").stdout)
     raw, lengths = unmark(text.removesuffix("\n"))
     assert raw == data
     assert lengths == as_json["patch_lengths"]
     assert "\\|" in text and "\\x00" in text and "\\xff" in text
 
 
-def test_stdin_with_dash_or_no_file(run_cli, checkpoint, text_file):
-    by_file = run_cli("patch", checkpoint, text_file, "--format", "json").stdout
-    by_dash = run_cli("patch", checkpoint, "-", "--format", "json", input=TEXT.decode()).stdout
-    implicit = run_cli("patch", checkpoint, "--format", "json", input=TEXT.decode()).stdout
+def test_stdin_with_dash_or_no_file(neat_patch, checkpoint, text_file):
+    by_file = neat_patch(checkpoint, text_file, "--format", "json").stdout
+    by_dash = neat_patch(checkpoint, "-", "--format", "json", input=TEXT.decode()).stdout
+    implicit = neat_patch(checkpoint, "--format", "json", input=TEXT.decode()).stdout
     lengths = json.loads(by_file)["patch_lengths"]
     assert json.loads(by_dash)["patch_lengths"] == lengths == json.loads(implicit)["patch_lengths"]
 
 
-def test_jsonl_gives_a_line_per_patch_then_a_summary(run_cli, checkpoint, text_file):
+def test_jsonl_gives_a_line_per_patch_then_a_summary(neat_patch, checkpoint, text_file):
     lines = [json.loads(line) for line in
-             run_cli("patch", checkpoint, text_file, "--format", "jsonl").stdout.splitlines()]
+             neat_patch(checkpoint, text_file, "--format", "jsonl").stdout.splitlines()]
     patches, summary = lines[:-1], lines[-1]
     assert summary["type"] == "summary" and summary["summary"]["num_patches"] == len(patches)
     assert [p["start"] for p in patches] == np.cumsum([0] + [p["length"] for p in
@@ -107,28 +115,28 @@ def test_jsonl_gives_a_line_per_patch_then_a_summary(run_cli, checkpoint, text_f
     assert all(len(p["entropies"]) == p["length"] for p in patches)
 
 
-def test_target_patch_size_calibrates_the_threshold(run_cli, checkpoint, text_file):
-    out = json.loads(run_cli("patch", checkpoint, text_file, "--format", "json",
+def test_target_patch_size_calibrates_the_threshold(neat_patch, checkpoint, text_file):
+    out = json.loads(neat_patch(checkpoint, text_file, "--format", "json",
                              "--target-patch-size", "6").stdout)
     assert out["summary"]["average_patch_size"] == pytest.approx(6, rel=0.1)
     assert out["patching"]["target_patch_size"] == 6
     assert out["patching"]["threshold"] != 2.0
 
 
-def test_modes_and_settings_come_from_flags_and_set(run_cli, checkpoint, text_file):
-    static = json.loads(run_cli("patch", checkpoint, text_file, "--format", "json",
+def test_modes_and_settings_come_from_flags_and_set(neat_patch, checkpoint, text_file):
+    static = json.loads(neat_patch(checkpoint, text_file, "--format", "json",
                                 "--mode", "static", "--set", "patching.patch_size=7").stdout)
     assert static["patch_lengths"] == [7] * 100  # 700 bytes
-    capped = json.loads(run_cli("patch", checkpoint, text_file, "--format", "json",
+    capped = json.loads(neat_patch(checkpoint, text_file, "--format", "json",
                                 "--threshold", "7.9",
                                 "--set", "patching.max_patch_size=5").stdout)
     assert max(capped["patch_lengths"]) == 5
 
 
-def test_binary_input_works(run_cli, checkpoint, tmp_path):
+def test_binary_input_works(neat_patch, checkpoint, tmp_path):
     path = tmp_path / "all.bin"
     path.write_bytes(bytes(range(256)) * 2)
-    out = json.loads(run_cli("patch", checkpoint, str(path), "--format", "json").stdout)
+    out = json.loads(neat_patch(checkpoint, str(path), "--format", "json").stdout)
     assert sum(out["patch_lengths"]) == 512
 
 
@@ -144,12 +152,12 @@ def test_binary_input_works(run_cli, checkpoint, tmp_path):
     (["{ckpt}", "{text}", "--mode", "space", "--target-patch-size", "4"],
      "'space' has no threshold"),
 ])
-def test_bad_input_exits_2_with_one_line(run_cli, checkpoint, text_file, tmp_path, args,
+def test_bad_input_exits_2_with_one_line(neat_patch, checkpoint, text_file, tmp_path, args,
                                          message):
     empty = tmp_path / "empty"
     empty.write_bytes(b"")
     args = [a.format(ckpt=checkpoint, empty=empty, text=text_file) for a in args]
-    result = run_cli("patch", *args)
+    result = neat_patch(*args)
     assert result.exit_code == 2, result.output
     assert re.search(message, result.stderr), result.stderr
     assert result.stderr.splitlines()[-1].startswith("error: ")

@@ -14,6 +14,7 @@ from neat_plugins.blt.config import BltEntropyConfig
 from neat_plugins.blt.model import EntropyModel
 
 from .blt_util import tiny_config, tiny_model, train
+from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
 
 
 @pytest.mark.parametrize("positional", ["rope", "learned"])
