@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping, Sequence
 from . import plots
 from .json_report import report_path
 from .shading import MAX_BITS, pieces
-from .text import number, origin_text, patching_text
+from .text import number, origin_text, patching_text, short_names
 
 MAX_ROWS = 500
 
@@ -95,9 +95,10 @@ def bits_per_byte_section(name: str, section: Mapping[str, Any]) -> str:
     labels = ["model", *compressors]
     chart = plots.bits_per_byte_bars(labels, {"bits per byte": [overall["bits_per_byte"],
                                                                  *compressors.values()]})
-    rows = [[d["name"], number(d["bytes"]), number(d["bits_per_byte"]), number(d["loss"]),
+    directory, labels = short_names([d["name"] for d in section["documents"]])
+    rows = [[label, number(d["bytes"]), number(d["bits_per_byte"]), number(d["loss"]),
              *(number((d["compressors"] or {}).get(c)) for c in compressors)]
-            for d in section["documents"]]
+            for label, d in zip(labels, section["documents"])]
     return ("<h2>How good is the model?</h2>"
             + cards([("bits per byte", number(overall["bits_per_byte"])),
                      ("loss (nats/byte)", number(overall["loss"])),
@@ -108,7 +109,7 @@ def bits_per_byte_section(name: str, section: Mapping[str, Any]) -> str:
               f"{context['block_size']}, stride {context['stride']}). Compressors: each "
               f"document compressed on its own with the standard library's defaults.</p>"
             + image(chart, "bits per byte of the model and of gzip, bz2 and xz")
-            + "<h3>Per document</h3>"
+            + f"<h3>Per document{f' (in {escape(directory)})' if directory else ''}</h3>"
             + table(["document", "bytes", "bits/byte", "loss", *compressors], rows))
 
 

@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 MAX_BITS = 8.0
 MAX_PLOTTED_SIZE = 40  # longer patches are drawn in one "longer" bar
+PLOTTED_BYTES = 400  # of the preview, so single patches stay visible
 
 
 def png_uri(draw: Callable[[Any], None], size: tuple[float, float] = (9.0, 3.2)) -> str:
@@ -24,19 +25,28 @@ def png_uri(draw: Callable[[Any], None], size: tuple[float, float] = (9.0, 3.2))
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def short_name(name: str) -> str:
+    """The last two parts of a path, for plot titles."""
+    return "/".join(name.split("/")[-2:])
+
+
 def entropy_along_text(preview: Mapping[str, Any], patching: Mapping[str, Any]) -> str:
     def draw(ax: Any) -> None:
-        values = preview["entropies"]
-        ax.vlines(preview["boundaries"], 0, MAX_BITS, color="#1f6feb", alpha=0.18,
-                  linewidth=0.8, label="patch start")
-        ax.plot(range(len(values)), values, color="#c62828", linewidth=0.9,
+        values = preview["entropies"][:PLOTTED_BYTES]
+        starts = [b for b in preview["boundaries"] if b < len(values)]
+        ax.vlines(starts, 0, MAX_BITS, color="#1f6feb", alpha=0.22, linewidth=0.8)
+        ax.plot(starts, [0.15] * len(starts), "^", color="#1f6feb", markersize=4,
+                label="patch start")
+        ax.step(range(len(values)), values, where="mid", color="#c62828", linewidth=1,
                 label="entropy H(t)")
         if patching["mode"] in ("global", "combined"):
             ax.axhline(patching["threshold"], color="black", linestyle="--", linewidth=1,
                        label=f"threshold {patching['threshold']:.2f} bits")
-        ax.set(xlim=(0, max(1, len(values))), ylim=(0, MAX_BITS), xlabel="byte offset",
-               ylabel="bits", title=f"Entropy along the start of {preview['document']}")
-        ax.legend(loc="upper right", fontsize=8)
+        ax.set(xlim=(-0.5, max(1, len(values)) - 0.5), ylim=(0, MAX_BITS),
+               xlabel="byte offset", ylabel="bits",
+               title=f"Entropy along the first {len(values)} bytes of "
+                     f"{short_name(preview['document'])}")
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
 
     return png_uri(draw, (11.0, 3.4))
 
@@ -62,7 +72,8 @@ def patch_size_histogram(histogram: Mapping[str, Sequence[int]]) -> str:
             ax.bar([MAX_PLOTTED_SIZE + 2], [longer], color="#6b7280",
                    label=f"> {MAX_PLOTTED_SIZE} bytes")
             ax.legend(fontsize=8)
-        ax.set(xlabel="patch size (bytes)", ylabel="patches", title="Patch sizes")
+        ax.set(xlabel="patch size (bytes)", ylabel="patches (log scale)", yscale="log",
+               title="Patch sizes")
 
     return png_uri(draw, (5.5, 3.2))
 
@@ -87,7 +98,8 @@ def threshold_sweep(sweep: Mapping[str, Any], current: float | None) -> str:
         right.set(ylabel="patches per KiB", yscale="log")
         handles = ax.get_legend_handles_labels()
         extra = right.get_legend_handles_labels()
-        ax.legend(handles[0] + extra[0], handles[1] + extra[1], fontsize=8, loc="upper left")
+        ax.legend(handles[0] + extra[0], handles[1] + extra[1], fontsize=8, loc="center left",
+                  framealpha=0.9)
 
     return png_uri(draw, (7.5, 3.6))
 
@@ -98,14 +110,20 @@ def bits_per_byte_bars(labels: Sequence[str], series: Mapping[str, Sequence[floa
     series (one series per checkpoint)."""
     def draw(ax: Any) -> None:
         height = 0.8 / max(1, len(series))
+        single = len(series) == 1  # the model in colour, the compressors in grey
         for index, (name, values) in enumerate(series.items()):
             positions = [i + index * height for i in range(len(labels))]
-            ax.barh(positions, [v or 0.0 for v in values], height=height, label=name)
+            colors = (["#c62828"] + ["#8c959f"] * (len(labels) - 1)) if single else None
+            ax.barh(positions, [v or 0.0 for v in values], height=height, label=name,
+                    color=colors)
             for y, value in zip(positions, values):
                 if value is not None:
                     ax.text(value, y, f" {value:.3f}", va="center", fontsize=8)
         ax.set_yticks([i + 0.4 - height / 2 for i in range(len(labels))], labels)
         ax.invert_yaxis()
+        largest = max((v for values in series.values() for v in values if v is not None),
+                      default=1.0)
+        ax.set_xlim(0, largest * 1.15)  # room for the value labels
         ax.set(xlabel="bits per byte (lower is better)", title="Bits per byte")
         if len(series) > 1:
             ax.legend(fontsize=8)

@@ -76,6 +76,16 @@ def sparkline(counts: Sequence[int]) -> str:
                    for c in counts)
 
 
+def short_names(names: Sequence[str]) -> tuple[str, list[str]]:
+    """(the directory shared by every name, the names relative to it), for tables."""
+    if len(names) < 2 or not all(name.startswith("/") for name in names):
+        return "", list(names)
+    common = os.path.commonpath(names)
+    if common in names:  # a name that is a prefix of the others: keep it whole
+        common = os.path.dirname(common)
+    return common, [os.path.relpath(name, common) for name in names]
+
+
 def origin_text(data: Mapping[str, Any]) -> str:
     sources = ", ".join(data["sources"])
     return {"text": "the text given", "files": sources,
@@ -112,9 +122,11 @@ def bits_per_byte_section(name: str, section: Mapping[str, Any], color: bool) ->
     if len(documents) > 1:
         shown, more = truncated(documents)
         names = list(section["compressors"] or {})
-        doc_rows = [[d["name"], number(d["bytes"]), number(d["bits_per_byte"]),
-                     *(number((d["compressors"] or {}).get(c)) for c in names)] for d in shown]
-        lines += ["", "  per document (bits/byte)"]
+        directory, labels = short_names([d["name"] for d in shown])
+        doc_rows = [[label, number(d["bytes"]), number(d["bits_per_byte"]),
+                     *(number((d["compressors"] or {}).get(c)) for c in names)]
+                    for label, d in zip(labels, shown)]
+        lines += ["", f"  per document (bits/byte){f' in {directory}' if directory else ''}"]
         lines += table(["name", "bytes", "model", *names], doc_rows, indent="  ") + more
     return lines
 
