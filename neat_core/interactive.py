@@ -13,9 +13,14 @@ from typing import Any, Callable
 
 import click
 
+from .config import Override, PatchingConfig, iter_fields
+from .config.fields import literal_choices
 from .errors import NeatError, UsageError
 from .evaluate import Documents, Session, analysis_results, load_documents
 from .registry import get_registry
+
+MODES: tuple[str, ...] = literal_choices(
+    next(f.type for f in iter_fields(PatchingConfig) if f.name == "mode"))
 
 HELP = """\
 Type text and press Enter: it is shown shaded by entropy with patch starts marked,
@@ -57,8 +62,9 @@ class Loop:
             raise UsageError(f"unknown command ':{name}'", hint="type :help for the commands")
         return command(argument.strip())
 
-    def settings_changed(self, overrides: dict[str, Any]) -> bool:
-        self.session = self.session.with_overrides(overrides)
+    def settings_changed(self, command: str, values: dict[str, Any]) -> bool:
+        self.session = self.session.with_overrides(
+            [Override(path, value, source=command, raw=False) for path, value in values.items()])
         patching = self.session.config.patching
         click.echo(f"mode {patching.mode}, threshold {patching.threshold:g}, relative "
                    f"threshold {patching.relative_threshold:g}")
@@ -67,18 +73,20 @@ class Loop:
         return True
 
     def threshold(self, argument: str) -> bool:
-        if not argument:
-            raise UsageError(":threshold needs a value in bits", hint="e.g. :threshold 1.5")
+        try:
+            bits = float(argument)
+        except ValueError:
+            raise UsageError(f":threshold needs a number of bits, got '{argument}'",
+                             hint="e.g. :threshold 1.5") from None
         key = ("relative_threshold" if self.session.config.patching.mode == "relative"
                else "threshold")
-        return self.settings_changed({f"patching.{key}": argument,
-                                      "patching.target_patch_size": None})
+        return self.settings_changed(":threshold", {f"patching.{key}": bits,
+                                                    "patching.target_patch_size": None})
 
     def mode(self, argument: str) -> bool:
-        if not argument:
-            raise UsageError(":mode needs a mode",
-                             hint="global, relative, combined, static or space")
-        return self.settings_changed({"patching.mode": argument})
+        if argument not in MODES:
+            raise UsageError(f"unknown patching mode '{argument}'", hint=", ".join(MODES))
+        return self.settings_changed(":mode", {"patching.mode": argument})
 
     def load(self, argument: str) -> bool:
         if not argument:
