@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from neat_core import hookimpl
 from neat_core.testing import plugin_registered
 
 from .eval_helpers import SuccessorPlugin, nll, save
@@ -178,3 +179,27 @@ def test_menu_reports_a_failing_command_and_carries_on(run_cli, tmp_path, succes
     assert result.exit_code == 0
     assert "checkpoint not found" in result.stderr and "(exit code 2)" in result.stdout
     assert run_cli("menu", input="").exit_code == 0  # end of input leaves quietly
+
+
+class _ByteCount:
+    """A third-party evaluator: counts one byte value."""
+
+    @hookimpl
+    def register_evaluators(self, register):
+        register("newlines", lambda model, config, backend: self)
+
+    def evaluate(self, documents):
+        return {"newlines": sum(data.count(b"\n") for _, data in documents),
+                "documents": len(documents)}
+
+
+def test_a_third_party_evaluator_is_chosen_by_config(run_cli, tmp_path, ckpt):
+    with plugin_registered(_ByteCount(), name="newline-evaluator"):
+        result = run_cli("eval", str(ckpt), "--data", __file__, "--report", "text,json",
+                         "--out", str(tmp_path), "--set", "eval.evaluators=newlines,bits-per-byte")
+    assert result.exit_code == 0, result.stderr
+    results = json_results(tmp_path, "eval")["results"]
+    assert list(results) == ["newlines", "bits-per-byte"]
+    expected = open(__file__, "rb").read().count(b"\n")
+    assert results["newlines"] == {"newlines": expected, "documents": 1}
+    assert f"  newlines: {expected}" in result.stdout  # shown by the text report as is
