@@ -184,3 +184,16 @@ def test_max_bytes_truncates_each_document(tmp_path, successor, write_files):
     results = neat_core.evaluate(ckpt, data=write_files(a=TEXT, b=TEXT))
     assert results["data"]["bytes"] == 10
     assert results["results"]["bits-per-byte"]["overall"]["bytes"] == 8
+
+
+def test_stride_sets_the_context_and_must_fit_the_window(tmp_path, successor, write_files):
+    ckpt = save(tmp_path / "ckpt", peak=3.0)
+    files = write_files(a=TEXT * 3)
+    results = neat_core.evaluate(ckpt, data=files, overrides={"eval.stride": 3,
+                                                              "eval.batch_size": 2})
+    bpb = results["results"]["bits-per-byte"]
+    assert bpb["context"] == {"block_size": 16, "stride": 3, "batch_size": 2}
+    assert bpb["overall"]["loss"] == pytest.approx(
+        sum(nll(TEXT * 3, 3.0)) / (len(TEXT) * 3 - 1), rel=1e-5)
+    with pytest.raises(UsageError, match="stride 17"):
+        neat_core.evaluate(ckpt, data=files, overrides={"eval.stride": 17})
