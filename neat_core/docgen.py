@@ -30,7 +30,7 @@ import click
 from . import plugins
 from .config import ModelConfig, NeatConfig, config_fields, iter_fields
 from .config.fields import (FieldInfo, is_section, literal_choices, optional_inner,
-                            resolved_fields, type_name)
+                            resolved_fields)
 from .registry import get_registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -302,7 +302,7 @@ def legacy_keys_markdown() -> str:
     return "\n".join(_table(["Old key", "NEAT key", "Note"], rows)) + "\n"
 
 
-EXAMPLE_PLUGIN = "examples/neat-plugin-example/neat_plugin_example"
+EXAMPLE = "examples/neat-plugin-example"
 
 
 def included_source(path: str) -> Callable[[], str]:
@@ -316,8 +316,12 @@ def included_source(path: str) -> Callable[[], str]:
 
 REGIONS: dict[tuple[str, str], Callable[[], str]] = {
     ("docs/configs.md", "legacy-keys"): legacy_keys_markdown,
-    ("docs/plugins.md", "example-plugin"): included_source(f"{EXAMPLE_PLUGIN}/plugin.py"),
-    ("docs/plugins.md", "example-config"): included_source(f"{EXAMPLE_PLUGIN}/config.py"),
+    ("docs/plugins.md", "example-plugin"):
+        included_source(f"{EXAMPLE}/neat_plugin_example/plugin.py"),
+    ("docs/plugins.md", "example-config"):
+        included_source(f"{EXAMPLE}/neat_plugin_example/config.py"),
+    ("docs/plugins.md", "example-tests"):
+        included_source(f"{EXAMPLE}/tests/test_example_plugin.py"),
 }
 
 

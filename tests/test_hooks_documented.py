@@ -1,0 +1,71 @@
+"""Hook meta-tests: every hook in hookspecs.py has a docstring, is documented in
+docs/plugins.md with its exact signature, and is named in at least one other test."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from neat_core import hookspecs
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+
+
+def hook_specs() -> dict[str, object]:
+    marker = f"{hookspecs.PROJECT_NAME}_spec"
+    return {name: func for name, func in vars(hookspecs).items()
+            if callable(func) and hasattr(func, marker)}
+
+
+def signature_text(name: str, func: object) -> str:
+    """``name(param: Annotation, ...) -> Return`` as written in the source."""
+    signature = inspect.signature(func)
+    params = []
+    for param in signature.parameters.values():
+        text = param.name
+        if param.annotation is not inspect.Parameter.empty:
+            text += f": {param.annotation}"
+        if param.default is not inspect.Parameter.empty:
+            text += f" = {param.default!r}"
+        params.append(text)
+    return f"{name}({', '.join(params)}) -> {signature.return_annotation}"
+
+
+DOCUMENTED_HOOK = re.compile(r"^### `((\w+)\(.*\) -> .+)`$", re.M)
+
+
+def documented_hooks() -> dict[str, str]:
+    text = (DOCS / "plugins.md").read_text(encoding="utf-8")
+    return {match.group(2): match.group(1) for match in DOCUMENTED_HOOK.finditer(text)}
+
+
+def test_hookspecs_are_found():
+    assert {"register_models", "register_commands"} <= set(hook_specs())
+
+
+@pytest.mark.parametrize("name", sorted(hook_specs()))
+def test_hook_has_a_docstring(name):
+    assert (inspect.getdoc(hook_specs()[name]) or "").strip(), name
+
+
+@pytest.mark.parametrize("name", sorted(hook_specs()))
+def test_hook_is_documented_with_its_exact_signature(name):
+    documented = documented_hooks()
+    assert name in documented, f"docs/plugins.md has no '### `{name}(...)`' heading"
+    assert documented[name] == signature_text(name, hook_specs()[name])
+
+
+def test_plugins_page_documents_no_hook_that_does_not_exist():
+    assert set(documented_hooks()) <= set(hook_specs())
+
+
+@pytest.mark.parametrize("name", sorted(hook_specs()))
+def test_hook_is_named_in_a_test(name):
+    this_file = Path(__file__).resolve()
+    tests = [path for path in (REPO / "tests").rglob("*.py") if path.resolve() != this_file]
+    assert any(name in path.read_text(encoding="utf-8") for path in tests), \
+        f"no test under tests/ mentions {name}"
