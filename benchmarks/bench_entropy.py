@@ -1,6 +1,7 @@
 """Throughput of entropies + patching on CPU against the raw forward pass of the model.
 
-    .venv/bin/python benchmarks/bench_entropy.py [--megabytes 0.25] [--batch-size 16]
+    .venv/bin/python benchmarks/bench_entropy.py [--megabytes 0.15] [--rounds 3]
+                                                 [--batch-size 16] [--threads N]
 
 The text is the Python standard library's own sources (concatenated .py files under
 sysconfig's stdlib path). The model is blt-entropy with its default config (weights are
@@ -14,8 +15,10 @@ random: speed does not depend on them). Measured in the same run:
   overhead;
 - patching and threshold calibration alone (numpy).
 
-The raw forward is timed before and after the others; their difference shows how noisy
-the machine was. Timings on a shared machine are noisy: compare ratios, not absolutes.
+The text is split into rounds; each round measures every method on its segment, in a
+rotating order, and the ratios to the raw forward of the same round are reported (their
+median, and each one). On a shared machine timings are noisy: compare ratios, not
+absolutes.
 """
 
 from __future__ import annotations
@@ -72,10 +75,17 @@ def timed(function, *args) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--megabytes", type=float, default=0.25,
-                        help="text to score (default 0.25: about 1.5 minutes on 2 cores)")
+    parser.add_argument("--megabytes", type=float, default=0.15,
+                        help="text to score (default 0.15: about 1.5 minutes on 2 idle cores)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="the text is split into this many segments, each measured "
+                             "by every method in a rotating order")
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's choice, all cores)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     torch.manual_seed(0)
     config = BltEntropyConfig()
@@ -84,31 +94,40 @@ def main() -> None:
     print(f"model: blt-entropy defaults (hidden {config.hidden_size}, {config.num_layers} "
           f"layers, block {config.block_size}), {model.num_parameters() / 1e6:.2f}M "
           f"parameters; {torch.get_num_threads()} threads; text: {len(data) / 1e6:.2f} MB "
-          f"of stdlib sources; batch {args.batch_size}")
+          f"of stdlib sources in {args.rounds} rounds; batch {args.batch_size}")
     raw_forward(model, data[:config.block_size * args.batch_size], args.batch_size)  # warm-up
 
-    raw_before = raw_forward(model, data, args.batch_size)
-    default = pipeline(model, data, args.batch_size, None)
-    one_pass = pipeline(model, data, args.batch_size, config.block_size)
-    raw_after = raw_forward(model, data, args.batch_size)
-    raw = (raw_before + raw_after) / 2
+    methods = {
+        "raw forward, each byte once":
+            lambda segment: raw_forward(model, segment, args.batch_size),
+        f"entropies+patching, stride {config.block_size // 2} (default)":
+            lambda segment: pipeline(model, segment, args.batch_size, None),
+        f"entropies+patching, stride {config.block_size} (one pass per byte)":
+            lambda segment: pipeline(model, segment, args.batch_size, config.block_size),
+    }
+    names = list(methods)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    size = len(data) // args.rounds
+    for index in range(args.rounds):  # rotate the order so drift hits every method
+        segment = data[index * size:(index + 1) * size]
+        for name in names[index % len(names):] + names[:index % len(names)]:
+            rates[name].append(methods[name](segment))
 
     entropies = np.random.default_rng(0).uniform(0, 8, len(data)).astype(np.float32)
-    patch_seconds = timed(patch_lengths, entropies, "global")
-    calibrate_seconds = timed(calibrate_threshold, entropies, 4.5)
+    extra = {"patching alone (global)": len(data) / timed(patch_lengths, entropies, "global"),
+             "threshold calibration alone (global, bisection)":
+                 len(data) / timed(calibrate_threshold, entropies, 4.5)}
 
-    print(f"{'measurement':<60}{'bytes/s':>15}{'vs raw':>12}")
-    rows = [
-        ("raw forward, each byte once (mean of before/after)", raw),
-        (f"entropies+patching, stride {config.block_size // 2} (default)", default),
-        (f"entropies+patching, stride {config.block_size} (one pass per byte)", one_pass),
-        ("patching alone (global)", len(data) / patch_seconds),
-        ("threshold calibration alone (global, bisection)", len(data) / calibrate_seconds),
-    ]
-    for name, rate in rows:
-        print(f"{name:<60}{rate:>15,.0f}{rate / raw:>11.3f}x")
-    print(f"raw forward before / after: {raw_before:,.0f} / {raw_after:,.0f} bytes/s "
-          f"({abs(raw_before - raw_after) / raw:.1%} apart: the machine's noise)")
+    raw = rates[names[0]]
+    print(f"{'measurement':<60}{'bytes/s (median)':>18}{'vs raw (median)':>18}")
+    for name in names:
+        ratios = [rate / base for rate, base in zip(rates[name], raw)]
+        print(f"{name:<60}{np.median(rates[name]):>18,.0f}{np.median(ratios):>17.3f}x"
+              f"   per round: {', '.join(f'{r:.3f}' for r in ratios)}")
+    for name, rate in extra.items():
+        print(f"{name:<60}{rate:>18,.0f}{rate / np.median(raw):>17.1f}x")
+    print(f"raw forward per round: {', '.join(f'{r:,.0f}' for r in raw)} bytes/s "
+          f"(their spread is the machine's noise)")
 
 
 if __name__ == "__main__":
