@@ -32,19 +32,21 @@ def short_name(name: str) -> str:
 
 def entropy_along_text(preview: Mapping[str, Any], patching: Mapping[str, Any]) -> str:
     def draw(ax: Any) -> None:
-        values = preview["entropies"][:PLOTTED_BYTES]
-        starts = [b for b in preview["boundaries"] if b < len(values)]
+        # byte x is drawn with the entropy of its own prediction, entry x-1: in global
+        # mode a patch starts exactly where the line crosses the threshold
+        values = preview["entropies"][:PLOTTED_BYTES - 1]
+        starts = [b for b in preview["boundaries"] if b < len(values) + 1]
         ax.vlines(starts, 0, MAX_BITS, color="#1f6feb", alpha=0.22, linewidth=0.8)
         ax.plot(starts, [0.15] * len(starts), "^", color="#1f6feb", markersize=4,
                 label="patch start")
-        ax.step(range(len(values)), values, where="mid", color="#c62828", linewidth=1,
-                label="entropy H(t)")
+        ax.step(range(1, len(values) + 1), values, where="mid", color="#c62828",
+                linewidth=1, label="entropy of the byte's prediction")
         if patching["mode"] in ("global", "combined"):
             ax.axhline(patching["threshold"], color="black", linestyle="--", linewidth=1,
                        label=f"threshold {patching['threshold']:.2f} bits")
-        ax.set(xlim=(-0.5, max(1, len(values)) - 0.5), ylim=(0, MAX_BITS),
+        ax.set(xlim=(-0.5, len(values) + 0.5), ylim=(0, MAX_BITS),
                xlabel="byte offset", ylabel="bits",
-               title=f"Entropy along the first {len(values)} bytes of "
+               title=f"Entropy along the first {len(values) + 1} bytes of "
                      f"{short_name(preview['document'])}")
         ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
 

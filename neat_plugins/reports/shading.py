@@ -1,6 +1,12 @@
 """Turning bytes, entropies and patch starts into displayable pieces, shared by the
 text and html reports.
 
+Entropies come as ``compute_entropies`` gives them: entry t is the entropy of the
+prediction of byte t+1. A byte is shaded by the entropy of its own prediction -- how
+unsure the model was about it -- so byte i gets entry i-1 (byte 0, which nothing
+predicts, gets 0). In global mode a patch then starts exactly at the bytes shaded above
+the threshold.
+
 A piece is one UTF-8 character (or one undecodable byte): multi-byte characters are
 shown once, with the mean entropy of their bytes, and start a patch when any of their
 bytes (after the first of the preview) does.
@@ -57,8 +63,9 @@ def pieces(data: bytes, entropies: Sequence[float], boundaries: Iterable[int]) -
             text = _display(data[offset: offset + size].decode("utf-8"))
         except UnicodeDecodeError:
             size, text = 1, REPLACEMENT
-        window = entropies[offset: offset + size]
-        entropy = float(sum(window) / len(window)) if len(window) else 0.0
+        own = [entropies[i - 1] if 0 < i <= len(entropies) else 0.0
+               for i in range(offset, offset + size)]
+        entropy = float(sum(own) / len(own))
         result.append(Piece(text, entropy, any(o in starts for o in range(offset, offset + size)),
                             offset, size))
         offset += size
