@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,11 @@ def test_installed_example_is_discovered_through_its_entry_point(venv, tmp_path)
     assert example["status"] == "loaded"
     assert example["registered"] == {"models": ["byte-gru"], "reports": ["markdown"]}
     assert "blt" in {info["name"] for info in plugins}  # next to the built-ins
+
+    listing = run(venv / "neat", "plugins", cwd=tmp_path)
+    documented = re.search(r"```text\n\$ neat plugins\n\.\.\.\n(.*?)```",
+                           (REPO / "docs" / "plugins.md").read_text(), re.S)
+    assert documented is not None and documented.group(1) in listing  # the guide is right
 
     (tmp_path / "ab.bin").write_bytes(b"abab")
     assert "4 bytes, 2 distinct, 1.000 bits/byte" in run(venv / "neat", "byte-stats",
