@@ -61,11 +61,11 @@ class StepClock:
 def run_neat(steps: int, overrides: list[str]) -> list[float]:
     """Seconds of each timed step of `neat_core.train`."""
     from neat_core.bench import bench_config
+    from neat_core.testing import plugin_registered
 
     config = neat_config(overrides)
     clock = StepClock()
-    neat_core.register_plugin(clock, "step-clock")
-    with tempfile.TemporaryDirectory() as output_dir:
+    with plugin_registered(clock, "step-clock"), tempfile.TemporaryDirectory() as output_dir:
         neat_core.train(bench_config(config, "cpu", steps, WARMUP, output_dir))
     return [b - a for a, b in zip(clock.stamps[WARMUP - 1:], clock.stamps[WARMUP:])]
 

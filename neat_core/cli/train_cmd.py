@@ -41,8 +41,15 @@ def train_command(resolved: ResolvedConfig, resume: str | None) -> None:
         click.echo(summary(metrics))
 
 
+def duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds} s"
+
+
 def summary(metrics: dict) -> str:
-    lines = [f"trained to step {metrics['step']} in {metrics['elapsed_s']:.0f} s "
+    lines = [f"trained to step {metrics['step']} in {duration(metrics['elapsed_s'])} "
              f"({metrics['bytes_per_second']:,.0f} bytes/s)"]
     if "eval_loss" in metrics:
         lines.append(f"eval: loss {metrics['eval_loss']:.4f} nats, {metrics['eval_bpb']:.4f} "

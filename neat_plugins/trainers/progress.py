@@ -45,5 +45,5 @@ class Progress:
         self._bar.set_postfix(postfix, refresh=False)
         self._bar.update(1)
 
-    def set_eval(self, bpb: float) -> None:
+    def set_eval(self, bpb: float | None) -> None:
         self._eval_bpb = bpb

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import torch
 
@@ -48,6 +49,27 @@ def build_optimizer(model: torch.nn.Module, config: NeatConfig) -> torch.optim.A
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=training.learning_rate,
                              betas=(training.adam_beta1, training.adam_beta2))
+
+
+@attrs.define
+class Meter:
+    """Loss and time summed over steps."""
+
+    loss: float = 0.0
+    steps: int = 0
+    seconds: float = 0.0
+
+    def add(self, loss: float, seconds: float) -> None:
+        self.loss += loss
+        self.steps += 1
+        self.seconds += seconds
+
+    @property
+    def mean_loss(self) -> float:
+        return self.loss / max(self.steps, 1)
+
+    def bytes_per_second(self, bytes_per_step: int) -> float:
+        return self.steps * bytes_per_step / max(self.seconds, 1e-9)
 
 
 class StandardTrainer:
@@ -184,8 +206,7 @@ class StandardTrainer:
 
     def _train(self) -> dict[str, Any]:
         budget = self.training.max_minutes * 60 if self.training.max_minutes else None
-        window_loss, window_steps, window_time = 0.0, 0, 0.0
-        session_time, session_steps = 0.0, 0
+        window, session = Meter(), Meter()  # since the last log record; this process
         self.backend.reset_peak_memory()
         show = self.env.is_main and self.config.run.progress and sys.stderr.isatty()
         with Progress(show, self.training.max_steps, self.step) as progress:
@@ -195,35 +216,37 @@ class StandardTrainer:
                 loss, grad_norm = self._optimizer_step(lr)
                 self.step += 1
                 took = time.perf_counter() - started
-                self.elapsed += took
-                window_time += took
-                session_time += took
-                session_steps += 1
-                stop, bad, self.elapsed = self.parallel.max(
-                    [float(self.stop.requested is not None), float(not math.isfinite(loss)),
-                     self.elapsed])
-                if bad:
-                    self._diverged(loss)
-                window_loss += loss
-                window_steps += 1
+                stop = self._agree(loss, took)
+                window.add(loss, took)
+                session.add(loss, took)
                 progress.update(loss, lr, self.bytes_per_step / took)
                 if self.step % self.training.log_steps == 0:
-                    self._log(window_loss / window_steps, lr, grad_norm,
-                              window_steps * self.bytes_per_step / window_time)
-                    window_loss, window_steps, window_time = 0.0, 0, 0.0
-                out_of_time = budget is not None and self.elapsed >= budget
-                final = stop or out_of_time or self.step == self.training.max_steps
-                if self.step % self.training.eval_steps == 0 or (
-                        final or self.step % self.training.save_steps == 0):
-                    self._evaluate()
-                    progress.set_eval(self.last_eval["eval_bpb"])
+                    self._log(window, lr, grad_norm)
+                    window = Meter()
+                final = (stop or self.step == self.training.max_steps or
+                         (budget is not None and self.elapsed >= budget))
                 if final or self.step % self.training.save_steps == 0:
+                    self._evaluate()
                     self._save()
+                elif self.step % self.training.eval_steps == 0:
+                    self._evaluate()
+                progress.set_eval(self.last_eval.get("eval_bpb"))
                 if stop:
-                    self._interrupted(session_steps, session_time)
+                    self._finish(session, interrupted=self.stop.requested)
+                    self._interrupted()
                 if final:
                     break
-        return self._finish(session_steps, session_time)
+        return self._finish(session)
+
+    def _agree(self, loss: float, took: float) -> bool:
+        """Whether to stop; all ranks agree on it, on divergence and on the time spent."""
+        self.elapsed += took
+        stop, diverged, self.elapsed = self.parallel.max(
+            [float(self.stop.requested is not None), float(not math.isfinite(loss)),
+             self.elapsed])
+        if diverged:
+            self._diverged(loss)
+        return bool(stop)
 
     def _optimizer_step(self, lr: float) -> tuple[float, float | None]:
         for group in self.optimizer.param_groups:
@@ -261,8 +284,7 @@ class StandardTrainer:
                        hint="lower training.learning_rate, keep training.max_grad_norm set, "
                             "or resume from an earlier checkpoint")
 
-    def _interrupted(self, steps: int, seconds: float) -> None:
-        self._finish(steps, seconds, interrupted=self.stop.requested)
+    def _interrupted(self) -> None:
         where = f"; checkpoint saved to {self.last_saved}" if self.last_saved else ""
         raise Interrupted(f"training interrupted ({self.stop.requested}) at step "
                           f"{self.step}{where}", hint="continue with: neat train --resume")
@@ -273,10 +295,10 @@ class StandardTrainer:
         return {"kind": kind, "step": self.step, **values,
                 "elapsed_s": round(self.elapsed, 3)}
 
-    def _log(self, loss: float, lr: float, grad_norm: float | None,
-             bytes_per_second: float) -> None:
-        loss, bytes_per_second = self.parallel.sum([loss / self.env.world_size,
-                                                    bytes_per_second / self.env.world_size])
+    def _log(self, window: Meter, lr: float, grad_norm: float | None) -> None:
+        loss, bytes_per_second = self.parallel.sum([
+            window.mean_loss / self.env.world_size,
+            window.bytes_per_second(self.bytes_per_step) / self.env.world_size])
         self.last_train = loss_metrics(loss)
         if not self.env.is_main:
             return
@@ -333,10 +355,9 @@ class StandardTrainer:
         self.run_dir.rotate(self.training.keep_last)
         self.callbacks.emit("on_checkpoint", path, self._record("checkpoint", metrics))
 
-    def _finish(self, steps: int, seconds: float,
-                interrupted: str | None = None) -> dict[str, Any]:
+    def _finish(self, session: Meter, interrupted: str | None = None) -> dict[str, Any]:
         best = self.run_dir.step_path(self.best_step) if self.best_step is not None else None
-        bytes_per_second = steps * self.bytes_per_step / max(seconds, 1e-9)
+        bytes_per_second = session.bytes_per_second(self.bytes_per_step)
         metrics = {
             "step": self.step, **self.last_train, **self.last_eval,
             "best_eval_loss": self.best_loss, "best_step": self.best_step,
