@@ -69,7 +69,8 @@ def test_documents_are_joined_by_the_separator(tmp_path, config):
 
 
 def test_directories_are_walked_sorted_recursively_skipping_hidden(tmp_path):
-    for name in ("z.txt", "a/2.txt", "a/1.txt", "b.bin", ".hidden", ".git/objects/x"):
+    for name in ("z.txt", "a/2.txt", "a/1.txt", "b.bin", ".hidden", ".git/objects/x",
+                 "a/__pycache__/1.cpython-311.pyc"):
         write(tmp_path / "src" / name, name.encode())
     names = [Path(n).relative_to(tmp_path / "src").as_posix()
              for n, _ in read_documents([str(tmp_path / "src")])]

@@ -2,7 +2,8 @@
 and ``synthetic:<pattern>`` generators.
 
 Every file is read as raw bytes, never decoded. Directories are walked recursively in
-sorted order, skipping hidden names (``.git``, ``.cache``...); globs accept ``**``.
+sorted order, skipping hidden names (``.git``, ``.cache``...) and ``__pycache__``
+(compiled copies of the sources beside them); globs accept ``**``.
 Relative paths are relative to the current directory.
 """
 
@@ -116,13 +117,18 @@ def _non_empty_listing(spec: str, files: list[Path], strict: bool = True) -> lis
     if not files and strict:
         raise DataError(f"data source '{spec}' has no files",
                         hint="hidden files and directories (names starting with '.') "
-                             "are skipped")
+                             "and __pycache__ are skipped")
     return files
 
 
+ALWAYS_SKIPPED_DIRS = frozenset({"__pycache__"})
+
+
 def _walk(root: Path, skip: frozenset[str] = frozenset()) -> list[Path]:
-    """Regular files under ``root`` sorted by path; hidden names and ``skip`` left out."""
+    """Regular files under ``root`` sorted by path; hidden names, __pycache__ and
+    ``skip`` left out."""
     found = []
+    skip = skip | ALWAYS_SKIPPED_DIRS
     for directory, dirs, files in os.walk(root, onerror=_walk_error):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in skip]
         found += [Path(directory, name) for name in files
