@@ -152,3 +152,12 @@ def test_bench_reports_speed_and_memory_as_table_and_json(run_cli, tmp_path, cac
     assert table.exit_code == 0 and "train bytes/s" in table.stdout
     assert "cpu" in table.stdout.splitlines()[1]
     assert not (tmp_path / "unused").exists()
+
+
+def test_bf16_autocast_on_the_cpu_changes_the_numerics_not_the_result(tmp_path, cache_dir):
+    neat_core.train(tiny_config(tmp_path / "fp32", cache_dir, training__max_steps=3))
+    neat_core.train(tiny_config(tmp_path / "bf16", cache_dir, training__max_steps=3,
+                                backend__mixed_precision="bf16"))
+    fp32, bf16 = losses(tmp_path / "fp32"), losses(tmp_path / "bf16")
+    assert fp32 != bf16  # the forward pass ran in bfloat16
+    assert all(abs(fp32[step] - bf16[step]) < 0.05 for step in fp32)

@@ -130,7 +130,7 @@ class DataConfig:
 @frozen
 class TrainingConfig:
     trainer: str = setting("standard", help="Registered trainer (see `neat plugins`).")
-    max_steps: int = setting(600, min=1, flag="--max-steps",
+    max_steps: int = setting(3000, min=1, flag="--max-steps",
                              help="Optimizer steps to train for.")
     max_minutes: float | None = setting(
         None, min=0, min_exclusive=True, flag="--max-minutes",
@@ -142,7 +142,7 @@ class TrainingConfig:
                               help="Sequences per micro-batch.")
     gradient_accumulation_steps: int = setting(1, min=1, help="Micro-batches per "
                                                               "optimizer step.")
-    learning_rate: float = setting(2e-3, min=0, min_exclusive=True,
+    learning_rate: float = setting(4e-3, min=0, min_exclusive=True,
                                    help="Peak learning rate (AdamW).")
     min_learning_rate: float | None = setting(
         None, min=0, help="Learning rate at the end of the decay; default: "
@@ -156,12 +156,15 @@ class TrainingConfig:
     max_grad_norm: float | None = setting(1.0, min=0, min_exclusive=True,
                                           help="Clip gradients to this norm; null: no "
                                                "clipping.")
-    log_steps: int = setting(10, min=1, help="Steps between metric records.")
-    eval_steps: int = setting(200, min=1, help="Steps between evaluations.")
+    log_steps: int = setting(50, min=1, help="Steps between metric records.")
+    eval_steps: int = setting(250, min=1, help="Steps between evaluations.")
     eval_batches: int = setting(16, min=1, help="Batches per evaluation.")
-    save_steps: int = setting(200, min=1, help="Steps between checkpoints.")
+    save_steps: int = setting(500, min=1, help="Steps between checkpoints.")
     keep_last: int = setting(2, min=1, help="Checkpoints kept besides the best one.")
-    compile: bool = setting(False, help="Compile the model with torch.compile.")
+    compile: bool = setting(False, help="Compile the model with torch.compile.",
+                           notes="Needs a C++ compiler on the CPU. Steps get faster, but "
+                                 "compiling takes about a minute, which short runs do "
+                                 "not win back.")
 
     def __attrs_post_init__(self) -> None:
         if self.min_learning_rate is not None:

@@ -10,13 +10,13 @@ from neat_core.config.schema import frozen
 
 @frozen
 class BltEntropyConfig(ModelConfig):
-    hidden_size: int = setting(256, min=8, help="Width of the residual stream.")
-    num_layers: int = setting(4, min=1, help="Transformer blocks.")
+    hidden_size: int = setting(128, min=8, help="Width of the residual stream.")
+    num_layers: int = setting(2, min=1, help="Transformer blocks.")
     num_heads: int = setting(4, min=1, help="Attention heads; must divide hidden_size.")
     ffn_size: int | None = setting(None, min=1, help="Feed-forward width; default: "
                                                      "4 x hidden_size.")
     dropout: float = setting(0.0, min=0, max=1, max_exclusive=True, help="Dropout rate.")
-    block_size: int = setting(256, min=2, help="Context length in bytes.")
+    block_size: int = setting(64, min=2, help="Context length in bytes.")
     positional: Literal["rope", "learned"] = setting(
         "rope", help="Positional scheme: rotary (rope) or learned absolute embeddings.")
     tie_weights: bool = setting(False, help="Share the byte embedding with the output "
