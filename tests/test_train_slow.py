@@ -65,7 +65,9 @@ def test_a_second_sigint_stops_at_once_without_saving(tmp_path):
                                   model__block_size=256, training__batch_size=32)
     wait_for_step(process, run, timeout=120)
     process.send_signal(signal.SIGINT)
-    time.sleep(0.02)
+    # the second Ctrl-C once the first was handled (signals pending together merge)
+    while "SIGINT received" not in process.stderr.readline():
+        assert process.poll() is None
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
