@@ -69,6 +69,9 @@ def test_installed_example_is_discovered_through_its_entry_point(venv, tmp_path)
                            (REPO / "docs" / "plugins.md").read_text(), re.S)
     assert documented is not None and documented.group(1) in listing  # the guide is right
 
+    lazy_check = "import sys, neat_core; neat_core.get_registry(); print('torch' in sys.modules)"
+    assert run(venv / "python", "-c", lazy_check).strip() == "False"  # the check plugins.md gives
+
     (tmp_path / "ab.bin").write_bytes(b"abab")
     assert "4 bytes, 2 distinct, 1.000 bits/byte" in run(venv / "neat", "byte-stats",
                                                          tmp_path / "ab.bin")
