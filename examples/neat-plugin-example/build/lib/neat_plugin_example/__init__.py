@@ -1,1 +1,0 @@
-"""An example third-party NEAT plugin; see plugin.py for what it registers."""
