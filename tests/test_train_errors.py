@@ -115,23 +115,16 @@ def test_resume_a_finished_run_without_more_steps(run_cli, finished, tmp_path):
     assert "is at step 4, and training.max_steps is 4" in error_line(result)
 
 
-def test_block_size_that_does_not_fit_the_data(run_cli, tmp_path):
+@pytest.mark.parametrize("setting, message", [
+    ({"model__block_size": 512}, "block_size + 1 = 513"),
+    ({"training__batch_size": 64}, "training.batch_size 64 does not fit the data"),
+], ids=["block_size", "batch_size"])
+def test_sizes_that_do_not_fit_the_data(run_cli, tmp_path, setting, message):
     (tmp_path / "small.txt").write_text("x" * 300)
     settings = tiny_settings(tmp_path / "run", tmp_path / "cache", data__train=[
-        str(tmp_path / "small.txt")], data__eval=[str(tmp_path / "small.txt")],
-        model__block_size=512)
+        str(tmp_path / "small.txt")], data__eval=[str(tmp_path / "small.txt")], **setting)
     result = run_cli("train", *set_args(settings))
-    assert result.exit_code == 2 and "block_size + 1 = 513" in error_line(result)
-
-
-def test_batch_that_does_not_fit_the_data(run_cli, tmp_path):
-    (tmp_path / "small.txt").write_text("x" * 300)
-    settings = tiny_settings(tmp_path / "run", tmp_path / "cache", data__train=[
-        str(tmp_path / "small.txt")], data__eval=[str(tmp_path / "small.txt")],
-        training__batch_size=64)
-    result = run_cli("train", *set_args(settings))
-    assert result.exit_code == 2
-    assert "training.batch_size 64 does not fit the data" in error_line(result)
+    assert result.exit_code == 2 and message in error_line(result)
 
 
 def test_unknown_trainer(run_cli, tmp_path):
