@@ -9,10 +9,9 @@ first use)::
     entropies = compute_entropies(model, data)       # bits, one per byte of data
     lengths = patch_lengths(entropies, "global", threshold=2.0)
 
-- ``compute_entropies(model, data, *, batch_size=16, stride=None, device=None,
-  progress=False)``: per-byte next-byte entropy in bits (sliding window).
-- ``score_bytes(model, data, *, batch_size=16, stride=None, device=None)``: per-byte
-  negative log-likelihood in nats of bytes 1..n-1 (same windowing).
+- ``compute_entropies`` and ``score_bytes``: re-exported from :mod:`neat_core.scoring`
+  (per-byte next-byte entropy in bits, and negative log-likelihood in nats of bytes
+  1..n-1, sliding window; they work for any registered model).
 - ``patch_lengths(entropies, mode, *, threshold, relative_threshold, patch_size,
   min_patch_size, max_patch_size, data=None)``: patch lengths for one mode.
 - ``patch_lengths_for(entropies, patching_config, data)``: the same for a ``patching``
@@ -20,7 +19,7 @@ first use)::
 - ``calibrate_threshold(entropies, target_patch_size, mode="global", ...)``: the θ
   whose patches average the target size.
 
-Conventions of entropies and patching: see :mod:`neat_plugins.blt.entropy` and
+Conventions of entropies and patching: see :mod:`neat_core.scoring` and
 :mod:`neat_plugins.blt.patching`, and docs/blt.md.
 """
 
@@ -30,15 +29,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .entropy import compute_entropies, score_bytes
+    from neat_core.scoring import compute_entropies, score_bytes
     from .patching import calibrate_threshold, patch_lengths, patch_lengths_for
 
 _EXPORTS = {
-    "compute_entropies": "entropy",
-    "score_bytes": "entropy",
-    "patch_lengths": "patching",
-    "patch_lengths_for": "patching",
-    "calibrate_threshold": "patching",
+    "compute_entropies": "neat_core.scoring",
+    "score_bytes": "neat_core.scoring",
+    "patch_lengths": ".patching",
+    "patch_lengths_for": ".patching",
+    "calibrate_threshold": ".patching",
 }
 
 __all__ = list(_EXPORTS)
@@ -46,5 +45,5 @@ __all__ = list(_EXPORTS)
 
 def __getattr__(name: str) -> Any:  # PEP 562: import torch only when it is needed
     if name in _EXPORTS:
-        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        return getattr(import_module(_EXPORTS[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

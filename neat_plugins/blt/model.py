@@ -129,7 +129,7 @@ class EntropyModel(nn.Module):
         if time > self.config.block_size:
             raise UsageError(f"input of {time} bytes is longer than model.block_size "
                              f"({self.config.block_size})",
-                             hint="score long inputs with neat_plugins.blt.compute_entropies, "
+                             hint="score long inputs with neat_core.scoring.compute_entropies, "
                                   "which slides a window over them")
         x = self.embed(idx)
         rope = None

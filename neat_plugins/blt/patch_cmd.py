@@ -46,7 +46,7 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     from neat_core.backends import select_backend
     from neat_core.checkpoint import load_checkpoint, resolve_over_checkpoint
 
-    from .entropy import compute_entropies
+    from neat_core.scoring import compute_entropies
     from .patching import calibrated, patch_lengths_for
 
     saved = load_checkpoint(checkpoint)

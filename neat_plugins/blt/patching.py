@@ -1,7 +1,7 @@
 """Entropy patching: per-byte entropies -> patch lengths. Pure numpy; no model needed.
 
 Conventions (``n`` bytes, ``H(t) = entropies[t]`` in bits, as returned by
-:func:`neat_plugins.blt.compute_entropies`: the entropy of the prediction of byte
+:func:`neat_core.scoring.compute_entropies`: the entropy of the prediction of byte
 ``t + 1`` from bytes ``0..t``):
 
 - The first patch starts at byte 0. "A boundary after byte ``t``" means the next patch

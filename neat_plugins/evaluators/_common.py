@@ -8,7 +8,7 @@ from collections import OrderedDict
 from typing import Any, Iterator, Sequence
 
 import numpy as np
-from neat_plugins.blt import compute_entropies
+from neat_core.scoring import compute_entropies
 
 Documents = Sequence[tuple[str, bytes]]
 

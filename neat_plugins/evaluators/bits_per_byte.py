@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 import numpy as np
-from neat_plugins.blt import score_bytes
+from neat_core.scoring import score_bytes
 
 from . import compressors
 from ._common import Documents, context_settings, progress

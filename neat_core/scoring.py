@@ -1,4 +1,8 @@
-"""Per-byte next-byte entropy (bits) and negative log-likelihood (nats) under a model.
+"""Per-byte next-byte entropy (bits) and negative log-likelihood (nats) under any model.
+
+The scoring every evaluator, report and command uses, for any registered model (the
+model contract: ``forward(idx) -> logits [B, T, 256]`` and ``model.config.block_size``).
+Imports torch: import this module only where scoring happens.
 
 Inputs longer than the model's context are scored with a sliding window: windows of
 ``block_size`` bytes advance by ``stride`` (default ``block_size // 2``). The first
@@ -18,7 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from neat_core.errors import UsageError
+from .errors import UsageError
+
 
 def as_byte_array(data: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
     """A read-only uint8 view of ``data`` (bytes-like, or an array of byte values)."""

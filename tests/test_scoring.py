@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neat_core.errors import UsageError
-from neat_plugins.blt import compute_entropies, score_bytes
-from neat_plugins.blt.entropy import entropy_bits, plan_windows
+from neat_core.scoring import compute_entropies, entropy_bits, plan_windows, score_bytes
 
 from .blt_util import CORPUS, tiny_model, train
 from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
