@@ -15,8 +15,11 @@ end of the input, so all windows have the same width and batch without padding.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from typing import Callable
+import sys
+from collections import OrderedDict
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -138,3 +141,67 @@ def score_bytes(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size:
 
     return _sliding(model, array[:-1], nll, targets=array[1:], batch_size=batch_size,
                     stride=stride, device=device, progress=progress)
+
+
+# --- the scorer evaluators and reports use ------------------------------------------------
+
+# The entropy and patch evaluators need the same entropies; computing them once per
+# (model, bytes, settings) halves the cost of `neat analyze`. Bounded by bytes held.
+_CACHE_LIMIT_BYTES = 256 * 2**20
+_cache: OrderedDict[tuple, tuple[Any, np.ndarray]] = OrderedDict()
+
+
+class Scorer:
+    """Entropies and NLL of bytes under one model, with the config's window settings.
+
+    The entropy-scoring interface of :class:`neat_core.api.EntropyScorer`: evaluators
+    and commands score through it instead of importing a model plugin. Entropies are
+    cached for the last models and inputs, so several evaluators of one run share them.
+    """
+
+    def __init__(self, model: torch.nn.Module, config: Any, backend: Any) -> None:
+        self.model, self.config, self.backend = model, config, backend
+        block_size = int(model.config.block_size)
+        self.settings = {"block_size": block_size,
+                         "stride": config.eval.stride or max(1, block_size // 2),
+                         "batch_size": config.eval.batch_size}
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"batch_size": self.settings["batch_size"], "stride": self.settings["stride"],
+                "device": self.backend.device}
+
+    def entropies(self, data: bytes) -> np.ndarray:
+        """Next-byte entropies in bits, one per byte (see :func:`compute_entropies`)."""
+        key = (id(self.model), self.settings["stride"], self.settings["batch_size"],
+               hashlib.blake2b(data, digest_size=16).digest())
+        hit = _cache.get(key)
+        if hit is not None and hit[0] is self.model:
+            _cache.move_to_end(key)
+            return hit[1]
+        with self.backend.autocast():
+            values = compute_entropies(self.model, data, **self._kwargs())
+        values = np.asarray(values, dtype=np.float32)
+        _cache[key] = (self.model, values)
+        while sum(v.nbytes for _, v in _cache.values()) > _CACHE_LIMIT_BYTES and len(_cache) > 1:
+            _cache.popitem(last=False)
+        return values
+
+    def nll(self, data: bytes) -> np.ndarray:
+        """Negative log-likelihood in nats of bytes 1..n-1 (see :func:`score_bytes`)."""
+        with self.backend.autocast():
+            return np.asarray(score_bytes(self.model, data, **self._kwargs()),
+                              dtype=np.float64)
+
+    def documents(self, documents: Sequence[tuple[str, bytes]], description: str
+                  ) -> Iterator[tuple[str, bytes]]:
+        """The documents, with a progress bar (in bytes) on a terminal when enabled."""
+        if not (self.config.run.progress and sys.stderr.isatty() and len(documents) > 1):
+            yield from documents
+            return
+        from tqdm import tqdm
+
+        with tqdm(total=sum(len(data) for _, data in documents), unit="B", unit_scale=True,
+                  desc=description, leave=False) as bar:
+            for name, data in documents:
+                yield name, data
+                bar.update(len(data))

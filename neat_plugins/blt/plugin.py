@@ -22,6 +22,18 @@ def register_models(register) -> None:
              description="Causal byte-level transformer that estimates next-byte entropy (BLT)")
 
 
+def build_patch_stats(model, config, backend):
+    from .patch_stats import PatchStats
+
+    return PatchStats(model, config, backend)
+
+
+@hookimpl
+def register_evaluators(register) -> None:
+    register("patches", build_patch_stats,
+             description="Patch statistics, threshold sweep and calibration, shaded preview")
+
+
 @hookimpl
 def register_commands(cli) -> None:
     from .patch_cmd import patch

@@ -1,1 +1,1 @@
-"""Built-in evaluators: bits per byte (with compressor baselines), entropy, patches."""
+"""Built-in evaluators: bits per byte (with compressor baselines) and entropy statistics."""

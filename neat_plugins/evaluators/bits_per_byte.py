@@ -12,11 +12,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-from neat_core.scoring import score_bytes
+from neat_core.evaluate import Documents
+from neat_core.scoring import Scorer
 
 from . import compressors
-from ._common import Documents, context_settings, progress
 
 
 def metrics(nats: float, count: int) -> dict[str, Any]:
@@ -30,17 +29,14 @@ def metrics(nats: float, count: int) -> dict[str, Any]:
 
 class BitsPerByte:
     def __init__(self, model: Any, config: Any, backend: Any) -> None:
-        self.model, self.config, self.backend = model, config, backend
+        self.config = config
+        self.scorer = Scorer(model, config, backend)
 
     def evaluate(self, documents: Documents) -> dict[str, Any]:
-        settings = context_settings(self.model, self.config)
         use_compressors = self.config.eval.compressors
         rows, total_nats, total_count, all_sizes = [], 0.0, 0, []
-        for name, data in progress(documents, self.config, "scoring"):
-            with self.backend.autocast():
-                nll = score_bytes(self.model, data, batch_size=settings["batch_size"],
-                                  stride=settings["stride"], device=self.backend.device)
-            nll = np.asarray(nll, dtype=np.float64)
+        for name, data in self.scorer.documents(documents, "scoring"):
+            nll = self.scorer.nll(data)
             nats, count = float(nll.sum()), int(nll.size)
             total_nats, total_count = total_nats + nats, total_count + count
             row = {"name": name, **metrics(nats, count), "compressors": None}
@@ -56,5 +52,5 @@ class BitsPerByte:
                                                       total_bytes)
                             if use_compressors else None),
             "documents": rows,
-            "context": settings,
+            "context": dict(self.scorer.settings),
         }

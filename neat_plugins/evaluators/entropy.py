@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ._common import Documents, entropies, progress, summary
+from neat_core.evaluate import Documents
+from neat_core.scoring import Scorer
 
 BYTE_CLASSES = ("letters", "digits", "whitespace", "punctuation", "non-ascii", "control")
 HISTOGRAM_BINS = 32  # a quarter bit each over 0..8 bits
@@ -44,15 +45,25 @@ def histogram(values: np.ndarray) -> dict[str, list]:
     return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
 
 
+def summary(values: np.ndarray) -> dict[str, float | None]:
+    """Mean, spread and percentiles of ``values`` as plain floats (None when empty)."""
+    if values.size == 0:
+        return {key: None for key in ("mean", "std", "min", "max", "p5", "p25", "p50",
+                                      "p75", "p95")}
+    p5, p25, p50, p75, p95 = np.percentile(values, [5, 25, 50, 75, 95])
+    return {"mean": float(values.mean()), "std": float(values.std()),
+            "min": float(values.min()), "max": float(values.max()), "p5": float(p5),
+            "p25": float(p25), "p50": float(p50), "p75": float(p75), "p95": float(p95)}
+
+
 class EntropyStats:
     def __init__(self, model: Any, config: Any, backend: Any) -> None:
-        self.model, self.config, self.backend = model, config, backend
+        self.scorer = Scorer(model, config, backend)
 
     def evaluate(self, documents: Documents) -> dict[str, Any]:
         values, classes, rows = [], [], []
-        for name, data in progress(documents, self.config, "entropies"):
-            doc_values, doc_classes = predictions(
-                entropies(self.model, self.config, self.backend, data), data)
+        for name, data in self.scorer.documents(documents, "entropies"):
+            doc_values, doc_classes = predictions(self.scorer.entropies(data), data)
             values.append(doc_values)
             classes.append(doc_classes)
             rows.append({"name": name, "predictions": int(doc_values.size),

@@ -20,12 +20,6 @@ def _entropy(model, config, backend):
     return EntropyStats(model, config, backend)
 
 
-def _patches(model, config, backend):
-    from .patches import PatchStats
-
-    return PatchStats(model, config, backend)
-
-
 @hookimpl
 def register_evaluators(register) -> None:
     register("bits-per-byte", _bits_per_byte,
@@ -33,5 +27,3 @@ def register_evaluators(register) -> None:
                          "context, beside gzip/bz2/xz")
     register("entropy", _entropy,
              description="Next-byte entropy statistics in bits, overall and by byte class")
-    register("patches", _patches,
-             description="Patch statistics, threshold sweep and calibration, shaded preview")

@@ -18,9 +18,10 @@ from typing import Any
 import attrs
 import numpy as np
 
-from neat_plugins.blt import calibrate_threshold, patch_lengths_for
+from neat_core.evaluate import Documents
+from neat_core.scoring import Scorer
 
-from ._common import Documents, entropies, progress
+from .patching import calibrate_threshold, patch_lengths_for
 
 SWEEP_THRESHOLDS = tuple(round(0.25 * i, 2) for i in range(33))  # 0..8 bits
 CALIBRATION_TARGETS = (2.0, 3.0, 4.0, 6.0, 8.0)
@@ -59,11 +60,12 @@ def size_stats(sizes: np.ndarray, total_bytes: int) -> dict[str, Any]:
 
 class PatchStats:
     def __init__(self, model: Any, config: Any, backend: Any) -> None:
-        self.model, self.config, self.backend = model, config, backend
+        self.config = config
+        self.scorer = Scorer(model, config, backend)
 
     def evaluate(self, documents: Documents) -> dict[str, Any]:
-        values = [entropies(self.model, self.config, self.backend, data)
-                  for _, data in progress(documents, self.config, "entropies")]
+        values = [self.scorer.entropies(data)
+                  for _, data in self.scorer.documents(documents, "entropies")]
         patching, calibrated = self._patching(values)
         lengths = [patch_lengths_for(v, patching, data)
                    for v, (_, data) in zip(values, documents)]
