@@ -17,8 +17,11 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, ClassVar, ContextManager
 
-from .config.schema import BackendConfig
-from .errors import NeatError, UsageError
+import attrs
+
+from .config import BackendConfig
+from .errors import NeatError, PluginError, UsageError
+from .plugins import report_plugin_failure
 from .registry import Registry, get_registry
 
 if TYPE_CHECKING:
@@ -63,14 +66,23 @@ class Backend(abc.ABC):
     auto_priority: ClassVar[int | None] = None
     # what `mixed_precision` may request here ("bf16", "fp16")
     mixed_precision_dtypes: ClassVar[tuple[str, ...]] = ()
-    # whether backend.memory_reserve_pct does anything on this backend
-    uses_memory_reserve: ClassVar[bool] = False
     # what peak_memory_bytes() measures, for benchmark reports
     peak_memory_meaning: ClassVar[str] = "not measured"
 
     def __init__(self) -> None:
-        self.config = BackendConfig(name=self.name)
+        from .config import default_config
+
+        self.config = attrs.evolve(default_config().backend, name=self.name)
         self.amp: str | None = None  # "bf16" | "fp16" | None once prepared
+
+    def own_settings(self, config: BackendConfig) -> Any:
+        """This backend's own section of ``config`` (``backend.<name>``; its defaults
+        when ``config`` lacks it), or None when it registered no settings class."""
+        found = config.plugins.get(self.name)
+        entry = get_registry().backends.get(self.name)
+        if found is None and entry is not None and entry.config_class is not None:
+            return entry.config_class()
+        return found
 
     # --- probing and describing (no side effects) -------------------------------------
 
@@ -116,7 +128,6 @@ class Backend(abc.ABC):
         amp = self.resolve_mixed_precision(config)
         return {"device": self.device_spec(config), "mixed_precision": amp or "off",
                 "grad_scaler": self.needs_grad_scaler(amp),
-                "threads": config.threads or self.default_threads(),
                 "environment": self.environment(config)}
 
     def describe(self, config: BackendConfig | None = None) -> dict[str, Any]:
@@ -136,6 +147,8 @@ class Backend(abc.ABC):
             row["settings"] = self.settings(config)
         except NeatError as error:
             row["settings_error"] = error.one_line()
+        except Exception as error:  # noqa: BLE001 - a broken plugin gets a row, not a crash
+            row["settings_error"] = f"the plugin failed: {type(error).__name__}: {error}"
         return row
 
     # --- preparing (side effects) -----------------------------------------------------
@@ -151,22 +164,11 @@ class Backend(abc.ABC):
         """Apply ``config``: mixed-precision policy and the backend's device settings."""
         self.config = config
         self.amp = self.resolve_mixed_precision(config)
-        if config.memory_reserve_pct is not None and not self.uses_memory_reserve:
-            notice_once(f"{self.name}:memory_reserve_pct",
-                        f"backend.memory_reserve_pct has no effect on backend '{self.name}'")
-        threads = config.threads or self.default_threads()
-        if threads is not None:
-            import torch
-
-            torch.set_num_threads(threads)
         self.configure(config)
 
     def configure(self, config: BackendConfig) -> None:
-        """Backend-specific settings (memory fraction, ...); called by ``prepare``."""
-
-    def default_threads(self) -> int | None:
-        """torch's intra-op threads when backend.threads is unset; None: torch's default."""
-        return None
+        """Backend-specific settings (threads, memory fraction, ...); called by
+        ``prepare``."""
 
     # --- running ----------------------------------------------------------------------
 
@@ -225,15 +227,36 @@ class Backend(abc.ABC):
 # --- selection --------------------------------------------------------------------------
 
 def build_backend(registry: Registry, name: str) -> Backend:
-    """A fresh, unprepared backend by registered name (UsageError listing the names)."""
-    return registry.get("backends", name).factory()
+    """A fresh, unprepared backend by registered name (UsageError listing the names;
+    PluginError naming the plugin when its factory breaks the backend contract)."""
+    entry = registry.get("backends", name)
+    try:
+        backend = entry.factory()
+    except Exception as error:  # noqa: BLE001 - a broken plugin is named, not "unexpected"
+        raise PluginError(f"backend '{name}' of plugin '{entry.plugin}' failed to build: "
+                          f"{type(error).__name__}: {error}",
+                          hint=f"fix or uninstall the plugin, or block it with "
+                               f"NEAT_PLUGINS_BLOCK={entry.plugin}") from error
+    if not isinstance(backend, Backend) or backend.name != name:
+        raise PluginError(f"backend '{name}' of plugin '{entry.plugin}' broke the backend "
+                          f"contract: its factory must return a neat_core.api.Backend whose "
+                          f"name is '{name}', got {backend!r}",
+                          hint=f"block the plugin with NEAT_PLUGINS_BLOCK={entry.plugin}")
+    return backend
 
 
 def auto_candidates(registry: Registry) -> list[Backend]:
-    """Backends ``auto`` tries, highest ``auto_priority`` first (then by name)."""
-    backends = [entry.factory() for entry in registry.backends.values()]
+    """Backends ``auto`` tries, highest ``auto_priority`` first (then by name); a backend
+    plugin that fails to build is reported and left out."""
+    backends = []
+    for name in registry.backends:
+        try:
+            backends.append(build_backend(registry, name))
+        except PluginError as error:
+            report_plugin_failure(registry.backends[name].plugin, error.message,
+                                  f"building backend '{name}'")
     ranked = [backend for backend in backends if backend.auto_priority is not None]
-    return sorted(ranked, key=lambda backend: (-backend.auto_priority, backend.name))
+    return sorted(ranked, key=lambda backend: (-(backend.auto_priority or 0), backend.name))
 
 
 def probe(backend: Backend) -> tuple[bool, str]:
@@ -245,9 +268,16 @@ def probe(backend: Backend) -> tuple[bool, str]:
 
 
 def available_backends(registry: Registry) -> list[str]:
-    """Names of the registered backends that are available here (probes each)."""
-    return [name for name in sorted(registry.backends)
-            if probe(build_backend(registry, name))[0]]
+    """Names of the registered backends that are available here (probes each; one that
+    fails to build counts as unavailable)."""
+    names = []
+    for name in sorted(registry.backends):
+        try:
+            if probe(build_backend(registry, name))[0]:
+                names.append(name)
+        except PluginError:
+            continue
+    return names
 
 
 def select_backend(config: BackendConfig) -> Backend:
@@ -255,14 +285,16 @@ def select_backend(config: BackendConfig) -> Backend:
 
     The backend's environment is set before it is probed, because probing may
     initialise torch. An explicitly named backend that is unavailable is a UsageError
-    (exit 2) listing the available ones.
+    (exit 2) listing the available ones; one whose plugin crashes is a PluginError
+    naming the plugin. ``auto`` skips a crashing backend with a warning naming its
+    plugin and takes the next.
     """
     registry = get_registry()
     if config.name == AUTO:
         backend, why = _pick_auto(registry, config)
     else:
         backend = build_backend(registry, config.name)
-        backend.apply_environment(config)
+        _prepare(backend, config, registry, "environment")
         available, reason = probe(backend)
         if not available:
             names = ", ".join(available_backends(registry)) or "none"
@@ -270,19 +302,44 @@ def select_backend(config: BackendConfig) -> Backend:
                              hint=f"available backends: {names} (or use 'auto'; "
                                   f"`neat backends` shows why)")
         why = f"requested; {reason}"
-    backend.prepare(config)
+        _prepare(backend, config, registry, "prepare")
     log.info("backend: %s on %s, mixed precision %s (%s)", backend.name,
              backend.device_spec(config), backend.amp or "off", why)
     return backend
 
 
+def _prepare(backend: Backend, config: BackendConfig, registry: Registry, step: str) -> None:
+    """Apply the backend's environment or settings; a crash (not a NeatError about the
+    user's settings) becomes a PluginError naming the plugin."""
+    try:
+        if step == "environment":
+            backend.apply_environment(config)
+        else:
+            backend.prepare(config)
+    except NeatError:
+        raise
+    except Exception as error:  # noqa: BLE001 - name the plugin instead of "unexpected"
+        plugin = registry.backends[backend.name].plugin
+        raise PluginError(f"backend '{backend.name}' of plugin '{plugin}' failed while "
+                          f"preparing the device: {type(error).__name__}: {error}",
+                          hint=f"choose another backend, or block the plugin with "
+                               f"NEAT_PLUGINS_BLOCK={plugin}") from error
+
+
 def _pick_auto(registry: Registry, config: BackendConfig) -> tuple[Backend, str]:
     skipped = []
     for backend in auto_candidates(registry):
-        backend.apply_environment(config)
-        available, reason = probe(backend)
-        if available:
-            return backend, "auto: " + "; ".join([*skipped, f"{backend.name}: {reason}"])
+        try:
+            _prepare(backend, config, registry, "environment")
+            available, reason = probe(backend)
+            if available:
+                _prepare(backend, config, registry, "prepare")
+                return backend, "auto: " + "; ".join([*skipped, f"{backend.name}: {reason}"])
+        except PluginError as error:
+            report_plugin_failure(registry.backends[backend.name].plugin, error.message,
+                                  f"preparing backend '{backend.name}'")
+            skipped.append(f"{backend.name} failed")
+            continue
         skipped.append(f"{backend.name} unavailable ({reason})")
     raise UsageError("no backend is available for 'auto': " +
                      ("; ".join(skipped) or "no registered backend takes part in auto"),

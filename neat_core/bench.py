@@ -17,13 +17,10 @@ import numpy as np
 
 from .backends import available_backends, select_backend
 from .config import NeatConfig
+from .models import build_model
 from .registry import get_registry
 from .train import train
 from .training import read_metrics
-
-
-def _block_size(config: NeatConfig) -> int:
-    return int(getattr(config.model, "block_size"))
 
 
 def bench_config(config: NeatConfig, backend: str, steps: int, warmup: int,
@@ -44,7 +41,7 @@ def time_training(config: NeatConfig, backend: str, steps: int, warmup: int) -> 
         records = [r for r in read_metrics(output_dir)
                    if r["kind"] == "train" and r["step"] > warmup]
     step_bytes = (config.training.batch_size * config.training.gradient_accumulation_steps *
-                  _block_size(config))
+                  config.model.block_size)
     seconds = sum(step_bytes / r["bytes_per_second"] for r in records)
     return {"train_steps": len(records), "train_bytes_per_second": len(records) * step_bytes /
             seconds, "train_peak_memory_bytes": metrics["peak_memory_bytes"],
@@ -57,9 +54,8 @@ def time_inference(config: NeatConfig, backend_name: str, batches: int) -> dict[
 
     backend = select_backend(attrs.evolve(config.backend, name=backend_name))
     backend.seed(config.run.seed)
-    entry = get_registry().get("models", config.model.name)
-    model = entry.factory(config.model).to(backend.device).eval()
-    batch_size, block = config.eval.batch_size, _block_size(config)
+    model = build_model(config.model, backend.device).eval()
+    batch_size, block = config.eval.batch_size, config.model.block_size
     data = np.random.default_rng(0).integers(0, 256, (batches + 1, batch_size, block))
     inputs = torch.from_numpy(data)
 

@@ -74,7 +74,9 @@ class Checkpoint:
                                   f"not '{model_config.name}'",
                                   hint=f"drop the model.name setting, or use a "
                                        f"'{model_config.name}' checkpoint")
-        model = get_registry().models[self.model_name].factory(model_config)
+        from .models import build_model
+
+        model = build_model(model_config)
         _check_weights_fit(self, model.state_dict())
         model.load_state_dict(self.state_dict)
         return model.to(device).eval()

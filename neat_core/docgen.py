@@ -23,14 +23,13 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import click
 
 from . import plugins
-from .config import ModelConfig, NeatConfig, config_fields, iter_fields
-from .config.fields import (FieldInfo, is_section, literal_choices, optional_inner,
-                            resolved_fields)
+from .config import ModelConfig, SectionNode, config_fields, schema_tree
+from .config.fields import FieldInfo, literal_choices, optional_inner, resolved_fields
 from .registry import get_registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -193,26 +192,6 @@ def commands_markdown() -> str:
 
 # --- docs/parameters.md ---------------------------------------------------------------
 
-def _sections(cls: type, prefix: str = "") -> Iterator[tuple[str, str, type]]:
-    """(dotted path, help, class) of every section below ``cls``, depth first."""
-    for attribute in resolved_fields(cls):
-        if is_section(attribute):
-            path = f"{prefix}{attribute.name}"
-            yield path, attribute.metadata.get("help", ""), attribute.type
-            yield from _sections(attribute.type, path + ".")
-
-
-def _own_fields(cls: type, prefix: str, inherited_from: type | None = None) -> list[FieldInfo]:
-    """The leaf fields declared directly in a section (not in its sub-sections).
-
-    Fields that ``cls`` inherits from ``inherited_from`` are left out.
-    """
-    section = prefix.rstrip(".")
-    skip = {a.name for a in resolved_fields(inherited_from)} if inherited_from else set()
-    return [info for info in iter_fields(cls, prefix)
-            if info.section == section and info.name not in skip]
-
-
 def _allowed(info: FieldInfo) -> tuple[str, str]:
     """(type, allowed values) for the table: choices move to the allowed column."""
     inner = optional_inner(info.type)
@@ -231,7 +210,7 @@ def _flag(info: FieldInfo) -> str:
     return _code(info.flag)
 
 
-def _field_rows(fields: list[FieldInfo]) -> list[str]:
+def _field_rows(fields: Sequence[FieldInfo]) -> list[str]:
     rows = []
     for info in fields:
         kind, allowed = _allowed(info)
@@ -241,38 +220,63 @@ def _field_rows(fields: list[FieldInfo]) -> list[str]:
     return _table(["Key", "Type", "Default", "Allowed", "Flag", "Description"], rows) + [""]
 
 
+def _owner(node: SectionNode) -> str:
+    if node.plugin is None or node.cls is None:
+        return ""
+    return (f" (plugin `{node.plugin}`, settings class "
+            f"`{node.cls.__module__}.{node.cls.__qualname__}`)")
+
+
+def _section_lines(node: SectionNode, skip: set[str] = frozenset()) -> list[str]:
+    """A heading for ``node``, its own fields, then its sub-sections."""
+    lines = [f"## {node.path}", "", f"{node.help}{_owner(node)}".strip(), ""]
+    fields = [info for info in node.fields if info.name not in skip]
+    if fields:
+        lines += _field_rows(fields)
+    for child in node.children:
+        if child.path != "model":
+            lines += _section_lines(child)
+    return lines
+
+
 def _model_sections() -> list[str]:
     lines: list[str] = []
     for name, entry in sorted(get_registry().models.items()):
-        config_class = entry.config_class
+        node = schema_tree(name).child("model")
+        assert node is not None and node.cls is not None
+        inherited = {field.name for field in resolved_fields(ModelConfig)}
         lines += [f"### model: {name}", "",
-                  f"{entry.description} (plugin `{entry.plugin}`, config class "
-                  f"`{config_class.__module__}.{config_class.__qualname__}`)", ""]
-        lines += _field_rows(_own_fields(config_class, "model.", inherited_from=ModelConfig))
+                  f"{entry.description}{_owner(node)}", ""]
+        lines += _field_rows([info for info in node.fields if info.name not in inherited
+                              or info.name == "block_size"])
     return lines
 
 
 def parameters_markdown() -> str:
     """docs/parameters.md: every config field with type, default, limits and help."""
     lines = _header("Parameter reference", "the config schema (neat_core/config/schema.py "
-                                           "and the built-in model plugins)")
-    sections = list(_sections(NeatConfig))
+                                           "and the settings classes of the built-in plugins)")
+    root = schema_tree()
+    sections = [node for node in root.walk() if node.path]
     lines += ["Every key can be set in a config file (a JSON object with one object per "
               "section), with `--set KEY=VALUE` on any command that reads a config, or with "
               "the dedicated flag listed here. See [configs.md](configs.md) for files, "
-              "`extends` and precedence.", ""]
+              "`extends` and precedence. Sections marked with a plugin exist while that "
+              "plugin is installed and loaded.", ""]
     lines += _table(["Section", "What it holds"],
-                    [[f"[`{path}`](#{_anchor(path)})", text] for path, text, _ in sections])
+                    [[f"[`{node.path}`](#{_anchor(node.path)})", node.help]
+                     for node in sections])
     lines += ["", "## top level", ""]
-    lines += _field_rows(_own_fields(NeatConfig, ""))
-    for path, text, cls in sections:
-        lines += [f"## {path}", "", text, ""]
-        if path == "model":
-            lines += ["`model.name` selects the model plugin, and the model plugin's config "
+    lines += _field_rows(root.fields)
+    for child in root.children:
+        if child.path == "model":
+            lines += [f"## {child.path}", "", child.help, "",
+                      "`model.name` selects the model plugin, and the model plugin's config "
                       "class decides which other keys the section has.", ""]
-            lines += _field_rows(_own_fields(cls, "model.")) + _model_sections()
+            lines += _field_rows([info for info in child.fields if info.name == "name"])
+            lines += _model_sections()
         else:
-            lines += _field_rows(_own_fields(cls, path + "."))
+            lines += _section_lines(child)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -287,19 +291,34 @@ def json_schema_text() -> str:
 # --- generated regions of hand-written pages ------------------------------------------
 
 def legacy_keys_markdown() -> str:
-    """The table of what ``neat config migrate`` does with each key of the older tool."""
-    from .config import legacy
+    """The table of what ``neat config migrate`` does with each key of the older tool
+    (read from the ``formerly`` names of the schema's fields)."""
+    from .config import migration
 
-    rows = [[_code(old), _code(new), note] for old, (new, _, note) in legacy.RENAMES.items()]
-    for value in (True, False):  # force_cpu depends on its value
-        change = legacy.migrate({"force_cpu": value}).changes[0]
-        target = f"`{change.new_key} = {json.dumps(change.new_value)}`" if change.new_key \
-            else "dropped"
-        rows.append([f"`force_cpu` = `{json.dumps(value)}`", target, change.reason])
-    rows += [[_code(old), "dropped", why] for old, why in legacy.DROPPED.items()]
-    other = legacy.migrate({"any_other_key": 0}).changes[0]
-    rows.append(["any other key", "dropped", other.reason])
+    rows = []
+    for old, (info, former) in migration.former_names().items():
+        if "." in old:
+            continue  # an earlier NEAT path, not a key of the older tool
+        change = migration.migrate({old: _legacy_example(info)}).changes[0]
+        target = _code(info.path) if change.action != "dropped" else "dropped"
+        rows.append([_code(old), target, former.note or change.reason])
+    rows += [[_code(old), "dropped", why] for old, why in migration.DROPPED.items()]
+    rows.append(["any other key", "dropped", migration.UNKNOWN_REASON])
     return "\n".join(_table(["Old key", "NEAT key", "Note"], rows)) + "\n"
+
+
+def _legacy_example(info: FieldInfo) -> Any:
+    """A value the old key could have held (for a conversion that depends on it)."""
+    return True if info.type is bool or info.path == "backend.name" else info.default
+
+
+def earlier_paths_markdown() -> str:
+    """The table of keys that moved since schema version 1 (migrated automatically)."""
+    from .config import migration
+
+    rows = [[_code(old), _code(info.path), former.note]
+            for old, (info, former) in migration.former_names().items() if "." in old]
+    return "\n".join(_table(["Schema 1 key", "Now", "Note"], rows)) + "\n"
 
 
 EXAMPLE = "examples/neat-plugin-example"
@@ -316,6 +335,7 @@ def included_source(path: str) -> Callable[[], str]:
 
 REGIONS: dict[tuple[str, str], Callable[[], str]] = {
     ("docs/configs.md", "legacy-keys"): legacy_keys_markdown,
+    ("docs/configs.md", "moved-keys"): earlier_paths_markdown,
     ("docs/plugins.md", "example-plugin"):
         included_source(f"{EXAMPLE}/neat_plugin_example/plugin.py"),
     ("docs/plugins.md", "example-config"):

@@ -5,8 +5,11 @@
     results = neat_core.evaluate("runs/quickstart/checkpoints/best", data=["notes/"])
     results["results"]["bits-per-byte"]["overall"]["bits_per_byte"]
 
-A checkpoint's own config is the base; ``overrides`` (``{"patching.threshold": 1.5}``,
-:class:`~neat_core.config.Override` objects, or a command's ResolvedConfig) go on top. Without ``data`` (or ``text``) the checkpoint config's
+``checkpoint`` is a checkpoint directory or a run directory (its best, else newest
+checkpoint), as on the command line. A checkpoint's own config is the base;
+``overrides`` (:data:`neat_core.config.Overrides`: a ``{"eval.batch_size": 8}`` mapping,
+:class:`~neat_core.config.Override` objects, or a command's ResolvedConfig) go on top.
+Without ``data`` (or ``text``) the checkpoint config's
 evaluation split is used: ``data.eval`` when set, else the share of the training
 documents held out by ``data.eval_fraction`` -- the bytes training evaluated on.
 
@@ -25,7 +28,7 @@ from typing import Any, Mapping, Sequence
 import attrs
 
 from . import __version__
-from .config import NeatConfig, Override, ResolvedConfig, load_config, to_dict
+from .config import NeatConfig, Overrides, load_config, to_dict
 from .errors import CheckpointError, DataError, UsageError
 from .registry import get_registry
 
@@ -35,15 +38,6 @@ RESULTS_SCHEMA_VERSION = 1
 TEXT_DOCUMENT = "<text>"
 
 Documents = list[tuple[str, bytes]]
-Overrides = Mapping[str, Any] | Sequence[Override]
-
-
-def as_overrides(overrides: Overrides) -> list[Override]:
-    """Overrides from a ``{dotted.path: value}`` mapping or a sequence of Override."""
-    if isinstance(overrides, Mapping):
-        return [Override(path, value, "api", raw=isinstance(value, str))
-                for path, value in overrides.items()]
-    return list(overrides)
 
 
 @attrs.frozen
@@ -58,7 +52,7 @@ class Session:
 
     def with_overrides(self, overrides: Overrides) -> Session:
         """The same model with config values changed (ConfigError when invalid)."""
-        resolved = load_config(base=to_dict(self.config), overrides=as_overrides(overrides))
+        resolved = load_config(base=to_dict(self.config), overrides=overrides)
         return attrs.evolve(self, config=resolved.config)
 
     def run(self, evaluators: Sequence[str], documents: Documents) -> dict[str, Any]:
@@ -72,34 +66,32 @@ class Session:
         return results
 
 
-def open_checkpoint(path: str | Path, overrides: Overrides | ResolvedConfig = ()) -> Session:
-    """Load a checkpoint's model onto the backend its config selects.
+def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
+    """Load a checkpoint's model (``path``: a checkpoint or run directory) onto the
+    backend its config selects.
 
-    The checkpoint's config is the base; ``overrides`` go on top -- a mapping or
-    Override list, or a command's ResolvedConfig, whose explicit values (file, flags,
-    ``--set``) are used. ``model.*`` values must fit the saved weights.
+    The checkpoint's config is the base; ``overrides`` go on top (a command's
+    ResolvedConfig contributes its explicit values: file, flags, ``--set``).
+    ``model.*`` values must fit the saved weights.
     """
     from .backends import select_backend
-    from .checkpoint import load_checkpoint, resolve_over_checkpoint
+    from .checkpoint import load_checkpoint
 
-    checkpoint = load_checkpoint(path)
-    if isinstance(overrides, ResolvedConfig):
-        config = resolve_over_checkpoint(overrides, checkpoint).config
-    else:
-        config = load_config(base=to_dict(checkpoint.config),
-                             overrides=as_overrides(overrides)).config
+    checkpoint = load_checkpoint(resolve_checkpoint(path))
+    config = load_config(base=to_dict(checkpoint.config), overrides=overrides).config
     backend = select_backend(config.backend)
     model = checkpoint.build_model(backend.device, config.model)
     return Session(checkpoint.path, model, config, backend, checkpoint.meta)
 
 
 def resolve_checkpoint(path: str | Path) -> Path:
-    """``path`` itself, or for a run directory its best (else newest) checkpoint."""
+    """``path`` itself (``~`` expanded), or for a run directory its best (else newest)
+    checkpoint: the one resolver of every command that takes a checkpoint."""
     from .training import RunDirectory
 
     run = RunDirectory(path)
     if not run.checkpoints_dir.is_dir():
-        return Path(path)
+        return run.path
     found = run.best() or run.latest()
     if found is None:
         raise CheckpointError(f"run {path} has no checkpoints yet",
@@ -181,7 +173,7 @@ def analysis_results(session: Session, documents: Documents, origin: Mapping[str
 
 
 def evaluate(checkpoint: str | Path, *, data: Sequence[str] | None = None,
-             overrides: Overrides | ResolvedConfig = ()) -> dict[str, Any]:
+             overrides: Overrides = ()) -> dict[str, Any]:
     """Loss, perplexity, bits per byte (and whatever ``eval.evaluators`` names)."""
     session = open_checkpoint(checkpoint, overrides)
     documents, origin = load_documents(session.config, data)
@@ -189,7 +181,7 @@ def evaluate(checkpoint: str | Path, *, data: Sequence[str] | None = None,
 
 
 def analyze(checkpoint: str | Path, *, data: Sequence[str] | None = None,
-            text: str | None = None, overrides: Overrides | ResolvedConfig = ()) -> dict[str, Any]:
+            text: str | None = None, overrides: Overrides = ()) -> dict[str, Any]:
     """Entropy and patch statistics (``eval.analyzers``) of files, a string or the
     checkpoint's evaluation split."""
     session = open_checkpoint(checkpoint, overrides)
@@ -198,7 +190,7 @@ def analyze(checkpoint: str | Path, *, data: Sequence[str] | None = None,
 
 
 def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = None,
-            overrides: Overrides | ResolvedConfig = ()) -> dict[str, Any]:
+            overrides: Overrides = ()) -> dict[str, Any]:
     """``evaluate`` of several checkpoints on the same bytes (without ``data``: the
     first checkpoint's evaluation split), side by side under ``runs``."""
     if not checkpoints:
@@ -216,18 +208,23 @@ def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = N
 
 # --- reports ------------------------------------------------------------------------------
 
-def report_writers(names: Sequence[str]) -> list[Any]:
-    """The report writers for ``names``; a UsageError listing the registered ones if one
-    is unknown (checked before any slow work starts)."""
-    return [get_registry().get("reports", name).factory() for name in names]
+def report_writers(names: Sequence[str], config: NeatConfig | None = None) -> list[Any]:
+    """The report writers for ``names`` with ``config``'s report settings (default: the
+    defaults); a UsageError listing the registered ones if one is unknown (checked
+    before any slow work starts)."""
+    from .config import default_config
+
+    config = config or default_config()
+    return [get_registry().get("reports", name).factory(config) for name in names]
 
 
 def write_reports(results: Mapping[str, Any], names: Sequence[str],
-                  out_dir: str | Path | None = None) -> list[Path]:
+                  out_dir: str | Path | None = None,
+                  config: NeatConfig | None = None) -> list[Path]:
     """Render ``results`` with each named report; the files written."""
     out = Path(out_dir) if out_dir is not None else Path(".")
     written = []
-    for writer in report_writers(names):
+    for writer in report_writers(names, config):
         path = writer.write(results, out)
         if path is not None:
             written.append(Path(path))

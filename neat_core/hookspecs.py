@@ -1,17 +1,28 @@
 """Hook specifications: every extension point NEAT offers.
 
-Plugins implement these with ``@neat_core.hookimpl``. Registration hooks receive a
-``register`` callback supplied by the host, so the host knows which plugin registered
-each name and applies one clash policy: registering a name that another plugin already
-registered is an error naming both plugins, unless the later call passes
-``override=True``.
+Plugins implement these with ``@neat_core.hookimpl``; the host calls them through
+pluggy, so ``tryfirst``, ``trylast`` and ``wrapper=True`` behave as pluggy documents
+(old-style ``hookwrapper=True`` is refused). Each implementation is isolated: one that
+raises is reported with a warning naming its plugin, and the rest keep working.
 
-``register`` has the signature::
+Registration hooks receive a ``register`` callback supplied by the host, so the host
+knows which plugin registered each name, checks what it is given, and applies one clash
+policy: a name already registered by another plugin is rejected (the first one stays)
+unless the later call passes ``override=True``. ``register`` has the signature::
 
     register(name: str, factory: Callable, *, description: str = "",
-             config_class: type | None = None, override: bool = False) -> None
+             config_class: type | None = None, default: bool = False,
+             override: bool = False) -> None
 
 ``factory`` must be *lazy*: calling it may import torch, merely registering it must not.
+``config_class`` is the plugin's own settings: a frozen attrs class deriving from
+:class:`neat_core.config.Settings` (or the base its kind names), every field declared
+with :func:`neat_core.config.setting` and a help text. It becomes a section of the one
+schema -- validated, settable with ``--set``, in ``config show --explain``, the JSON
+Schema and the generated docs -- at the place its kind keeps settings (see
+:mod:`neat_core.config.sections`); a plugin reads it with ``config.settings(ItsClass)``.
+``default=True`` makes the entry what a config uses when it names none of its kind.
+The contracts of what factories build are the types in :mod:`neat_core.api`.
 """
 
 from __future__ import annotations
@@ -30,76 +41,87 @@ Register = Callable[..., None]
 
 @hookspec
 def register_backends(register: Register) -> None:
-    """Register device backends.
+    """Register device backends (settings: ``backend.<name>``).
 
-    ``factory()`` takes no arguments and returns a :class:`neat_core.backends.Backend`.
-    The backend's constructor must not import torch or touch a device; probing happens
-    in its methods.
+    ``factory()`` takes no arguments and returns a :class:`neat_core.api.Backend`. The
+    backend's constructor must not import torch or touch a device; probing happens in
+    its methods. Backends with an ``auto_priority`` take part in ``backend.name = auto``.
     """
 
 
 @hookspec
 def register_models(register: Register) -> None:
-    """Register models.
+    """Register models (settings: the ``model`` section, when ``model.name`` is this).
 
-    ``config_class`` is required: an attrs class deriving from
-    :class:`neat_core.config.ModelConfig`; it becomes the ``model`` section of the
-    schema when ``model.name`` is this model's name. ``factory(config)`` receives an
-    instance of it and returns a ``torch.nn.Module`` whose ``forward(idx)`` maps a
-    ``LongTensor[batch, time]`` of byte values to next-byte logits
-    ``[batch, time, 256]``.
+    ``config_class`` is required and derives from :class:`neat_core.config.ModelConfig`
+    (which declares ``name`` and ``block_size``, the context length). ``factory(config)``
+    receives an instance of it and returns a :class:`neat_core.api.Model`: a
+    ``torch.nn.Module`` whose ``forward(idx)`` maps a ``LongTensor[batch, time]`` of byte
+    values to next-byte logits ``[batch, time, 256]`` (checked with one tiny forward when
+    the model is built). ``default=True`` makes it the model of configs that name none.
     """
 
 
 @hookspec
 def register_trainers(register: Register) -> None:
-    """Register trainers, selected by ``training.trainer``.
+    """Register trainers, selected by ``training.trainer`` (settings:
+    ``training.<name>``).
 
     ``factory(config, backend)`` receives the resolved :class:`neat_core.config.NeatConfig`
-    and the prepared backend and returns an object whose ``run(resume=None)`` trains and
-    returns a dict of final metrics.
+    and the prepared backend and returns a :class:`neat_core.api.Trainer`, whose
+    ``run(resume=None)`` trains and returns a :class:`neat_core.api.TrainResult`.
     """
 
 
 @hookspec
 def register_evaluators(register: Register) -> None:
-    """Register evaluators, run by ``neat eval`` and ``neat analyze``.
+    """Register evaluators, run by ``neat eval`` (``eval.evaluators``) and ``neat
+    analyze`` (``eval.analyzers``); settings: ``evaluators.<name>``.
 
-    ``factory(model, config, backend)`` returns an object whose
-    ``evaluate(documents) -> dict`` computes JSON-serialisable results for a list of
-    ``(name, bytes)`` documents.
+    ``factory(model, config, backend)`` returns a :class:`neat_core.api.Evaluator`, whose
+    ``evaluate(documents) -> dict`` computes JSON-ready results for a list of ``(name,
+    bytes)`` documents. ``register`` also takes ``analysis=True`` for evaluators of
+    ``neat analyze``; ``default=True`` puts the evaluator in the default list of its
+    command.
     """
 
 
 @hookspec
 def register_reports(register: Register) -> None:
-    """Register report writers, chosen with ``--report``.
+    """Register report writers, chosen with ``--report`` / ``eval.reports`` (settings:
+    ``reports.<name>``).
 
-    ``factory()`` returns an object whose ``write(results, out_dir) -> Path | None``
-    renders the results dict of an evaluation or analysis; it returns the file it wrote
-    (``None`` when it wrote to the terminal).
+    ``factory(config)`` receives the resolved config (``None`` when results are rendered
+    without one) and returns a :class:`neat_core.api.Report`, whose ``write(results,
+    out_dir) -> Path | None`` renders the results dict of an evaluation or analysis and
+    returns the file it wrote (``None`` when it wrote to the terminal).
     """
 
 
 @hookspec
 def register_commands(cli: Any) -> None:
-    """Add Click commands or groups to the ``neat`` CLI with ``cli.add_command(...)``.
+    """Add Click commands or groups to the ``neat`` CLI.
 
-    Command modules should import torch inside the command function, never at import
-    time, so ``neat --help`` stays fast.
+    ``cli`` offers ``add_command(command, name=None, *, override=False)`` and the
+    ``command(...)``/``group(...)`` decorators of a ``click.Group``; the host records
+    which plugin added which command (``neat plugins`` lists them). Command modules
+    should import torch inside the command function, never at import time, so
+    ``neat --help`` stays fast.
     """
 
 
 @hookspec
 def register_training_callbacks(register: Register) -> None:
-    """Register training callbacks: metric loggers, notifications, ...
+    """Register training callbacks: metric loggers, notifications, ... (settings:
+    ``callbacks.<name>``, which always has ``enabled``).
 
-    ``register(name, factory, *, description="", override=False)``.
-    ``factory(config, run_dir)`` receives the resolved :class:`neat_core.config.NeatConfig`
-    and the run's output directory (a ``Path``) when a run starts, and returns a callback
-    object, or ``None`` to sit this run out (e.g. when an optional package is missing).
-    On the rank that writes logs (rank 0) the trainer calls whichever of these methods
-    the object defines, with JSON-ready dicts:
+    ``config_class``, when given, derives from :class:`neat_core.config.CallbackConfig`;
+    a callback that should run only when asked redeclares ``enabled`` with default
+    False. ``factory(config, run_dir)`` receives the resolved config and the run's output
+    directory (a ``Path``) when a run with the callback enabled starts, and returns a
+    :class:`neat_core.api.Callback`, or ``None`` to sit this run out. On the rank that
+    writes logs (rank 0) the trainer calls whichever of these methods the object defines,
+    with JSON-ready dicts:
 
     - ``on_train_start(info)``: ``step`` (0, or the resumed step), ``max_steps``,
       ``world_size``, ``device``, ``parameters``, ``output_dir``
@@ -110,4 +132,38 @@ def register_training_callbacks(register: Register) -> None:
 
     A callback that raises is disabled with one warning naming its plugin (an error
     with ``NEAT_PLUGINS_STRICT=1``); training goes on.
+    """
+
+
+@hookspec
+def register_data_sources(register: Register) -> None:
+    """Register data sources: kinds of source spec that turn into documents (settings:
+    ``data.<name>``).
+
+    ``factory(config)`` receives the resolved config and returns a
+    :class:`neat_core.api.DataSource`.
+    """
+
+
+@hookspec
+def register_config_sections(register: Register) -> None:
+    """Register config sections that belong to no single object: settings several parts
+    of a plugin share (the blt plugin's ``patching``). Settings: ``<name>`` at the top
+    level.
+
+    ``register(name, config_class=..., description=...)``; no factory. The plugin reads
+    the section with ``config.settings(ItsClass)``.
+    """
+
+
+@hookspec
+def register_interactive_commands(register: Register) -> None:
+    """Register commands of the interactive analysis (``neat analyze -i``), typed as
+    ``:name ARGUMENT``.
+
+    ``factory(config, argument)`` receives the session's resolved config and the rest of
+    the line, and returns the settings to change as a ``{dotted.path: value}`` mapping
+    (empty to change nothing); the loop validates them like ``--set`` and shows the
+    input again. Raise a :class:`neat_core.errors.UsageError` for a bad argument. The
+    ``description`` is shown by ``:help``.
     """

@@ -1,9 +1,10 @@
 """Interactive analysis (``neat analyze CKPT --interactive``): a prompt loop.
 
-Each line typed is analysed with the checkpoint's model and shown by the ``text``
-report in its brief form: shaded by entropy, patch starts marked, one summary line per
-analyser. Commands start with ``:``. Works in a terminal (line editing when the
-readline module exists) and with piped input (no prompt is printed then).
+Each line typed is analysed with the checkpoint's model and shown by the default report
+in its brief form. Commands start with ``:``: the loop's own (``:set``, ``:load``,
+``:help``, ``:quit``) and those plugins register (``register_interactive_commands``).
+Works in a terminal (line editing when the readline module exists) and with piped input
+(no prompt is printed then).
 """
 
 from __future__ import annotations
@@ -13,23 +14,16 @@ from typing import Any, Callable
 
 import click
 
-from .config import Override, PatchingConfig, iter_fields
-from .config.fields import literal_choices
+from .config import Override, parse_assignments
 from .errors import NeatError, UsageError
-from .evaluate import Documents, Session, analysis_results, load_documents
+from .evaluate import Documents, Session, analysis_results, load_documents, report_writers
 from .registry import get_registry
 
-MODES: tuple[str, ...] = literal_choices(
-    next(f.type for f in iter_fields(PatchingConfig) if f.name == "mode"))
-
-HELP = """\
-Type text and press Enter: it is shown shaded by entropy with patch starts marked,
-followed by a summary. Commands:
-  :threshold X   threshold of the current mode in bits (0-8); clears a target size
-  :mode M        patching mode: global, relative, combined, static or space
-  :load FILE     analyse a file (or directory, glob) and show its start
-  :help          this help
-  :quit          leave (Ctrl-D works too)"""
+OWN_HELP = """\
+  :set KEY=VALUE  change a setting (any config key, as with --set)
+  :load FILE      analyse a file (or directory, glob) and show its start
+  :help           this help
+  :quit           leave (Ctrl-D works too)"""
 
 
 class Loop:
@@ -37,11 +31,15 @@ class Loop:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.report = get_registry().get("reports", "text").factory()
+        names = get_registry().default_names("reports")[:1]
+        if not names:
+            raise UsageError("interactive analysis needs a report to show results, and no "
+                             "plugin registers a default one", hint="see `neat plugins`")
+        self.report = report_writers(names, session.config)[0]
         self.last: tuple[Documents, dict[str, Any]] | None = None
-        self.commands: dict[str, Callable[[str], bool]] = {
-            "threshold": self.threshold, "mode": self.mode, "load": self.load,
-            "help": self.help, "quit": self.quit, "q": self.quit, "exit": self.quit,
+        self.own: dict[str, Callable[[str], bool]] = {
+            "set": self.set, "load": self.load, "help": self.help,
+            "quit": self.quit, "q": self.quit, "exit": self.quit,
         }
 
     def show(self, documents: Documents, origin: dict[str, Any]) -> None:
@@ -57,36 +55,27 @@ class Loop:
             self.show(*load_documents(self.session.config, text=line))
             return True
         name, _, argument = line[1:].strip().partition(" ")
-        command = self.commands.get(name)
-        if command is None:
+        if name in self.own:
+            return self.own[name](argument.strip())
+        plugin_commands = get_registry().interactive_commands
+        if name not in plugin_commands:
             raise UsageError(f"unknown command ':{name}'", hint="type :help for the commands")
-        return command(argument.strip())
+        changes = plugin_commands[name].factory(self.session.config, argument.strip())
+        return self.apply([Override(path, value, f":{name}") for path, value in
+                           changes.items()])
 
-    def settings_changed(self, command: str, values: dict[str, Any]) -> bool:
-        self.session = self.session.with_overrides(
-            [Override(path, value, source=command, raw=False) for path, value in values.items()])
-        patching = self.session.config.patching
-        click.echo(f"mode {patching.mode}, threshold {patching.threshold:g}, relative "
-                   f"threshold {patching.relative_threshold:g}")
+    def apply(self, overrides: list[Override]) -> bool:
+        if not overrides:
+            return True
+        self.session = self.session.with_overrides(overrides)
+        click.echo(", ".join(f"{o.path} = {o.value}" for o in overrides))
         if self.last is not None:
             self.show(*self.last)
         return True
 
-    def threshold(self, argument: str) -> bool:
-        try:
-            bits = float(argument)
-        except ValueError:
-            raise UsageError(f":threshold needs a number of bits, got '{argument}'",
-                             hint="e.g. :threshold 1.5") from None
-        key = ("relative_threshold" if self.session.config.patching.mode == "relative"
-               else "threshold")
-        return self.settings_changed(":threshold", {f"patching.{key}": bits,
-                                                    "patching.target_patch_size": None})
-
-    def mode(self, argument: str) -> bool:
-        if argument not in MODES:
-            raise UsageError(f"unknown patching mode '{argument}'", hint=", ".join(MODES))
-        return self.settings_changed(":mode", {"patching.mode": argument})
+    def set(self, argument: str) -> bool:
+        overrides = parse_assignments([argument])
+        return self.apply([Override(o.path, o.value, ":set", raw=True) for o in overrides])
 
     def load(self, argument: str) -> bool:
         if not argument:
@@ -95,7 +84,11 @@ class Loop:
         return True
 
     def help(self, argument: str) -> bool:
-        click.echo(HELP)
+        lines = ["Type text and press Enter: it is analysed and shown with a summary.",
+                 "Commands:"]
+        for name, entry in sorted(get_registry().interactive_commands.items()):
+            lines.append(f"  :{name:<14} {entry.description}")
+        click.echo("\n".join(lines) + "\n" + OWN_HELP)
         return True
 
     def quit(self, argument: str) -> bool:

@@ -5,6 +5,14 @@ found exactly like third-party ones. Each entry point is loaded in its own try/e
 one that fails produces one warning naming it, and everything else keeps working
 (``NEAT_PLUGINS_STRICT=1`` turns the warning into an error).
 
+Hooks are called through pluggy, so ``tryfirst``, ``trylast`` and ``wrapper=True`` mean
+what pluggy's documentation says. Isolation is added per implementation: when a plugin
+is registered, each of its hook implementations is wrapped so that an exception it
+raises disables that implementation for the call (one warning naming the plugin) instead
+of ending the command, and so that the host knows which plugin is running
+(:func:`current_plugin`), e.g. to record who registered what. Old-style
+``hookwrapper=True`` implementations are refused with an error naming the plugin.
+
 Environment variables (comma-separated entry-point names):
 
 - ``NEAT_PLUGINS_ALLOW``: load only these plugins (built-ins included).
@@ -14,11 +22,14 @@ Environment variables (comma-separated entry-point names):
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import importlib.metadata as md
 import logging
 import os
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Generator, Iterator
 
 import attrs
 import pluggy
@@ -51,12 +62,28 @@ class PluginInfo:
 _manager: pluggy.PluginManager | None = None
 _infos: dict[str, PluginInfo] = {}
 _generation = 0  # bumped whenever the set of plugins changes
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("neat_plugin",
+                                                                    default=None)
 
 
 def generation() -> int:
     """A number that changes whenever plugins are registered, unregistered or reset."""
     get_plugin_manager()
     return _generation
+
+
+def current_plugin() -> str | None:
+    """The name of the plugin whose hook implementation is running, if any."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def running(plugin: str) -> Iterator[None]:
+    token = _current.set(plugin)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def _env_names(variable: str) -> set[str]:
@@ -67,24 +94,115 @@ def strict_mode() -> bool:
     return os.environ.get(ENV_STRICT, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def report_plugin_failure(name: str, error: BaseException, action: str) -> None:
-    """Warn (or raise, in strict mode) about a plugin that failed while ``action``."""
-    message = f"plugin '{name}' failed while {action}: {type(error).__name__}: {error}"
+def report_plugin_failure(name: str, error: BaseException | str, action: str) -> None:
+    """Warn (or raise, in strict mode) about a plugin that failed while ``action``.
+
+    ``error`` is an exception, or a message for problems the host found itself (a name
+    clash, a broken contract).
+    """
+    what = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    message = f"plugin '{name}' failed while {action}: {what}"
     info = _infos.get(name)
     if info is not None:
-        info.status, info.error = "failed", f"{type(error).__name__}: {error}"
+        info.status = "failed"
+        info.error = what if info.error is None else f"{info.error}; {what}"
     if strict_mode():
-        raise PluginError(message, hint=f"fix or uninstall it, or set {ENV_BLOCK}={name}") from error
+        raise PluginError(message, hint=f"fix or uninstall it, or set {ENV_BLOCK}={name}") \
+            from (error if isinstance(error, BaseException) else None)
     log.warning("%s (disable it with %s=%s)", message, ENV_BLOCK, name)
 
+
+# --- isolation around every hook implementation ---------------------------------------
+
+def _isolated(plugin: str, hook: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with running(plugin):
+                return function(*args, **kwargs)
+        except PluginError as error:
+            if strict_mode():
+                raise
+            report_plugin_failure(plugin, error.one_line(), f"running {hook}")
+        except Exception as error:  # noqa: BLE001 - isolation is the point
+            report_plugin_failure(plugin, error, f"running {hook}")
+        return None
+
+    return call
+
+
+def _isolated_wrapper(plugin: str, hook: str,
+                      function: Callable[..., Any]) -> Callable[..., Any]:
+    """A ``wrapper=True`` implementation, isolated: a failure before its ``yield``
+    skips it (the wrapped call still runs); one after it keeps the wrapped result."""
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Generator[None, Any, Any]:
+        try:
+            with running(plugin):
+                teardown = function(*args, **kwargs)
+                next(teardown)
+        except StopIteration:
+            report_plugin_failure(plugin, "the wrapper did not yield", f"running {hook}")
+            return (yield)
+        except Exception as error:  # noqa: BLE001
+            report_plugin_failure(plugin, error, f"running {hook}")
+            return (yield)
+        try:
+            result = yield
+        except BaseException as inner:
+            with running(plugin):
+                try:
+                    teardown.throw(inner)
+                except StopIteration as stop:
+                    return stop.value
+            raise RuntimeError(f"the wrapper of plugin '{plugin}' for {hook} yielded twice")
+        try:
+            with running(plugin):
+                teardown.send(result)
+        except StopIteration as stop:
+            return stop.value
+        except Exception as error:  # noqa: BLE001
+            report_plugin_failure(plugin, error, f"running {hook}")
+            return result
+        report_plugin_failure(plugin, "the wrapper yielded twice", f"running {hook}")
+        return result
+
+    return call
+
+
+def _isolate_implementations(manager: pluggy.PluginManager, plugin: object,
+                             name: str) -> None:
+    for caller in manager.get_hookcallers(plugin) or []:
+        for impl in caller.get_hookimpls():
+            if impl.plugin is not plugin:
+                continue
+            if impl.hookwrapper:
+                manager.unregister(plugin)
+                raise PluginError(
+                    f"plugin '{name}' implements {caller.name} with hookwrapper=True, "
+                    f"which NEAT does not support",
+                    hint="use @hookimpl(wrapper=True), the new-style wrapper")
+            make = _isolated_wrapper if impl.wrapper else _isolated
+            # HookImpl.function is Final for type checkers only; pluggy reads it per call
+            setattr(impl, "function", make(name, caller.name, impl.function))
+
+
+def _register(manager: pluggy.PluginManager, plugin: object, name: str) -> None:
+    manager.register(plugin, name=name)
+    _isolate_implementations(manager, plugin, name)
+
+
+# --- loading --------------------------------------------------------------------------
 
 def _load_entry_points(manager: pluggy.PluginManager) -> None:
     allow, block = _env_names(ENV_ALLOW), _env_names(ENV_BLOCK)
     entry_points = list(md.entry_points(group=ENTRY_POINT_GROUP))
     known = {ep.name for ep in entry_points}
-    for unknown in sorted(allow - known):
-        log.warning("%s names '%s', but no installed plugin has that name (installed: %s)",
-                    ENV_ALLOW, unknown, ", ".join(sorted(known)) or "none")
+    for variable, names in ((ENV_ALLOW, allow), (ENV_BLOCK, block)):
+        for unknown in sorted(names - known):
+            log.warning("%s names '%s', but no installed plugin has that name (installed: "
+                        "%s)", variable, unknown, ", ".join(sorted(known)) or "none")
     for ep in entry_points:
         if ep.name in _infos:  # the same distribution seen twice on sys.path
             continue
@@ -101,8 +219,8 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
             continue
         try:
             module = ep.load()
-            manager.register(module, name=ep.name)
-        except Exception as error:  # noqa: BLE001 - isolation is the point
+            _register(manager, module, ep.name)
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - isolation is the point
             report_plugin_failure(ep.name, error, "loading")
             continue
         info.hooks = _hook_names(manager, module)
@@ -129,7 +247,7 @@ def register_plugin(plugin: ModuleType | object, name: str) -> None:
     if name in _infos and _infos[name].status == "loaded":
         raise PluginError(f"a plugin named '{name}' is already registered",
                           hint="choose another name")
-    manager.register(plugin, name=name)
+    _register(manager, plugin, name)
     _infos[name] = PluginInfo(name=name, module=getattr(plugin, "__name__", repr(plugin)),
                               hooks=_hook_names(manager, plugin))
     _reset_registry()
@@ -154,22 +272,15 @@ def plugin_info(name: str) -> PluginInfo | None:
     return _infos.get(name)
 
 
-def call_hook(hook_name: str, make_kwargs: Callable[[str], dict[str, Any]]) -> None:
-    """Call every implementation of a hook in registration order, each isolated.
+def load_order(name: str) -> int:
+    """Position of plugin ``name`` in the order plugins were loaded (unknown: last)."""
+    names = list(_infos)
+    return names.index(name) if name in names else len(names)
 
-    ``make_kwargs(plugin_name)`` gives the keyword arguments for that plugin's
-    implementation, so the host can hand each plugin its own ``register`` callback.
-    A :class:`PluginError` (a clash the host detected) still propagates.
-    """
-    caller = getattr(get_plugin_manager().hook, hook_name)
-    for impl in caller.get_hookimpls():  # registration order
-        kwargs = make_kwargs(impl.plugin_name)
-        try:
-            impl.function(**{key: kwargs[key] for key in impl.argnames})
-        except PluginError:
-            raise
-        except Exception as error:  # noqa: BLE001 - isolation is the point
-            report_plugin_failure(impl.plugin_name, error, f"running {hook_name}")
+
+def hook_caller(name: str) -> Any:
+    """The pluggy hook caller of hook ``name`` (call it with keyword arguments)."""
+    return getattr(get_plugin_manager().hook, name)
 
 
 def _reset_registry() -> None:

@@ -1,11 +1,18 @@
-"""The registry: name -> entry for every backend, model, trainer, evaluator and report.
+"""The registry: name -> entry for everything plugins register, of every kind.
 
 Programs use the same registry as the CLI::
 
     import neat_core
     registry = neat_core.get_registry()
-    entry = registry.models["blt-entropy"]
+    sorted(registry.models)                      # also .backends, .trainers, .callbacks, ...
+    entry = registry.get("models", registry.default_name("models"))
     model = entry.factory(entry.config_class())
+
+Every kind is filled by one registration hook (``register_<kind>(register)``), called
+through pluggy; the ``register`` callback checks what it is given (a plugin that breaks
+a rule is rejected with one warning naming it, its other entries stay) and applies one
+clash policy: a name registered twice keeps the first, and the later plugin is reported,
+unless it passes ``override=True``. Commands come from ``register_commands(cli)``.
 """
 
 from __future__ import annotations
@@ -14,28 +21,56 @@ import difflib
 from typing import Any, Callable, Mapping
 
 import attrs
+import click
 
-from .errors import PluginError, UsageError
-from .plugins import call_hook, plugin_info
+from .errors import UsageError
+from .plugins import (current_plugin, hook_caller, load_order, plugin_info,
+                      report_plugin_failure)
 
-KINDS = ("backends", "models", "trainers", "evaluators", "reports")
-_HOOK_FOR_KIND = {kind: f"register_{kind}" for kind in KINDS}
+
+@attrs.frozen
+class Kind:
+    """One kind of registered thing: its hook and what ``register`` accepts for it."""
+
+    name: str
+    hook: str
+    singular: str
+    needs_factory: bool = True
+    options: tuple[str, ...] = ()  # extra keywords of register for this kind
+
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (
+    Kind("backends", "register_backends", "backend"),
+    Kind("models", "register_models", "model"),
+    Kind("trainers", "register_trainers", "trainer"),
+    Kind("evaluators", "register_evaluators", "evaluator", options=("analysis",)),
+    Kind("reports", "register_reports", "report"),
+    Kind("callbacks", "register_training_callbacks", "training callback"),
+    Kind("data_sources", "register_data_sources", "data source"),
+    Kind("sections", "register_config_sections", "config section", needs_factory=False),
+    Kind("interactive_commands", "register_interactive_commands", "interactive command"),
+)}
+COMMANDS = "commands"
 
 
 @attrs.frozen
 class Entry:
-    """One registered name: which plugin registered it and how to build it."""
+    """One registered name: which plugin registered it and how to build it.
+
+    ``config_class`` is the plugin's settings class (see :mod:`neat_core.config.sections`
+    for where its section sits); ``default`` marks the entry a config uses when it names
+    none of this kind; ``options`` holds kind-specific keywords (``analysis`` for
+    evaluators).
+    """
 
     kind: str
     name: str
     plugin: str
-    factory: Callable[..., Any]
+    factory: Any
     description: str = ""
     config_class: type | None = None
-
-
-def _singular(kind: str) -> str:
-    return kind[:-1]
+    default: bool = False
+    options: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 def suggest(name: str, choices: Any) -> str:
@@ -48,7 +83,12 @@ class Registry:
     """Registered entries by kind; read-only once built."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
+        self._entries: dict[str, dict[str, Entry]] = {kind: {} for kind in
+                                                      [*KINDS, COMMANDS]}
+        self._rejected: dict[tuple[str, str], str] = {}  # (kind, name) -> why
+        self._overriding: set[tuple[str, str]] = set()  # entries registered with override
+
+    # --- reading ----------------------------------------------------------------------
 
     @property
     def backends(self) -> Mapping[str, Entry]:
@@ -70,6 +110,26 @@ class Registry:
     def reports(self) -> Mapping[str, Entry]:
         return self._entries["reports"]
 
+    @property
+    def callbacks(self) -> Mapping[str, Entry]:
+        return self._entries["callbacks"]
+
+    @property
+    def data_sources(self) -> Mapping[str, Entry]:
+        return self._entries["data_sources"]
+
+    @property
+    def sections(self) -> Mapping[str, Entry]:
+        return self._entries["sections"]
+
+    @property
+    def interactive_commands(self) -> Mapping[str, Entry]:
+        return self._entries["interactive_commands"]
+
+    @property
+    def commands(self) -> Mapping[str, Entry]:
+        return self._entries[COMMANDS]
+
     def kind(self, kind: str) -> Mapping[str, Entry]:
         return self._entries[kind]
 
@@ -78,47 +138,141 @@ class Registry:
         entries = self._entries[kind]
         if name not in entries:
             names = ", ".join(sorted(entries)) or "none"
+            singular = KINDS[kind].singular if kind in KINDS else kind
             raise UsageError(
-                f"unknown {_singular(kind)} '{name}'{suggest(name, entries)}",
-                hint=f"registered {kind}: {names}",
-            )
+                f"unknown {singular} '{name}'{suggest(name, entries)}",
+                hint=f"registered {kind.replace('_', ' ')}: {names}"
+                     f"{self.rejection_note(kind, name)}")
         return entries[name]
 
+    def rejection_note(self, kind: str, name: Any) -> str:
+        why = self._rejected.get((kind, name)) if isinstance(name, str) else None
+        return f"; '{name}' was rejected at registration: {why}" if why else ""
+
+    def default_name(self, kind: str) -> str | None:
+        """The entry of ``kind`` marked default (the first, if several), else the only
+        entry, else None."""
+        entries = list(self._entries[kind].values())
+        marked = [entry.name for entry in entries if entry.default]
+        if marked:
+            return marked[0]
+        return entries[0].name if len(entries) == 1 else None
+
+    def default_names(self, kind: str, *, analysis: bool = False) -> list[str]:
+        """Every entry of ``kind`` marked default; for evaluators, those of ``neat
+        analyze`` (``analysis``) or of ``neat eval``."""
+        return [entry.name for entry in self._entries[kind].values() if entry.default
+                and bool(entry.options.get("analysis")) == analysis]
+
+    # --- filling ----------------------------------------------------------------------
+
+    def _reject(self, kind: Kind, name: Any, plugin: str, why: str) -> None:
+        if isinstance(name, str):
+            self._rejected[(kind.name, name)] = why
+        report_plugin_failure(plugin, why, f"registering {kind.singular} '{name}'")
+
     def _add(self, entry: Entry, override: bool) -> None:
+        """Add ``entry``; a clash keeps the entry of the plugin loaded first (pluggy calls
+        later plugins first, so the order of calls cannot decide) and rejects the other."""
         entries = self._entries[entry.kind]
         previous = entries.get(entry.name)
-        if previous is not None and not override:
-            raise PluginError(
-                f"{_singular(entry.kind)} '{entry.name}' is registered by both plugin "
-                f"'{previous.plugin}' and plugin '{entry.plugin}'",
-                hint=f"block one with NEAT_PLUGINS_BLOCK={entry.plugin}, or let "
-                     f"'{entry.plugin}' pass override=True to replace it",
-            )
+        key = (entry.kind, entry.name)
+        if override:
+            self._overriding.add(key)
+        elif key in self._overriding:  # an override was called first: it stays
+            return
+        if previous is not None and not override and previous.plugin != entry.plugin:
+            kept, dropped = ((entry, previous) if load_order(entry.plugin) <
+                             load_order(previous.plugin) else (previous, entry))
+            entries[entry.name] = kept
+            kind = KINDS[entry.kind] if entry.kind in KINDS else Kind(entry.kind, "", "command")
+            self._reject(kind, entry.name, dropped.plugin,
+                         f"{kind.singular} '{entry.name}' is registered by both plugin "
+                         f"'{kept.plugin}' and plugin '{dropped.plugin}'; '{kept.plugin}' "
+                         f"keeps it (plugin '{dropped.plugin}' may pass override=True to "
+                         f"replace it)")
+            return
         entries[entry.name] = entry
 
-    def _register_callback(self, kind: str, plugin: str) -> Callable[..., None]:
-        def register(name: str, factory: Callable[..., Any], *, description: str = "",
-                     config_class: type | None = None, override: bool = False) -> None:
-            if not isinstance(name, str) or not name:
-                raise PluginError(f"plugin '{plugin}' registered a {_singular(kind)} "
-                                  f"without a name", hint="pass a non-empty string")
-            if not callable(factory):
-                raise PluginError(f"plugin '{plugin}' registered {_singular(kind)} "
-                                  f"'{name}' with a factory that is not callable")
-            if kind == "models":
-                _check_model_config_class(plugin, name, config_class)
-            self._add(Entry(kind, name, plugin, factory, description, config_class), override)
+    def register_callback(self, kind: Kind) -> Callable[..., None]:
+        """The ``register`` a plugin's ``kind.hook`` implementation receives."""
+
+        def register(name: str, factory: Any = None, *, description: str = "",
+                     config_class: type | None = None, default: bool = False,
+                     override: bool = False, **options: Any) -> None:
+            plugin = current_plugin() or "unknown"
+            problem = _entry_problem(kind, name, factory, config_class, options)
+            if problem is not None:
+                self._reject(kind, name, plugin, problem)
+                return
+            if kind.name == "callbacks" and config_class is None:
+                from .config import CallbackConfig
+
+                config_class = CallbackConfig
+            self._add(Entry(kind.name, name, plugin, factory, description, config_class,
+                            bool(default), dict(options)), override)
 
         return register
 
+    def add_command(self, command: click.Command, name: str | None = None, *,
+                    override: bool = False) -> None:
+        """Record a plugin's Click command (what ``cli.add_command`` does in the hook)."""
+        name = name or command.name
+        plugin = current_plugin() or "unknown"
+        if not isinstance(command, click.Command) or not name:
+            self._reject(Kind(COMMANDS, "register_commands", "command"), name, plugin,
+                         "cli.add_command needs a named click.Command")
+            return
+        self._add(Entry(COMMANDS, name, plugin, command, command.get_short_help_str()),
+                  override)
 
-def _check_model_config_class(plugin: str, name: str, config_class: type | None) -> None:
-    from .config.schema import ModelConfig
 
-    if not (attrs.has(config_class) and issubclass(config_class, ModelConfig)):
-        raise PluginError(f"plugin '{plugin}' registered model '{name}' without a config "
-                          f"class", hint="pass config_class=<attrs subclass of "
-                                          "neat_core.config.ModelConfig>")
+class CommandHost:
+    """What ``register_commands(cli)`` receives: ``add_command``, ``command()`` and
+    ``group()`` as on a ``click.Group``, recording which plugin added which command."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def add_command(self, command: click.Command, name: str | None = None, *,
+                    override: bool = False) -> None:
+        self._registry.add_command(command, name, override=override)
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+        def decorate(function: Callable[..., Any]) -> click.Command:
+            command = click.command(*args, **kwargs)(function)
+            self.add_command(command)
+            return command
+
+        return decorate
+
+    def group(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Group]:
+        def decorate(function: Callable[..., Any]) -> click.Group:
+            group = click.group(*args, **kwargs)(function)
+            self.add_command(group)
+            return group
+
+        return decorate
+
+
+def _entry_problem(kind: Kind, name: Any, factory: Any, config_class: type | None,
+                   options: Mapping[str, Any]) -> str | None:
+    """Why a registration breaks the rules of its kind, or None."""
+    if not isinstance(name, str) or not name.strip():
+        return f"a {kind.singular} needs a non-empty name, got {name!r}"
+    unknown = sorted(set(options) - set(kind.options))
+    if unknown:
+        return (f"register got unexpected keyword(s) {', '.join(unknown)} (a "
+                f"{kind.singular} accepts: {', '.join(kind.options) or 'no extra keywords'})")
+    if kind.needs_factory and not callable(factory):
+        return f"{kind.singular} '{name}' needs a callable factory, got {factory!r}"
+    if config_class is None:
+        if kind.name in ("models", "sections"):
+            return f"{kind.singular} '{name}' needs config_class (its settings class)"
+        return None
+    from .config.contract import settings_class_problem
+
+    return settings_class_problem(kind.name, name, config_class)
 
 
 _registry: Registry | None = None
@@ -129,15 +283,12 @@ def get_registry() -> Registry:
     global _registry
     if _registry is None:
         registry = Registry()
-        for kind, hook_name in _HOOK_FOR_KIND.items():
-            _call_registration_hook(registry, kind, hook_name)
+        for kind in KINDS.values():
+            hook_caller(kind.hook)(register=registry.register_callback(kind))
+        hook_caller("register_commands")(cli=CommandHost(registry))
         _registry = registry
         _record_registrations(registry)
     return _registry
-
-
-def _call_registration_hook(registry: Registry, kind: str, hook_name: str) -> None:
-    call_hook(hook_name, lambda plugin: {"register": registry._register_callback(kind, plugin)})
 
 
 def _record_registrations(registry: Registry) -> None:
@@ -155,3 +306,5 @@ def reset_registry() -> None:
     _registry = None
 
 
+__all__ = ["COMMANDS", "CommandHost", "Entry", "KINDS", "Kind", "Registry", "get_registry",
+           "reset_registry", "suggest"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from .api import TrainResult, check_train_result
 from .backends import select_backend
 from .config import NeatConfig, ResolvedConfig, default_config, load_config
 from .errors import CheckpointError, UsageError
@@ -77,7 +78,7 @@ def resume_config(checkpoint: str | Path, resolved: ResolvedConfig | None = None
 
 
 def train(config: NeatConfig | None = None, *,
-          resume: str | Path | bool | None = None) -> dict[str, Any]:
+          resume: str | Path | bool | None = None) -> TrainResult:
     """Train as ``config`` says and return the final metrics.
 
     ``resume``: a checkpoint directory, a run directory (its newest checkpoint), or
@@ -96,12 +97,9 @@ def train(config: NeatConfig | None = None, *,
         _check_output_dir(RunDirectory(config.run.output_dir), checkpoint)
     else:
         logging.getLogger("neat").setLevel(logging.WARNING)  # rank 0 speaks for the job
-    backend_config = config.backend
-    if env.distributed:
-        backend_config = attrs.evolve(backend_config, device_index=env.local_rank)
-    backend = select_backend(backend_config)
+    backend = select_backend(config.backend)
     trainer = entry.factory(config, backend)
-    return trainer.run(resume=checkpoint)
+    return check_train_result(trainer.run(resume=checkpoint), entry.name, entry.plugin)
 
 
 def _check_output_dir(run: RunDirectory, checkpoint: Path | None) -> None:

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from neat_core.backends import select_backend
-from neat_core.config import BackendConfig
+from neat_core.config import BackendConfig, load_config
 from neat_core.errors import ConfigError, UsageError
 from neat_core.testing import plugin_registered
 from neat_plugins.backends import cpu, cuda, mps
@@ -27,8 +27,14 @@ from .backends_sim import backend_log, machine  # noqa: F401 - fixtures
 HIGH, LOW, FALLBACK = mps.HIGH, mps.LOW, mps.FALLBACK
 
 
+# a backend's own settings live in its section: backend.<name>.<key>
+PLACES = {"threads": "cpu.threads", "device_index": "cuda.device_index",
+          "memory_reserve_pct": "cuda.memory_reserve_pct", "mps_fallback": "mps.fallback"}
+
+
 def config(**values) -> BackendConfig:
-    return BackendConfig(**values)
+    return load_config(overrides={f"backend.{PLACES.get(key, key)}": value
+                                  for key, value in values.items()}).config.backend
 
 
 # --- auto -------------------------------------------------------------------------------
@@ -182,14 +188,6 @@ def test_mps_turns_mixed_precision_off_with_one_notice(machine, backend_log):
     assert notices == ["mixed precision (bf16) is turned off on MPS; training in float32"]
 
 
-def test_mps_says_once_that_memory_reserve_has_no_effect(machine, backend_log):
-    machine.mps()
-    select_backend(config(name="mps", memory_reserve_pct=20))
-    select_backend(config(name="mps", memory_reserve_pct=30))
-    notices = [m for m in backend_log.messages(logging.WARNING) if "memory_reserve" in m]
-    assert notices == ["backend.memory_reserve_pct has no effect on backend 'mps'"]
-
-
 @pytest.mark.parametrize("exported, warned", [(None, True), ("0", True), ("1", False)])
 def test_mps_warns_when_the_fallback_changes_after_torch_was_imported(
         machine, backend_log, monkeypatch, exported, warned):
@@ -235,7 +233,7 @@ def test_cuda_rejects_a_device_index_it_does_not_have(machine):
     machine.cuda(devices=2)
     with pytest.raises(UsageError) as error:
         select_backend(config(name="cuda", device_index=2))
-    assert error.value.one_line() == ("backend.device_index is 2, but there are 2 CUDA "
+    assert error.value.one_line() == ("backend.cuda.device_index is 2, but there are 2 CUDA "
                                       "device(s) (hint: choose 0..1)")
 
 
@@ -262,7 +260,7 @@ def test_cuda_settings_show_what_would_be_applied(machine):
     settings = cuda.CudaBackend().describe(
         config(device_index=1, memory_reserve_pct=10))["settings"]
     assert settings == {"device": "cuda:1", "mixed_precision": "fp16", "grad_scaler": True,
-                        "threads": None, "environment": {}, "memory_fraction": 0.9}
+                        "environment": {}, "memory_fraction": 0.9}
     assert machine.cuda_calls == []  # describing applies nothing
 
 

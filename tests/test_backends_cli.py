@@ -14,7 +14,7 @@ import pytest
 
 from neat_core import hookimpl
 from neat_core.backends import select_backend
-from neat_core.cli.options import with_config
+from neat_core.cli.options import ConfigCommand
 from neat_core.testing import plugin_registered
 from neat_plugins.backends import mps
 
@@ -27,8 +27,7 @@ CPU_ONLY_LINUX = (sys.platform.startswith("linux")
 
 @hookimpl
 def register_commands(cli) -> None:
-    @cli.command("use-backend")
-    @with_config("backend.name")
+    @cli.command("use-backend", cls=ConfigCommand, flags=("backend.name",))
     def use_backend(resolved) -> None:
         """Select the configured backend, as every command that runs a model does."""
         backend = select_backend(resolved.config.backend)
@@ -45,8 +44,8 @@ def rows_by_name(result) -> dict[str, dict]:
 
 def test_backends_json_on_simulated_hardware(machine, run_cli):
     machine.cuda(devices=2)
-    rows = rows_by_name(run_cli("backends", "--json", "--set", "backend.device_index=1",
-                                "--set", "backend.memory_reserve_pct=10"))
+    rows = rows_by_name(run_cli("backends", "--json", "--set", "backend.cuda.device_index=1",
+                                "--set", "backend.cuda.memory_reserve_pct=10"))
     assert list(rows) == ["cpu", "cuda", "mps"]
     gpu = rows["cuda"]
     assert gpu["available"] and gpu["auto"] and gpu["plugin"] == "cuda"

@@ -29,7 +29,7 @@ def checkpoint(tmp_path_factory):
 @pytest.fixture
 def neat_patch(run_cli):
     """`neat patch ARGS` on one torch thread (see one_torch_thread)."""
-    return lambda *args, input=None: run_cli("patch", *args, "--set", "backend.threads=1",
+    return lambda *args, input=None: run_cli("patch", *args, "--set", "backend.cpu.threads=1",
                                              input=input)
 
 

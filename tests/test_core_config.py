@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neat_core.config import (Override, config_fields, config_from_dict, default_config,
-                              load_config, to_dict)
+                              load_config, parse_assignments, to_dict)
 from neat_core.config.fields import list_item, literal_choices, optional_inner
+from neat_core.config.tree import flatten
 from neat_core.config.json_schema import config_json_schema
 from neat_core.errors import ConfigError
 
@@ -29,9 +30,9 @@ def test_defaults_include_the_model_plugins_section():
 
 
 def test_round_trip_through_a_file_is_lossless(tmp_path):
-    config = load_config(overrides=[Override("training.max_steps", "7"),
-                                    Override("data.mix", "60,40"),
-                                    Override("data.train", "a,b")]).config
+    config = load_config(overrides=[Override("training.max_steps", "7", raw=True),
+                                    Override("data.mix", "60,40", raw=True),
+                                    Override("data.train", "a,b", raw=True)]).config
     path = write(tmp_path / "c.json", to_dict(config))
     assert load_config(path).config == config
 
@@ -42,7 +43,7 @@ def test_precedence_defaults_extends_file_flags_and_explain(tmp_path):
     (tmp_path / "sub").mkdir()
     child = write(tmp_path / "sub" / "child.json",
                   {"extends": "../base.json", "training": {"batch_size": 8}})
-    resolved = load_config(child, [Override("run.seed", "9", "--seed")])
+    resolved = load_config(child, [Override("run.seed", "9", "--seed", raw=True)])
     config, sources = resolved.config, resolved.sources
     assert (config.training.max_steps, config.training.batch_size, config.run.seed) == (10, 8, 9)
     assert sources["training.max_steps"].startswith("extends ")
@@ -73,7 +74,7 @@ def _other_value(field):
     if tp is bool:
         return not default
     if tp is int:
-        special = {"model.num_heads": 8, "model.hidden_size": 512, "schema_version": 1,
+        special = {"model.num_heads": 8, "model.hidden_size": 512, "schema_version": 2,
                    "data.synthetic.min_length": 32, "patching.min_patch_size": 2}
         return special.get(field.path, (default or 1) + 1)
     if tp is float:
@@ -88,19 +89,16 @@ def _other_value(field):
 def test_every_field_is_settable_with_set(field):
     value = _other_value(field)
     raw = ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
-    resolved = load_config(overrides=[Override(field.path, raw)])
-    section = resolved.config
-    for part in field.path.split("."):
-        section = getattr(section, part)
-    assert section == value
+    resolved = load_config(overrides=parse_assignments([f"{field.path}={raw}"]))
+    assert flatten(to_dict(resolved.config))[field.path] == value
     assert resolved.sources[field.path] == "--set"
 
 
 def test_set_parses_null_json_lists_and_boolean_words():
-    config = load_config(overrides=[Override("backend.threads", "null"),
-                                    Override("data.mix", "[70, 30]"),
-                                    Override("run.progress", "off")]).config
-    assert config.backend.threads is None and config.data.mix == [70, 30]
+    config = load_config(overrides=parse_assignments(["backend.cpu.threads=null",
+                                                      "data.mix=[70, 30]",
+                                                      "run.progress=off"])).config
+    assert config.backend.plugins["cpu"].threads is None and config.data.mix == [70, 30]
     assert config.run.progress is False
 
 
@@ -190,7 +188,7 @@ def test_init_writes_a_loadable_starter_and_never_overwrites(tmp_path, run_cli):
     path = tmp_path / "neat.json"
     assert run_cli("config", "init", str(path)).exit_code == 0
     data = json.loads(path.read_text())
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert load_config(path).config == default_config()
     path.write_text('{"training": {"max_steps": 3}}')
     result = run_cli("config", "init", str(path))
@@ -199,7 +197,7 @@ def test_init_writes_a_loadable_starter_and_never_overwrites(tmp_path, run_cli):
 
 
 def test_validate_accepts_a_good_file(tmp_path, run_cli):
-    path = write(tmp_path / "ok.json", {"schema_version": 1, "training": {"max_steps": 3}})
+    path = write(tmp_path / "ok.json", {"schema_version": 2, "training": {"max_steps": 3}})
     result = run_cli("config", "validate", str(path))
     assert result.exit_code == 0 and "valid" in result.stdout
 

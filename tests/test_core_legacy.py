@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from neat_core.config import config_from_dict, is_legacy, load_config, migrate
+from neat_plugins.blt.config import PatchingConfig
+from neat_plugins.backends.cuda import CudaSettings
 
 DATA = Path(__file__).parent / "data"
 APPLE = DATA / "legacy_apple_silicon.json"
@@ -37,7 +39,7 @@ def test_the_older_tools_apple_silicon_file_migrates_and_validates():
     assert config.data.train == ["./data/pile_subset/train"]
     assert config.data.eval == ["./data/pile_subset/eval"]
     assert config.data.cache_dir == "./data/cache/byte_lm"
-    assert config.patching.threshold == 0.5
+    assert config.settings(PatchingConfig).threshold == 0.5
     assert changes["hidden_size"].action == "moved"
     assert changes["mixed_precision"].action == "converted"
     assert changes["num_workers"].action == "dropped" and "workers" in changes["num_workers"].reason
@@ -53,10 +55,11 @@ def test_every_other_legacy_name_is_handled():
     assert config.model.hidden_size == 64 and config.model.num_layers == 3
     # byte_lm_num_heads comes first among the names of model.num_heads and wins
     assert config.model.num_heads == 2 and changes["num_attention_heads"].action == "dropped"
-    assert config.backend.name == "cpu" and config.backend.memory_reserve_pct == 20
+    assert config.backend.name == "cpu"
+    assert config.settings(CudaSettings).memory_reserve_pct == 20
     assert config.backend.mixed_precision == "bf16"
-    assert (config.patching.min_patch_size, config.patching.max_patch_size,
-            config.patching.mode) == (2, 16, "global")
+    patching = config.settings(PatchingConfig)
+    assert (patching.min_patch_size, patching.max_patch_size, patching.mode) == (2, 16, "global")
     assert config.training.max_grad_norm == 0.5 and config.training.min_learning_rate == 1e-5
     assert config.run.output_dir == "./runs/old"
     for block in ("data_config", "synthetic_data", "binary_data", "validation", "profiling",
@@ -65,12 +68,14 @@ def test_every_other_legacy_name_is_handled():
         assert changes[block].action == "dropped" and "never read" in changes[block].reason
     for key in ("platform_optimizations", "gradient_checkpointing", "processed_dir", "metadata_dir"):
         assert changes[key].action == "dropped" and changes[key].reason
-    assert changes["mystery_knob"].reason == "not a setting of the older tool or of NEAT"
+    assert changes["mystery_knob"].reason == ("not a setting of the older tool, of NEAT or of "
+                                              "an installed plugin")
 
 
 def test_current_files_are_not_mistaken_for_legacy():
     assert is_legacy(json.loads(APPLE.read_text()))
     assert not is_legacy({"schema_version": 1, "training": {"max_steps": 3}})
+    assert not is_legacy({"schema_version": 2, "training": {"max_steps": 3}})
 
 
 def test_migrate_command_writes_a_valid_file_and_reports(tmp_path, run_cli):
@@ -81,7 +86,7 @@ def test_migrate_command_writes_a_valid_file_and_reports(tmp_path, run_cli):
     assert "patching.threshold = 0.5" in result.stderr and "bits" in result.stderr
     assert "dropped    num_workers = 2:" in result.stderr
     assert run_cli("config", "validate", str(out)).exit_code == 0
-    assert json.loads(out.read_text())["schema_version"] == 1
+    assert json.loads(out.read_text())["schema_version"] == 2
     again = run_cli("config", "migrate", str(APPLE), "-o", str(out))
     assert again.exit_code == 2 and "already exists" in again.stderr
 
@@ -100,3 +105,26 @@ def test_loading_a_legacy_file_directly_warns_and_explains(run_cli, caplog):
 @pytest.mark.parametrize("value, expected", [(True, "auto"), (False, "off")])
 def test_mixed_precision_booleans_convert(value, expected):
     assert migrate({"mixed_precision": value}).config["backend"]["mixed_precision"] == expected
+
+
+def test_a_schema_1_config_migrates_every_moved_key(tmp_path, run_cli):
+    old = {"schema_version": 1, "backend": {"name": "cpu", "threads": 1, "device_index": 1,
+                                            "memory_reserve_pct": 5, "mps_fallback": False},
+           "eval": {"compressors": False}, "patching": {"threshold": 1.5}}
+    migration = migrate(old)
+    assert migration.config == {
+        "schema_version": 2,
+        "backend": {"name": "cpu", "cpu": {"threads": 1},
+                    "cuda": {"device_index": 1, "memory_reserve_pct": 5},
+                    "mps": {"fallback": False}},
+        "evaluators": {"bits-per-byte": {"compressors": False}},
+        "patching": {"threshold": 1.5}}
+    lines = migration.report().splitlines()
+    assert "moved      backend.threads = 1 -> backend.cpu.threads = 1" in lines
+    assert "renamed    backend.mps_fallback = false -> backend.mps.fallback = false" in lines
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old))
+    result = run_cli("config", "show", "-c", str(path))
+    assert result.exit_code == 0
+    assert "schema version 1" in result.stderr and "neat config migrate" in result.stderr
+    assert "backend.cuda.device_index            = 1" in result.stdout

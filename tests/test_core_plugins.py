@@ -15,6 +15,7 @@ from neat_core import hookimpl
 from neat_core.errors import PluginError
 from neat_core.plugins import plugin_infos
 from neat_core.testing import plugin_registered
+from neat_plugins.blt.config import BltEntropyConfig
 
 from .plugin_dists import install, make_distribution
 
@@ -87,7 +88,7 @@ def test_a_third_party_distribution_is_discovered_listed_and_used(third_party, r
     listed = {p["name"]: p for p in json.loads(run_cli("plugins", "--json").stdout)}
     assert listed["shout"]["distribution"] == "neat-thirdparty-shout"
     assert listed["shout"]["version"] == "2.5"
-    assert listed["shout"]["registered"] == {"reports": ["shout"]}
+    assert listed["shout"]["registered"] == {"reports": ["shout"], "commands": ["hello"]}
     assert sorted(listed["shout"]["hooks"]) == ["register_commands", "register_reports"]
     result = run_cli("hello")
     assert result.exit_code == 0 and "hello from the third party" in result.stdout
@@ -148,13 +149,27 @@ def _model_plugin(name: str, override: bool = False) -> types.SimpleNamespace:
     return types.SimpleNamespace(register_models=register_models)
 
 
-def test_a_duplicate_name_is_an_error_naming_both_plugins(run_cli):
+def test_a_duplicate_name_keeps_the_first_plugin_and_reports_the_later(run_cli):
     with plugin_registered(_model_plugin("copycat"), name="copycat"):
-        with pytest.raises(PluginError) as error:
+        result = run_cli("plugins", "--json")
+        entry = neat_core.get_registry().models["blt-entropy"]
+        assert entry.plugin == "blt"  # loaded first, although pluggy calls copycat first
+        assert result.exit_code == 0
+        assert ("plugin 'copycat' failed while registering model 'blt-entropy': model "
+                "'blt-entropy' is registered by both plugin 'blt' and plugin 'copycat'; 'blt' "
+                "keeps it") in result.stderr
+        assert "NEAT_PLUGINS_BLOCK=copycat" in result.stderr
+        listed = {p["name"]: p for p in json.loads(result.stdout)}
+        assert listed["copycat"]["status"] == "failed" and listed["blt"]["status"] == "loaded"
+        assert run_cli("config", "show").exit_code == 0
+
+
+def test_strict_mode_makes_a_clash_an_error(run_cli, monkeypatch):
+    monkeypatch.setenv("NEAT_PLUGINS_STRICT", "1")
+    with plugin_registered(_model_plugin("copycat"), name="copycat"):
+        with pytest.raises(PluginError, match="registered by both plugin 'blt' and plugin "
+                                              "'copycat'"):
             neat_core.get_registry()
-        assert "registered by both plugin 'blt' and plugin 'copycat'" in error.value.message
-        result = run_cli("config", "show")
-        assert result.exit_code == 2 and "NEAT_PLUGINS_BLOCK=copycat" in result.stderr
 
 
 def test_override_true_replaces_a_name():
@@ -214,14 +229,22 @@ def test_register_commands_hook_adds_and_removes_commands(run_cli):
     assert run_cli("test-command").exit_code == 2
 
 
-def test_a_model_without_config_class_is_refused():
+def test_a_model_without_config_class_is_rejected_and_the_rest_works(run_cli):
     @hookimpl
     def register_models(register):
         register("no-config", lambda config: None)
+        register("other", lambda config: None, config_class=BltEntropyConfig)
 
     with plugin_registered(types.SimpleNamespace(register_models=register_models), name="nocfg"):
-        with pytest.raises(PluginError, match="without a config class"):
-            neat_core.get_registry()
+        registry = neat_core.get_registry()
+        assert "no-config" not in registry.models and "other" in registry.models
+        info = next(i for i in plugin_infos() if i.name == "nocfg")
+        assert info.status == "failed" and "needs config_class" in info.error
+        assert run_cli("plugins").exit_code == 0
+        result = run_cli("train", "--model", "no-config")
+        assert result.exit_code == 2
+        assert "'no-config' was rejected at registration: model 'no-config' needs " \
+               "config_class" in result.stderr
 
 
 def test_unknown_names_list_the_registered_ones():

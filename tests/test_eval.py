@@ -83,7 +83,7 @@ def test_compressor_figures_equal_the_standard_library(tmp_path, successor, writ
 def test_compressors_can_be_switched_off(tmp_path, successor, write_files):
     ckpt = save(tmp_path / "ckpt")
     bpb = neat_core.evaluate(ckpt, data=write_files(a=TEXT),
-                             overrides={"eval.compressors": False})["results"]["bits-per-byte"]
+                             overrides={"evaluators.bits-per-byte.compressors": False})["results"]["bits-per-byte"]
     assert bpb["compressors"] is None and bpb["documents"][0]["compressors"] is None
 
 
@@ -165,7 +165,7 @@ def test_damaged_or_missing_checkpoints_are_checkpoint_errors(tmp_path, successo
 def test_unknown_evaluator_lists_the_registered_ones(tmp_path, successor):
     ckpt = save(tmp_path / "ckpt")
     with pytest.raises(UsageError) as error:
-        neat_core.evaluate(ckpt, data=[__file__], overrides={"eval.evaluators": "perplexity"})
+        neat_core.evaluate(ckpt, data=[__file__], overrides={"eval.evaluators": ["perplexity"]})
     assert "registered evaluators: bits-per-byte, entropy, patches" in error.value.one_line()
 
 

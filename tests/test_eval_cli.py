@@ -139,10 +139,10 @@ def test_interactive_analysis_driven_by_piped_input(run_cli, tmp_path, ckpt):
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert out.startswith("ab |cd\n  global, threshold 2.00 bits: 2 patches")
-    assert "mode global, threshold 0.5" in out
-    assert "mode static, threshold 0.5" in out and "ab c|d" in out  # re-shown, static 4
+    assert "patching.threshold = 0.5, patching.target_patch_size = None" in out
+    assert "patching.mode = static" in out and "ab c|d" in out  # re-shown, static 4
     assert "xyz |uvw\n  static, 4 bytes: 2 patches" in out  # the file, in static mode
-    assert ":threshold X" in out  # the help
+    assert ":threshold" in out and ":set KEY=VALUE" in out  # the help
     assert "never analysed" not in out
     errors = result.stderr.splitlines()
     assert any("patching.threshold" in line for line in errors)  # 9 is out of range
@@ -174,8 +174,7 @@ def test_menu_runs_the_same_commands_with_the_values_asked_for(run_cli, tmp_path
 
 
 def test_menu_reports_a_failing_command_and_carries_on(run_cli, tmp_path, successor):
-    answers = ["analyse", str(tmp_path / "nowhere"), "n", "some text", "global", "text",
-               "quit"]
+    answers = ["analyse", str(tmp_path / "nowhere"), "n", "some text", "text", "quit"]
     result = run_cli("menu", input="\n".join(answers) + "\n")
     assert result.exit_code == 0
     assert "checkpoint not found" in result.stderr and "(exit code 2)" in result.stdout

@@ -33,7 +33,7 @@ PATCH_KEYS = {"patching", "patches", "mean_patch_size", "median_patch_size",
               "min_patch_size", "max_patch_size", "boundary_ratio", "patches_per_kb",
               "size_histogram", "documents", "sweep", "preview"}
 PATCHING_KEYS = {"mode", "threshold", "relative_threshold", "patch_size", "min_patch_size",
-                 "max_patch_size", "target_patch_size", "calibrated"}
+                 "max_patch_size", "target_patch_size", "calibrated", "active_threshold"}
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_analysis_json_keys_are_the_documented_schema(run_cli, ckpt, tmp_path):
     assert set(patches) == PATCH_KEYS and set(patches["patching"]) == PATCHING_KEYS
     assert set(patches["size_histogram"]) == {"sizes", "counts"}
     assert set(patches["documents"][0]) == {"name", "bytes", "patches", "mean_patch_size"}
-    assert set(patches["sweep"]) == {"mode", "points", "calibration"}
+    assert set(patches["sweep"]) == {"mode", "parameter", "points", "calibration"}
     assert set(patches["sweep"]["points"][0]) == {"threshold", "mean_patch_size",
                                                   "patches_per_kb"}
     assert set(patches["sweep"]["calibration"][0]) == {"target_patch_size", "threshold",
@@ -224,7 +224,7 @@ def test_unknown_report_exits_2_listing_the_registered_ones(run_cli, ckpt):
 class _MarkdownReport:
     @hookimpl
     def register_reports(self, register):
-        register("markdown", lambda: self, description="third-party markdown")
+        register("markdown", lambda config: self, description="third-party markdown")
 
     def write(self, results, out_dir):
         path = Path(out_dir) / f"{results['kind']}.md"

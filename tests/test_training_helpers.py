@@ -9,12 +9,14 @@ import signal
 
 import pytest
 
+import neat_core
 from neat_core import hookimpl
-from neat_core.config import TrainingConfig
-from neat_core.errors import PluginError, UsageError
+from neat_core.config import (CallbackConfig, TrainingConfig, default_config, frozen,
+                              load_config, setting)
+from neat_core.errors import UsageError
 from neat_core.testing import plugin_registered
 from neat_core.training import (Callbacks, LrSchedule, MetricsLog, RunDirectory, StopRequest,
-                                read_metrics, registered_callbacks)
+                                read_metrics)
 
 
 def schedule(**settings) -> LrSchedule:
@@ -141,8 +143,8 @@ class ClashingPlugin:
 def test_callbacks_get_events_and_a_broken_one_is_disabled(tmp_path, caplog):
     Recorder.events = []
     with plugin_registered(RecordingPlugin(), "recording"):
-        assert set(registered_callbacks()) == {"recorder", "absent"}
-        callbacks = Callbacks.for_run(None, tmp_path)
+        assert set(neat_core.get_registry().callbacks) == {"recorder", "absent"}
+        callbacks = Callbacks.for_run(default_config(), tmp_path)
         assert callbacks.names == ["recorder"]
         callbacks.emit("on_log", {"step": 1})
         with caplog.at_level(logging.WARNING):
@@ -154,7 +156,32 @@ def test_callbacks_get_events_and_a_broken_one_is_disabled(tmp_path, caplog):
     assert callbacks.names == []
 
 
-def test_two_plugins_registering_one_callback_name_clash():
+def test_two_plugins_registering_one_callback_name_clash(caplog):
     with plugin_registered(RecordingPlugin(), "one"), plugin_registered(ClashingPlugin(), "two"):
-        with pytest.raises(PluginError, match="'recorder' is registered by both"):
-            registered_callbacks()
+        with caplog.at_level(logging.WARNING):
+            assert neat_core.get_registry().callbacks["recorder"].plugin == "one"
+    assert "'recorder' is registered by both plugin 'one' and plugin 'two'" in caplog.text
+
+
+class OptInPlugin:
+    """A callback that runs only when a config enables it, with a setting of its own."""
+
+    @frozen
+    class Settings(CallbackConfig):
+        enabled: bool = setting(False, help="Write the step log.")
+        every: int = setting(1, min=1, help="Record every Nth log step.")
+
+    @hookimpl
+    def register_training_callbacks(self, register):
+        register("steps", lambda config, run_dir: config.settings(self.Settings),
+                 config_class=self.Settings)
+
+
+def test_a_callback_is_opt_in_by_config_and_reads_its_settings(tmp_path):
+    with plugin_registered(OptInPlugin(), "opt-in"):
+        assert Callbacks.for_run(default_config(), tmp_path).names == []
+        config = load_config(overrides={"callbacks.steps.enabled": True,
+                                        "callbacks.steps.every": 5}).config
+        callbacks = Callbacks.for_run(config, tmp_path)
+        assert callbacks.names == ["steps"]
+        assert callbacks._active[0][1].every == 5

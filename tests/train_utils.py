@@ -20,7 +20,7 @@ TINY = {
     "model.block_size": 16, "training.batch_size": 4, "training.max_steps": 4,
     "training.warmup_steps": 1, "training.log_steps": 1, "training.eval_steps": 2,
     "training.save_steps": 2, "training.eval_batches": 2, "backend.name": "cpu",
-    "backend.threads": 1, "data.train": [CORPUS], "run.progress": False,
+    "backend.cpu.threads": 1, "data.train": [CORPUS], "run.progress": False,
 }
 
 
@@ -33,7 +33,7 @@ def tiny_settings(output_dir: Path, cache_dir: Path, **settings: Any) -> dict[st
 
 def tiny_config(output_dir: Path, cache_dir: Path, **settings: Any):
     values = tiny_settings(output_dir, cache_dir, **settings)
-    return load_config(overrides=[Override(k, v, raw=False) for k, v in values.items()]).config
+    return load_config(overrides=[Override(k, v) for k, v in values.items()]).config
 
 
 def set_args(values: dict[str, Any]) -> list[str]:

@@ -15,7 +15,8 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError
-from ..plugins import call_hook, generation
+from ..plugins import generation, report_plugin_failure
+from ..registry import get_registry
 from .logs import configure_logging
 
 
@@ -31,10 +32,16 @@ class NeatGroup(click.Group):
             return
         for name in self._plugin_command_names:  # plugins were reset since
             self.commands.pop(name, None)
-        before = set(self.commands)
         self._plugins_seen = current
-        call_hook("register_commands", lambda plugin: {"cli": self})
-        self._plugin_command_names = tuple(set(self.commands) - before)
+        added = []
+        for name, entry in get_registry().commands.items():
+            if name in self.commands:
+                report_plugin_failure(entry.plugin, f"its command '{name}' has the name of "
+                                                    f"a core command", "adding commands")
+                continue
+            self.commands[name] = entry.factory
+            added.append(name)
+        self._plugin_command_names = tuple(added)
 
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:

@@ -9,14 +9,11 @@ import click
 
 from ..config import ResolvedConfig
 from ..errors import UsageError
-from .eval_cmd import DATA, OUT, emit, quiet_config
-from .options import with_config
-
-FLAGS = ("backend.name", "eval.reports", "run.progress", "patching.mode",
-         "patching.threshold", "patching.target_patch_size")
+from .eval_cmd import DATA, FLAGS, OUT, emit, quiet_config
+from .options import config_command
 
 
-@click.command("analyze")
+@config_command("analyze", *FLAGS)
 @click.argument("checkpoint")
 @DATA
 @click.option("--text", "text", metavar="STRING", help="Analyse this string instead of files.")
@@ -24,15 +21,14 @@ FLAGS = ("backend.name", "eval.reports", "run.progress", "patching.mode",
               help="Type text and see it shaded by entropy with patch boundaries; "
                    ":help lists the commands.")
 @OUT
-@with_config(*FLAGS)
 def analyze_command(resolved: ResolvedConfig, checkpoint: str, data: tuple[str, ...],
                     text: str | None, interactive: bool, out: Path) -> None:
     """Entropy statistics, patches, a threshold sweep and the start of the input shaded
     by entropy, for CHECKPOINT (a checkpoint or run directory).
 
     Input: --data SOURCE..., --text STRING, or by default the checkpoint config's
-    evaluation split. Patching flags (--mode, --threshold, --target-patch-size) override
-    the checkpoint's patching section. Reports: --report text,json,html (files to --out).
+    evaluation split. Flags, -c and --set override the checkpoint's settings. Reports:
+    --report text,json,html (files to --out).
     """
     from ..evaluate import analyze, open_checkpoint, report_writers, resolve_checkpoint
 
@@ -49,6 +45,6 @@ def analyze_command(resolved: ResolvedConfig, checkpoint: str, data: tuple[str, 
         interactive_loop(open_checkpoint(path, resolved), first_text=text)
         return
     reports = resolved.config.eval.reports
-    report_writers(reports)  # unknown names fail before the model is loaded
+    report_writers(reports, resolved.config)  # unknown names fail before the model loads
     results = analyze(path, data=list(data) or None, text=text, overrides=resolved)
-    emit(results, reports, out)
+    emit(results, resolved, out)

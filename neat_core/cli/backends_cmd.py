@@ -11,14 +11,14 @@ from typing import Any
 
 import click
 
-from ..backends import auto_candidates
+from ..backends import auto_candidates, build_backend
+from ..errors import PluginError
 from ..registry import get_registry
-from .options import with_config
+from .options import config_command
 
 
-@click.command()
+@config_command("backends")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@with_config()
 def backends(resolved, as_json: bool) -> None:
     """List device backends: availability and why, device, memory, settings.
 
@@ -29,7 +29,11 @@ def backends(resolved, as_json: bool) -> None:
     config = resolved.config.backend
     rows = []
     for name, entry in sorted(registry.backends.items()):
-        row = entry.factory().describe(config)
+        try:
+            row = build_backend(registry, name).describe(config)
+        except PluginError as error:
+            row = {"name": name, "description": entry.description, "available": False,
+                   "reason": f"failed: {error.message}"}
         rows.append({**row, "plugin": entry.plugin, "auto": False})
     available = {row["name"] for row in rows if row["available"]}
     auto = next((b.name for b in auto_candidates(registry) if b.name in available), None)

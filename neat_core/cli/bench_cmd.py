@@ -7,14 +7,14 @@ import json
 import click
 
 from ..config import ResolvedConfig
-from .options import with_config
+from .options import config_command
 
 
 def _mib(value: int | None) -> str:
     return "-" if value is None else f"{value / 2**20:,.0f} MiB"
 
 
-@click.command("bench")
+@config_command("bench", "model.name", "training.batch_size")
 @click.option("--backend", "backends", multiple=True, metavar="NAME",
               help="Backend to measure (repeatable); default: every available one.")
 @click.option("--steps", type=click.IntRange(min=1), default=10, show_default=True,
@@ -22,7 +22,6 @@ def _mib(value: int | None) -> str:
 @click.option("--infer-batches", type=click.IntRange(min=1), default=10, show_default=True,
               help="Timed inference batches of eval.batch_size windows.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@with_config("model.name", "training.batch_size")
 def bench_command(resolved: ResolvedConfig, backends: tuple[str, ...], steps: int,
                   infer_batches: int, as_json: bool) -> None:
     """Time training steps and entropy inference of a config on each backend.

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..config import load_config, migrate, read_json_file, to_dict
+from ..config import config_from_dict, load_config, migrate, read_json_file, to_dict
 from ..config.json_schema import config_json_schema
 from ..errors import UsageError
-from .options import ALL_FLAGS, with_config
+from .options import ALL, ConfigCommand
 
 
 def write_new_file(path: Path, text: str, force: bool) -> None:
@@ -30,10 +30,9 @@ def config() -> None:
     """Show, validate, create and migrate configs."""
 
 
-@config.command()
+@config.command("show", cls=ConfigCommand, flags=(ALL,))
 @click.option("--explain", is_flag=True, help="Show where each value came from.")
 @click.option("--json", "as_json", is_flag=True, help="Print the resolved config as JSON.")
-@with_config(*ALL_FLAGS)
 def show(resolved, explain: bool, as_json: bool) -> None:
     """Print the resolved config (defaults < extends < file < flags)."""
     if as_json and not explain:
@@ -65,10 +64,9 @@ def schema(output: Path | None) -> None:
         click.echo(text, nl=False)
 
 
-@config.command()
+@config.command("init", cls=ConfigCommand, flags=(ALL,))
 @click.argument("path", type=click.Path(path_type=Path), default=Path("neat.json"))
 @click.option("--force", is_flag=True, help="Replace an existing file.")
-@with_config(*ALL_FLAGS)
 def init(resolved, path: Path, force: bool) -> None:
     """Write a starter config with every key and its default to PATH."""
     write_new_file(path, dump_json(to_dict(resolved.config)), force)
@@ -83,8 +81,6 @@ def init(resolved, path: Path, force: bool) -> None:
 def migrate_command(old: Path, output: Path | None, force: bool) -> None:
     """Convert a config of the older tool and report what happened to every key."""
     migration = migrate(read_json_file(old))
-    from ..config import config_from_dict
-
     config_from_dict(migration.config)  # never write a config that would not load
     click.echo(f"migration report for {old}:", err=True)
     click.echo(migration.report(), err=True)

@@ -9,7 +9,7 @@ import attrs
 import click
 
 from ..errors import DataError
-from .options import with_config
+from .options import ConfigCommand
 
 
 @click.group()
@@ -17,12 +17,11 @@ def data() -> None:
     """Inspect the byte sources that training and evaluation read."""
 
 
-@data.command()
+@data.command("inspect", cls=ConfigCommand, flags=("run.seed",))
 @click.argument("sources", nargs=-1)
 @click.option("--files", "list_files", is_flag=True,
               help="List every document with its size and kind.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@with_config("run.seed")
 def inspect(resolved, sources: tuple[str, ...], list_files: bool, as_json: bool) -> None:
     """Files found in SOURCES (default: the config's data.train), bytes per source,
     share of text vs binary, the train/eval split, and the cache state.

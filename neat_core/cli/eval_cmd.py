@@ -10,11 +10,11 @@ import attrs
 import click
 
 from ..config import ResolvedConfig
-from .options import with_config
+from .options import config_command
 
 log = logging.getLogger("neat.evaluate")
 
-FLAGS = ("backend.name", "eval.reports", "run.progress")
+FLAGS = ("backend.name", "eval.reports", "run.progress")  # of eval, compare and analyze
 
 CHECKPOINTS = click.argument("checkpoints", nargs=-1, required=True, metavar="CHECKPOINT...")
 DATA = click.option("--data", "data", multiple=True, metavar="SOURCE",
@@ -36,11 +36,13 @@ def quiet_config(resolved: ResolvedConfig) -> ResolvedConfig:
                           sources)
 
 
-def emit(results: Mapping[str, Any], reports: Sequence[str], out: Path) -> None:
-    """Render ``results`` with each report; say where file reports went."""
+def emit(results: Mapping[str, Any], resolved: ResolvedConfig, out: Path) -> None:
+    """Render ``results`` with each report of ``eval.reports`` (with the report settings
+    of ``resolved``); say where file reports went."""
     from ..evaluate import write_reports
 
-    for path in write_reports(results, reports, out):
+    config = resolved.config
+    for path in write_reports(results, config.eval.reports, out, config):
         log.info("wrote %s", path)
 
 
@@ -50,20 +52,19 @@ def run_eval(resolved: ResolvedConfig, checkpoints: Sequence[str], data: Sequenc
 
     resolved = quiet_config(resolved)
     reports = resolved.config.eval.reports
-    report_writers(reports)  # unknown names fail before the model is loaded
+    report_writers(reports, resolved.config)  # unknown names fail before the model loads
     paths = [resolve_checkpoint(c) for c in checkpoints]
     if len(paths) == 1:
         results = evaluate(paths[0], data=list(data) or None, overrides=resolved)
     else:
         results = compare(paths, data=list(data) or None, overrides=resolved)
-    emit(results, reports, out)
+    emit(results, resolved, out)
 
 
-@click.command("eval")
+@config_command("eval", *FLAGS)
 @CHECKPOINTS
 @DATA
 @OUT
-@with_config(*FLAGS)
 def eval_command(resolved: ResolvedConfig, checkpoints: tuple[str, ...],
                  data: tuple[str, ...], out: Path) -> None:
     """Loss, perplexity and bits per byte of CHECKPOINT with full context, beside
@@ -77,12 +78,11 @@ def eval_command(resolved: ResolvedConfig, checkpoints: tuple[str, ...],
     run_eval(resolved, checkpoints, data, out)
 
 
-@click.command("compare")
+@config_command("compare", *FLAGS)
 @click.argument("first", metavar="CHECKPOINT_A")
 @click.argument("others", nargs=-1, required=True, metavar="CHECKPOINT_B...")
 @DATA
 @OUT
-@with_config(*FLAGS)
 def compare_command(resolved: ResolvedConfig, first: str, others: tuple[str, ...],
                     data: tuple[str, ...], out: Path) -> None:
     """The metrics of `neat eval` for several checkpoints side by side, on the same bytes

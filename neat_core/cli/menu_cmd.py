@@ -57,10 +57,7 @@ def analyze_args() -> list[str]:
     text = _ask("Text to analyse (empty: files)")
     source = ["--text", text] if text else _sources(
         _ask("Files to analyse (empty: the evaluation split)"))
-    return ["analyze", checkpoint, *source, "--mode",
-            _ask("Patching mode (global, relative, combined, static, space)",
-                 default_config().patching.mode),
-            *_reports()]
+    return ["analyze", checkpoint, *source, *_reports()]
 
 
 def patch_args() -> list[str]:

@@ -1,67 +1,82 @@
-"""Config options shared by every command that reads a config.
+"""Commands that read a config: ``-c/--config``, ``--set KEY=VALUE`` and schema flags.
 
-``with_config(*paths)`` adds ``-c/--config``, ``--set KEY=VALUE`` and a dedicated flag
-for each named schema field (booleans as ``--x/--no-x``), all read from the schema, and
-passes the command a resolved config as ``resolved``.
+A command declared with ``@click.command(..., cls=ConfigCommand, flags=(paths...))``
+offers a dedicated flag for each named schema field (booleans as ``--x/--no-x``) and,
+from installed plugins, every field declared with ``setting(flag=..., commands=(name,))``
+for this command's name; it receives the resolved config as ``resolved``. Plugin flags
+are added when the command is used, so they follow the installed plugins.
 """
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Sequence
 
 import click
 
-from ..config import NeatConfig, Override, iter_fields, load_config, parse_assignments
+from ..config import Override, config_fields, load_config, parse_assignments
 from ..config.fields import FieldInfo
+from ..plugins import generation
 
-_FIELDS = {info.path: info for info in iter_fields(NeatConfig)}
-ALL_FLAGS = tuple(path for path, info in _FIELDS.items() if info.flag)
-
-
-def _param(path: str) -> str:
-    return path.replace(".", "__")
+ALL = "*"  # as a flag path: every schema field that has a flag
 
 
-def _flag_option(info: FieldInfo) -> Callable[[Callable], Callable]:
-    if info.flag is None:
-        raise ValueError(f"schema field {info.path} declares no flag")
+def _flag_option(info: FieldInfo, param: str) -> click.Option:
+    assert info.flag is not None
     help_text = f"{info.help} [config: {info.path}]"
     if info.type is bool:
         name = info.flag.removeprefix("--")
-        return click.option(f"--{name}/--no-{name}", _param(info.path), default=None,
-                            help=help_text)
-    return click.option(info.flag, _param(info.path), default=None, metavar="VALUE",
-                        help=help_text)
+        return click.Option([f"--{name}/--no-{name}", param], default=None, help=help_text)
+    return click.Option([info.flag, param], default=None, metavar="VALUE", help=help_text)
 
 
-def with_config(*flag_paths: str) -> Callable[[Callable], Callable]:
-    """Decorate a command so it receives ``resolved`` (a ResolvedConfig)."""
+class ConfigCommand(click.Command):
+    """A command that receives ``resolved``: defaults < ``-c`` file < flags and ``--set``."""
 
-    def decorate(command: Callable) -> Callable:
-        @functools.wraps(command)
-        def wrapper(**kwargs: Any) -> Any:
-            path: Path | None = kwargs.pop("config_path")
-            overrides = []
-            for flag_path in flag_paths:
-                value = kwargs.pop(_param(flag_path))
-                if value is not None:
-                    overrides.append(Override(flag_path, value, _FIELDS[flag_path].flag or "",
-                                              raw=isinstance(value, str)))
-            overrides += parse_assignments(kwargs.pop("assignments"))
-            return command(resolved=load_config(path, overrides), **kwargs)
-
-        options = [
-            click.option("-c", "--config", "config_path", type=click.Path(path_type=Path),
-                         help="Config file (JSON); legacy files are migrated in memory."),
-            click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+    def __init__(self, *args: Any, flags: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.flag_paths = tuple(flags)
+        self.params += [
+            click.Option(["-c", "--config", "config_path"], type=click.Path(path_type=Path),
+                         help="Config file (JSON); older and legacy files are migrated in "
+                              "memory."),
+            click.Option(["--set", "assignments"], multiple=True, metavar="KEY=VALUE",
                          help="Set any config key, e.g. --set training.max_steps=100 "
                               "(repeatable; lists as a,b,c)."),
-            *(_flag_option(_FIELDS[p]) for p in flag_paths),
         ]
-        for option in reversed(options):
-            wrapper = option(wrapper)
-        return wrapper
+        self._flags: dict[str, FieldInfo] = {}  # param name -> field
+        self._generation = -1
 
-    return decorate
+    def _refresh_flags(self) -> None:
+        """(Re)build the flag options for the plugins loaded now."""
+        if self._generation == generation():
+            return
+        self._generation = generation()
+        self.params = [p for p in self.params if p.name not in self._flags]
+        every = ALL in self.flag_paths
+        fields = [info for info in config_fields() if info.flag is not None and
+                  (every or info.path in self.flag_paths or self.name in info.commands)]
+        self._flags = {f"flag__{index}": info for index, info in enumerate(fields)}
+        self.params += [_flag_option(info, param) for param, info in self._flags.items()]
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        self._refresh_flags()
+        return super().get_params(ctx)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        params = ctx.params
+        overrides = [Override(info.path, params[param], info.flag or "", raw=isinstance(
+                         params[param], str))
+                     for param, info in self._flags.items() if params.get(param) is not None]
+        overrides += parse_assignments(params.pop("assignments", ()))
+        path = params.pop("config_path", None)
+        for param in self._flags:
+            params.pop(param, None)
+        params["resolved"] = load_config(path, overrides)
+        return super().invoke(ctx)
+
+
+def config_command(name: str, *flags: str, **kwargs: Any) -> Any:
+    """``click.command(name, cls=ConfigCommand, flags=flags, ...)``; ``ALL`` as a flag
+    path offers every schema flag."""
+    return click.command(name, cls=ConfigCommand, flags=flags, **kwargs)

@@ -7,21 +7,20 @@ from pathlib import Path
 import attrs
 import click
 
+from ..api import TrainResult
 from ..config import ResolvedConfig
 from ..train import LATEST, find_checkpoint, resume_config, train
 from ..training import DistEnv
-from .options import with_config
-
-FLAGS = ("backend.name", "model.name", "training.max_steps", "training.max_minutes",
-         "training.batch_size", "run.output_dir", "run.seed", "run.progress")
+from .options import config_command
 
 
-@click.command("train")
+@config_command("train", "backend.name", "model.name", "training.max_steps",
+                "training.max_minutes", "training.batch_size", "run.output_dir", "run.seed",
+                "run.progress")
 @click.option("--resume", is_flag=False, flag_value=LATEST, default=None, metavar="[PATH]",
               help="Continue a run: from PATH (a checkpoint or a run dir), or without PATH "
                    "from the newest checkpoint in run.output_dir. The checkpoint's config "
                    "is used; settings given here override it.")
-@with_config(*FLAGS)
 def train_command(resolved: ResolvedConfig, resume: str | None) -> None:
     """Train a byte-level entropy model.
 
@@ -48,14 +47,23 @@ def duration(seconds: float) -> str:
     return f"{minutes} min {seconds} s"
 
 
-def summary(metrics: dict) -> str:
-    lines = [f"trained to step {metrics['step']} in {duration(metrics['elapsed_s'])} "
-             f"({metrics['bytes_per_second']:,.0f} bytes/s)"]
-    if "eval_loss" in metrics:
-        lines.append(f"eval: loss {metrics['eval_loss']:.4f} nats, {metrics['eval_bpb']:.4f} "
-                     f"bits per byte, perplexity {metrics['eval_perplexity']:.3f}")
+def summary(metrics: TrainResult) -> str:
+    session, total = metrics["session_s"], metrics["elapsed_s"]
+    timing = f"{duration(session)} at {metrics['bytes_per_second']:,.0f} bytes/s"
+    if total > session + 1:  # a resumed run: this session and the whole run differ
+        timing = f"this session {timing}; {duration(total)} in all sessions"
+    lines = [f"trained to step {metrics['step']} ({timing})"]
+    parts = [f"{label}{metrics[key]:{spec}}{unit}"  # type: ignore[literal-required]
+             for key, label, spec, unit in EVAL_PARTS if metrics.get(key) is not None]
+    if parts:
+        lines.append("eval: " + ", ".join(parts))
     lines.append(f"checkpoint: {metrics['checkpoint']}")
-    if metrics.get("best_step") is not None:
-        lines.append(f"best: {metrics['best_checkpoint']} (eval loss "
-                     f"{metrics['best_eval_loss']:.4f})")
+    best, best_loss = metrics.get("best_checkpoint"), metrics.get("best_eval_loss")
+    if best is not None and best_loss is not None:
+        lines.append(f"best: {best} (eval loss {best_loss:.4f})")
     return "\n".join(lines)
+
+
+# (TrainResult key, label, format, unit) of the eval line, each shown when present
+EVAL_PARTS = (("eval_loss", "loss ", ".4f", " nats"), ("eval_bpb", "", ".4f", " bits per byte"),
+              ("eval_perplexity", "perplexity ", ".3f", ""))

@@ -1,18 +1,19 @@
 """The unified parameter schema and everything that reads it."""
 
-from .fields import FieldInfo, iter_fields, setting, section
-from .legacy import Migration, is_legacy, migrate
-from .loader import (Override, ResolvedConfig, config_fields, config_from_dict,
-                     default_config, load_config, parse_assignments, read_json_file, to_dict)
-from .schema import (DEFAULT_MODEL, SCHEMA_VERSION, BackendConfig, DataConfig, EvalConfig,
-                     ModelConfig, NeatConfig, PatchingConfig, RunConfig, SyntheticConfig,
-                     TrainingConfig, require)
+from .fields import FieldInfo, Former, section, setting
+from .loader import (Override, Overrides, ResolvedConfig, as_overrides, config_from_dict,
+                     default_config, load_config, parse_assignments, read_json_file)
+from .migration import Migration, is_legacy, migrate
+from .schema import (SCHEMA_VERSION, BackendConfig, CallbackConfig, DataConfig, EvalConfig,
+                     ModelConfig, NeatConfig, PluginSettings, RunConfig, Settings,
+                     SyntheticConfig, TrainingConfig, frozen, require)
+from .sections import SectionNode, config_fields, schema_tree, to_dict
 
 __all__ = [
-    "BackendConfig", "DataConfig", "DEFAULT_MODEL", "EvalConfig", "FieldInfo", "Migration",
-    "ModelConfig", "NeatConfig", "Override", "PatchingConfig", "ResolvedConfig", "RunConfig",
-    "SCHEMA_VERSION", "SyntheticConfig", "TrainingConfig", "config_fields",
-    "config_from_dict", "default_config", "is_legacy", "iter_fields", "load_config",
-    "migrate", "parse_assignments", "read_json_file", "require", "section", "setting",
-    "to_dict",
+    "BackendConfig", "CallbackConfig", "DataConfig", "EvalConfig", "FieldInfo", "Former",
+    "Migration", "ModelConfig", "NeatConfig", "Override", "Overrides", "PluginSettings",
+    "ResolvedConfig", "RunConfig", "SCHEMA_VERSION", "SectionNode", "Settings",
+    "SyntheticConfig", "TrainingConfig", "as_overrides", "config_fields", "config_from_dict",
+    "default_config", "frozen", "is_legacy", "load_config", "migrate", "parse_assignments",
+    "read_json_file", "require", "schema_tree", "section", "setting", "to_dict",
 ]

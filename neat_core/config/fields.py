@@ -1,34 +1,61 @@
-"""Declaring config fields once, and reading them back for every consumer.
+"""Declaring config fields once: ``setting``, ``section`` and ``plugin_sections``.
 
-``setting(...)`` declares an attrs field with its help text and limits. ``iter_fields``
-walks a section class and yields :class:`FieldInfo` records; the loader, ``--set``,
-the JSON Schema, ``config show --explain`` and the generated docs all read these, so a
-field is described in exactly one place.
+``setting(...)`` declares an attrs field with its help text, limits, flag and former
+names. The schema tree (:mod:`neat_core.config.sections`) turns every declaration into a
+:class:`FieldInfo`; the loader, ``--set``, the flags, the JSON Schema, ``config show
+--explain``, migration and the generated docs all read those, so a field is described in
+exactly one place.
 """
 
 from __future__ import annotations
 
 import types
 import typing
-from typing import Any, Iterator, Literal, Union
+from typing import Any, Callable, Literal, Union
 
 import attrs
 
 REQUIRED = attrs.NOTHING
 
 
+@attrs.frozen
+class Former:
+    """An earlier name of a field: a flat key of the older tool (``"batch_size"``) or a
+    dotted path of an earlier NEAT schema (``"backend.device_index"``).
+
+    ``convert`` maps the old value to the new one (it may return :data:`DROP` to drop
+    it, or :data:`DEFAULT_NAME` for "the registry's default"); ``note`` explains the
+    change in migration reports.
+    """
+
+    key: str
+    convert: Callable[[Any], Any] | None = None
+    note: str = ""
+
+
+DROP = object()  # a Former.convert result: the old value has no NEAT equivalent
+DEFAULT_NAME = object()  # a Former.convert result: the default the registry names
+
+
 def setting(default: Any = REQUIRED, *, help: str, factory: Any = None,
             min: float | None = None, max: float | None = None,
             min_exclusive: bool = False, max_exclusive: bool = False,
-            flag: str | None = None, notes: str = "") -> Any:
+            flag: str | None = None, commands: tuple[str, ...] = (), notes: str = "",
+            formerly: tuple[str | Former, ...] = (), default_from: str | None = None) -> Any:
     """An attrs field with the metadata NEAT reads.
 
     ``min``/``max`` bound numbers; ``flag`` names a dedicated command-line option
-    (booleans become ``--flag/--no-flag``); ``notes`` documents interactions with other
-    fields. Without a default (and factory) the field is required.
+    (booleans become ``--flag/--no-flag``) which the commands in ``commands`` offer (core
+    commands may also list it themselves); ``notes`` documents interactions with other
+    fields; ``formerly`` lists earlier names, migrated automatically; ``default_from``
+    takes the default from the registry: ``"models"``/``"trainers"`` the default name
+    of that kind, ``"evaluators"``/``"analyzers"``/``"reports"`` the default list.
+    Without a default (and factory) the field is required.
     """
     metadata = {"help": help, "min": min, "max": max, "min_exclusive": min_exclusive,
-                "max_exclusive": max_exclusive, "flag": flag, "notes": notes}
+                "max_exclusive": max_exclusive, "flag": flag, "commands": tuple(commands),
+                "notes": notes, "default_from": default_from,
+                "formerly": tuple(f if isinstance(f, Former) else Former(f) for f in formerly)}
     if factory is not None:
         return attrs.field(factory=factory, metadata=metadata)
     return attrs.field(default=default, metadata=metadata)
@@ -39,8 +66,23 @@ def section(cls: type, help: str) -> Any:
     return attrs.field(factory=cls, metadata={"help": help, "section": True})
 
 
+def plugin_sections(kind: str, help: str, inline: bool = False) -> Any:
+    """The settings sections of the plugins of ``kind``, one per registered name.
+
+    ``inline``: the sections sit beside the fields of the section holding this field
+    (``backend.cuda`` next to ``backend.name``); otherwise this field is a section of
+    its own whose keys are the plugin names (``evaluators.bits-per-byte``).
+    """
+    from .schema import PluginSettings
+
+    return attrs.field(factory=PluginSettings,
+                       metadata={"help": help, "plugins": kind, "inline": inline})
+
+
 @attrs.frozen
 class FieldInfo:
+    """One leaf field of the schema as every consumer sees it."""
+
     path: str
     name: str
     type: Any
@@ -52,7 +94,11 @@ class FieldInfo:
     min_exclusive: bool = False
     max_exclusive: bool = False
     flag: str | None = None
+    commands: tuple[str, ...] = ()
     notes: str = ""
+    formerly: tuple[Former, ...] = ()
+    default_from: str | None = None
+    plugin: str | None = None  # the plugin whose settings class declares it
 
     @property
     def section(self) -> str:
@@ -69,6 +115,20 @@ class FieldInfo:
             parts.append(f"{'<' if self.max_exclusive else '<='} {self.maximum:g}")
         return " and ".join(parts)
 
+    @classmethod
+    def of(cls, attribute: attrs.Attribute, path: str, default: Any,
+           plugin: str | None) -> FieldInfo:
+        meta = attribute.metadata
+        return cls(path=path, name=attribute.name, type=attribute.type,
+                   default=default, help=meta.get("help", ""),
+                   required=default is REQUIRED,
+                   minimum=meta.get("min"), maximum=meta.get("max"),
+                   min_exclusive=meta.get("min_exclusive", False),
+                   max_exclusive=meta.get("max_exclusive", False),
+                   flag=meta.get("flag"), commands=meta.get("commands", ()),
+                   notes=meta.get("notes", ""), formerly=meta.get("formerly", ()),
+                   default_from=meta.get("default_from"), plugin=plugin)
+
 
 def resolved_fields(cls: type) -> tuple[attrs.Attribute, ...]:
     """attrs fields with their annotations resolved (``from __future__`` strings)."""
@@ -80,31 +140,16 @@ def is_section(attribute: attrs.Attribute) -> bool:
     return bool(attribute.metadata.get("section"))
 
 
-def iter_fields(cls: type, prefix: str = "",
-                section_types: dict[str, type] | None = None) -> Iterator[FieldInfo]:
-    """Every leaf field of ``cls`` (recursing into sections), with its dotted path.
+def plugin_kind(attribute: attrs.Attribute) -> str | None:
+    return attribute.metadata.get("plugins")
 
-    ``section_types`` replaces the class of a section by path, e.g.
-    ``{"model": BltConfig}`` for the model plugin's own section.
-    """
-    section_types = section_types or {}
-    for attribute in resolved_fields(cls):
-        path = f"{prefix}{attribute.name}"
-        if is_section(attribute):
-            yield from iter_fields(section_types.get(path, attribute.type), path + ".",
-                                   section_types)
-            continue
-        meta = attribute.metadata
-        default = attribute.default
-        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            default = default.factory()
-        yield FieldInfo(path=path, name=attribute.name, type=attribute.type,
-                        default=None if default is REQUIRED else default,
-                        help=meta.get("help", ""), required=default is REQUIRED,
-                        minimum=meta.get("min"), maximum=meta.get("max"),
-                        min_exclusive=meta.get("min_exclusive", False),
-                        max_exclusive=meta.get("max_exclusive", False),
-                        flag=meta.get("flag"), notes=meta.get("notes", ""))
+
+def attribute_default(attribute: attrs.Attribute) -> Any:
+    """The attrs default of a field (a factory called), or REQUIRED."""
+    default = attribute.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return default.factory()  # type: ignore[call-arg]
+    return default
 
 
 # --- type helpers -------------------------------------------------------------------
@@ -126,6 +171,24 @@ def list_item(tp: Any) -> Any | None:
     return typing.get_args(tp)[0] if typing.get_origin(tp) is list else None
 
 
+SCALARS = {int: "integer", float: "number", bool: "boolean", str: "string"}
+
+
+def supported_type(tp: Any) -> bool:
+    """Whether the schema can read, check and document values of type ``tp``: JSON
+    scalars, Literal choices, lists of these and ``X | None``."""
+    inner = optional_inner(tp)
+    if inner is not None:
+        return supported_type(inner)
+    choices = literal_choices(tp)
+    if choices is not None:
+        return all(isinstance(choice, (str, int, float, bool)) for choice in choices)
+    item = list_item(tp)
+    if item is not None:
+        return supported_type(item)
+    return tp in SCALARS
+
+
 def type_name(tp: Any) -> str:
     inner = optional_inner(tp)
     if inner is not None:
@@ -136,5 +199,4 @@ def type_name(tp: Any) -> str:
     item = list_item(tp)
     if item is not None:
         return f"list of {type_name(item)}"
-    return {int: "integer", float: "number", bool: "boolean", str: "string"}.get(
-        tp, getattr(tp, "__name__", str(tp)))
+    return SCALARS.get(tp, getattr(tp, "__name__", str(tp)))

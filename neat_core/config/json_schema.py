@@ -1,16 +1,15 @@
-"""JSON Schema generated from the attrs classes, so editors validate and complete configs."""
+"""JSON Schema generated from the schema tree, so editors validate and complete configs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from ..registry import get_registry
-from .fields import is_section, list_item, literal_choices, optional_inner, resolved_fields
-from .schema import SCHEMA_VERSION, NeatConfig
+from .fields import REQUIRED, SCALARS, FieldInfo, list_item, literal_choices, optional_inner
+from .schema import SCHEMA_VERSION
+from .sections import SectionNode, schema_tree
 
-_JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
+_JSON_TYPES = {tp: name for tp, name in SCALARS.items()}
 
 
 def _type_schema(tp: Any) -> dict[str, Any]:
@@ -26,36 +25,37 @@ def _type_schema(tp: Any) -> dict[str, Any]:
     return {"type": _JSON_TYPES[tp]}
 
 
-def _section_schema(cls: type, overrides: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    properties: dict[str, Any] = {}
-    for attribute in resolved_fields(cls):
-        meta = attribute.metadata
-        if attribute.name in overrides:
-            properties[attribute.name] = overrides[attribute.name]
-            continue
-        if is_section(attribute):
-            schema = _section_schema(attribute.type, {})
-        else:
-            schema = _type_schema(attribute.type)
-            default = attribute.default
-            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                default = default.factory()
-            if default is not attrs.NOTHING:
-                schema["default"] = default
-            for key, word in (("min", "minimum"), ("max", "maximum")):
-                if meta.get(key) is not None:
-                    exclusive = meta.get(f"{key}_exclusive")
-                    schema[f"exclusive{word.title()}" if exclusive else word] = meta[key]
-        if meta.get("help"):
-            schema["description"] = meta["help"]
-        properties[attribute.name] = schema
-    return {"type": "object", "additionalProperties": False, "properties": properties}
+def _field_schema(info: FieldInfo) -> dict[str, Any]:
+    schema = _type_schema(info.type)
+    if info.default is not REQUIRED:
+        schema["default"] = info.default
+    for bound, word, exclusive in ((info.minimum, "minimum", info.min_exclusive),
+                                   (info.maximum, "maximum", info.max_exclusive)):
+        if bound is not None:
+            schema[f"exclusive{word.title()}" if exclusive else word] = bound
+    if info.help:
+        schema["description"] = info.help
+    return schema
+
+
+def _section_schema(node: SectionNode) -> dict[str, Any]:
+    properties: dict[str, Any] = {info.name: _field_schema(info) for info in node.fields}
+    for child in node.children:
+        properties[child.key] = _model_schema() if child.path == "model" else \
+            _section_schema(child)
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": False,
+                              "properties": properties}
+    if node.help:
+        schema["description"] = node.help
+    return schema
 
 
 def _model_schema() -> dict[str, Any]:
     variants = []
     for name, entry in sorted(get_registry().models.items()):
-        variant = _section_schema(entry.config_class, {})
+        node = schema_tree(name).child("model")
+        assert node is not None
+        variant = _section_schema(node)
         variant["properties"]["name"] = {"const": name, "description": entry.description}
         variant["title"] = name
         variants.append(variant)
@@ -64,8 +64,9 @@ def _model_schema() -> dict[str, Any]:
 
 
 def config_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a NEAT config file for the registered models."""
-    schema = _section_schema(NeatConfig, {"model": _model_schema()})
+    """The JSON Schema of a NEAT config file for the installed plugins."""
+    schema = _section_schema(schema_tree())
+    schema.pop("description", None)
     schema["properties"]["extends"] = {
         "description": "Config file(s) this one builds on, relative to this file.",
         "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}

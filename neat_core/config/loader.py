@@ -10,31 +10,35 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, Union
 
 import attrs
-import cattrs
 
 from ..errors import ConfigError
-from ..registry import get_registry, suggest
-from .fields import FieldInfo, iter_fields, list_item, literal_choices, optional_inner, type_name
+from ..registry import suggest
+from .fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
+from .migration import former_names, is_legacy, migrate, needs_migration
+from .schema import SCHEMA_VERSION, NeatConfig
+from .sections import model_name_of, schema_tree, structure, to_dict
 from .tree import deep_merge, flatten, set_path
-from .schema import DEFAULT_MODEL, SCHEMA_VERSION, ModelConfig, NeatConfig
 from .validate import check_section
 
 log = logging.getLogger("neat.config")
 
 EXTENDS_KEY = "extends"
+MODEL_NAME = "model.name"
 
 
 @attrs.frozen
 class Override:
-    """One value from the command line: ``path`` is dotted, ``value`` raw or typed."""
+    """One value set on purpose: ``path`` is dotted; ``value`` typed, or a string to
+    parse by the field's type (``raw``, as typed on the command line); ``source`` is
+    what ``config show --explain`` and error messages name (a flag, ``--set``, ``api``)."""
 
     path: str
     value: Any
-    source: str = "--set"
-    raw: bool = True  # a string to parse by the field's type
+    source: str = "api"
+    raw: bool = False
 
 
 @attrs.frozen
@@ -53,7 +57,29 @@ class ResolvedConfig:
     def explain(self) -> list[tuple[str, Any, str]]:
         """(dotted path, value, source) for every leaf, in schema order."""
         flat = flatten(to_dict(self.config))
-        return [(path, value, self.sources.get(path, "default")) for path, value in flat.items()]
+        return [(path, value, self.sources.get(path, "default")) for path, value in flat.items()
+                if value != {}]  # an empty section: no plugin of that kind has settings
+
+    def explicit(self) -> list[Override]:
+        """The values set on purpose (config file, flags, ``--set``, the API), typed."""
+        return [Override(path, value, self.sources[path])
+                for path, value in flatten(to_dict(self.config)).items()
+                if self.sources.get(path, "default") != "default"]
+
+
+# What every function that takes settings on top of a config accepts: a
+# ``{dotted.path: value}`` mapping (values typed, source "api"), Override objects, or a
+# command's ResolvedConfig (its explicit values).
+Overrides = Union[Mapping[str, Any], Sequence[Override], ResolvedConfig]
+
+
+def as_overrides(overrides: Overrides) -> list[Override]:
+    """Override objects from any of the accepted forms (see :data:`Overrides`)."""
+    if isinstance(overrides, ResolvedConfig):
+        return overrides.explicit()
+    if isinstance(overrides, Mapping):
+        return [Override(path, value) for path, value in overrides.items()]
+    return list(overrides)
 
 
 # --- reading files --------------------------------------------------------------------
@@ -83,17 +109,17 @@ def read_json_file(path: str | Path) -> dict[str, Any]:
 
 def file_layers(path: str | Path, _chain: tuple[Path, ...] = ()) -> list[Layer]:
     """The layers of ``path`` and its ``extends`` ancestors, ancestors first."""
-    from .legacy import is_legacy, migrate
-
     path = Path(path).resolve() if _chain else Path(path)
     resolved = path.resolve()
     if resolved in _chain:
         cycle = " -> ".join(str(p) for p in (*_chain, resolved))
         raise ConfigError(f"config 'extends' cycle: {cycle}", hint="remove one of the extends")
     data = read_json_file(path)
-    if is_legacy(data):
-        log.warning("%s is a legacy config of the older tool; it was migrated in memory. "
-                    "Migrate it once with: neat config migrate %s -o NEW.json", path, path)
+    if needs_migration(data):
+        what = ("a legacy config of the older tool" if is_legacy(data) else
+                f"a config of schema version {data.get('schema_version')}")
+        log.warning("%s is %s; it was migrated in memory. Migrate it once with: neat "
+                    "config migrate %s -o NEW.json", path, what, path)
         data = migrate(data).config
     parents = data.pop(EXTENDS_KEY, [])
     parents = [parents] if isinstance(parents, str) else parents
@@ -118,70 +144,34 @@ def file_layers(path: str | Path, _chain: tuple[Path, ...] = ()) -> list[Layer]:
 
 # --- the schema as a whole --------------------------------------------------------------
 
-def model_class(name: Any) -> type[ModelConfig]:
-    models = get_registry().models
-    if not isinstance(name, str) or name not in models:
-        raise ConfigError(f"config key 'model.name': unknown model {json.dumps(name)}"
-                          f"{suggest(str(name), models)}",
-                          hint=f"registered models: {', '.join(sorted(models)) or 'none'}")
-    return models[name].config_class  # type: ignore[return-value]
-
-
-def config_fields(model_name: str = DEFAULT_MODEL) -> list[FieldInfo]:
-    """Every leaf field of the full schema with ``model_name``'s model section."""
-    return list(iter_fields(NeatConfig, section_types={"model": model_class(model_name)}))
-
-
-def _make_converter() -> cattrs.Converter:
-    """A converter that structures the model section as the named model's class."""
-    converter = cattrs.Converter()
-    converter.register_structure_hook_func(
-        lambda cls: cls is ModelConfig,
-        lambda data, _: converter.structure(data, model_class(data.get("name", DEFAULT_MODEL))))
-    return converter
-
-
-_converter = _make_converter()
-
-
-def to_dict(config: Any) -> dict[str, Any]:
-    """A config (or section) as plain JSON-ready data, the model section in full."""
-    return attrs.asdict(config)
-
-
 def config_from_dict(data: Mapping[str, Any],
                      source_of: Any = lambda path: None) -> NeatConfig:
-    """Check and structure raw data into a :class:`NeatConfig` (ConfigError on problems)."""
+    """Check and structure raw data into a :class:`NeatConfig` (ConfigError on problems).
+
+    Data of an older schema version is migrated first.
+    """
     data = dict(data)
+    if needs_migration(data):
+        data = migrate(data).config
     data.pop(EXTENDS_KEY, None)
-    model = data.setdefault("model", {})  # the attrs default would be the bare base class
-    name = model.get("name", DEFAULT_MODEL) if isinstance(model, dict) else DEFAULT_MODEL
-    check_section(data, NeatConfig, "", source_of, {"model": model_class(name)})
-    try:
-        return _converter.structure(data, NeatConfig)
-    except cattrs.BaseValidationError as error:
-        raise _unwrap(error) from None
-
-
-def _unwrap(error: BaseException) -> BaseException:
-    """The first ConfigError inside cattrs' exception groups (cross-field rules)."""
-    if isinstance(error, ConfigError):
-        return error
-    for inner in getattr(error, "exceptions", ()):
-        found = _unwrap(inner)
-        if isinstance(found, ConfigError):
-            return found
-    return ConfigError(f"invalid config: {error}")
+    node = schema_tree(model_name_of(data))
+    check_section(data, node, source_of)
+    config: NeatConfig = structure(node, data)
+    return config
 
 
 def default_config() -> NeatConfig:
     return config_from_dict({})
 
 
-def load_config(path: str | Path | None = None, overrides: Sequence[Override] = (),
+def load_config(path: str | Path | None = None, overrides: Overrides = (),
                 base: Mapping[str, Any] | None = None) -> ResolvedConfig:
     """Resolve defaults < ``base`` < extends chain < file < overrides into a config."""
-    layers = [Layer("checkpoint", dict(base))] if base else []
+    layers = []
+    if base:
+        base = dict(base)
+        layers.append(Layer("checkpoint", migrate(base).config if needs_migration(base)
+                            else base))
     if path is not None:
         layers += file_layers(path)
     merged: dict[str, Any] = {}
@@ -189,12 +179,12 @@ def load_config(path: str | Path | None = None, overrides: Sequence[Override] = 
     for layer in layers:
         merged = deep_merge(merged, layer.data)
         sources.update(dict.fromkeys(flatten(layer.data), layer.source))
-    for override in overrides:
+    # model.name first: it decides which model.* keys exist
+    for override in sorted(as_overrides(overrides), key=lambda o: o.path != MODEL_NAME):
         value = override.value
+        field = _field_for(override, merged)
         if override.raw:
-            value = parse_value(override.path, value, _field_for(override.path, merged))
-        else:
-            _field_for(override.path, merged)
+            value = parse_value(override, value, field)
         set_path(merged, override.path, value)
         sources[override.path] = override.source
     sources.pop(EXTENDS_KEY, None)
@@ -218,29 +208,35 @@ def _section_source(path: str, sources: Mapping[str, str]) -> str:
 
 # --- typed parsing of command-line values ----------------------------------------------
 
-def _field_for(path: str, merged: Mapping[str, Any]) -> FieldInfo:
-    model = merged.get("model", {})
-    name = model.get("name", DEFAULT_MODEL) if isinstance(model, dict) else DEFAULT_MODEL
-    fields = {f.path: f for f in config_fields(name)}
-    if path not in fields:
-        raise ConfigError(f"--set: unknown config key '{path}'{suggest(path, fields)}",
-                          hint="see `neat config show` for every key")
-    return fields[path]
+def _field_for(override: Override, merged: Mapping[str, Any]) -> FieldInfo:
+    fields = {f.path: f for f in schema_tree(model_name_of(merged)).leaves()}
+    if override.path not in fields:
+        moved = former_names(model_name_of(merged)).get(override.path)
+        if moved is not None:
+            raise ConfigError(f"{override.source}: config key '{override.path}' is now "
+                              f"'{moved[0].path}'", hint=f"set {moved[0].path} instead")
+        raise ConfigError(f"{override.source}: unknown config key '{override.path}'"
+                          f"{suggest(override.path, fields)}",
+                          hint="see `neat config show` for every key; a plugin's settings "
+                               "exist only while it is loaded")
+    return fields[override.path]
 
 
 TRUE_WORDS = {"true", "yes", "on", "1"}
 FALSE_WORDS = {"false", "no", "off", "0"}
 
 
-def parse_value(path: str, raw: Any, field: FieldInfo) -> Any:
+def parse_value(override: Override, raw: Any, field: FieldInfo) -> Any:
     """Parse a command-line string by the field's type; ConfigError when it cannot."""
     if not isinstance(raw, str):
         return raw
     try:
         return _parse(raw.strip(), field.type)
     except ValueError:
-        raise ConfigError(f"--set {path}={raw}: cannot read '{raw}' as {type_name(field.type)}",
-                          hint=f"{path}: {field.help}") from None
+        shown = (f"--set {override.path}={raw}" if override.source == "--set"
+                 else f"{override.source} {raw}")
+        raise ConfigError(f"{shown}: cannot read '{raw}' as {type_name(field.type)}",
+                          hint=f"{override.path}: {field.help}") from None
 
 
 def _parse(text: str, tp: Any) -> Any:
@@ -283,5 +279,5 @@ def parse_assignments(assignments: Iterable[str]) -> list[Override]:
         if not sep or not key.strip():
             raise ConfigError(f"--set expects KEY=VALUE, got '{assignment}'",
                               hint="for example --set training.max_steps=100")
-        overrides.append(Override(key.strip(), value))
+        overrides.append(Override(key.strip(), value, "--set", raw=True))
     return overrides

@@ -1,24 +1,27 @@
-"""The parameter schema: one attrs class per config section.
+"""The parameter schema: the core's config sections as attrs classes.
 
-This is the single source of truth for every parameter. The CLI flags, JSON configs,
-the JSON Schema in configs/, docs/parameters.md and the plugins all read it. A model
-plugin contributes the ``model`` section by registering a subclass of
-:class:`ModelConfig`.
+This is the single source of truth for every parameter the core reads. Plugins add
+their own sections (``register(..., config_class=...)``): the model plugin named by
+``model.name`` gives the ``model`` section its fields, and every backend, trainer,
+evaluator, report, training callback, data source and config section of a plugin gets a
+section of its own (see :mod:`neat_core.config.sections` for where each kind lives).
+The core names no plugin: defaults that need one come from the registry
+(``setting(default_from=...)``).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Iterator, Literal, Mapping, TypeVar
 
 import attrs
 
 from ..errors import ConfigError
-from .fields import section, setting
+from .fields import DEFAULT_NAME, DROP, Former, plugin_sections, section, setting
 
-SCHEMA_VERSION = 1
-DEFAULT_MODEL = "blt-entropy"
+SCHEMA_VERSION = 2
 
 frozen = attrs.frozen(kw_only=True)
+S = TypeVar("S", bound="Settings")
 
 
 def require(condition: bool, message: str, hint: str | None = None) -> None:
@@ -28,10 +31,62 @@ def require(condition: bool, message: str, hint: str | None = None) -> None:
 
 
 @frozen
+class Settings:
+    """Base of every plugin's settings class: frozen, keyword-only, each field declared
+    with :func:`neat_core.config.setting` (help text required)."""
+
+
+class PluginSettings(Mapping[str, Any]):
+    """The settings sections of one kind of plugin, by registered name (read-only)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, Any] | None = None) -> None:
+        self._items = dict(items or {})
+
+    def __getitem__(self, name: str) -> Any:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"PluginSettings({self._items!r})"
+
+
+def _old_tool_model(value: Any) -> Any:
+    return DEFAULT_NAME if str(value).lower() in {"blt", "byte_lm", "bytelm", "entropy"} \
+        else value
+
+
+def _mixed_precision(value: Any) -> Any:
+    return "auto" if value else "off"
+
+
+def _precision(value: Any) -> Any:
+    table = {"fp32": "off", "float32": "off", "32": "off", "fp16": "fp16", "float16": "fp16",
+             "16": "fp16", "bf16": "bf16", "bfloat16": "bf16", "mixed": "auto", "auto": "auto"}
+    return table.get(str(value).lower(), value)
+
+
+def _listed(value: Any) -> Any:
+    return value if isinstance(value, list) else [value]
+
+
+@frozen
 class RunConfig:
     output_dir: str = setting("runs/quickstart", flag="--output-dir",
                               help="Directory for checkpoints, metrics.jsonl and the "
-                                   "resolved config of a run.")
+                                   "resolved config of a run.",
+                              formerly=("output_dir",
+                                        Former("training_dir", note="NEAT writes checkpoints "
+                                                                    "into run.output_dir")))
     seed: int = setting(1337, min=0, flag="--seed",
                         help="Seed for weight initialisation, data sampling and dropout.")
     progress: bool = setting(True, flag="--progress",
@@ -42,35 +97,55 @@ class RunConfig:
 @frozen
 class BackendConfig:
     name: str = setting("auto", flag="--backend",
-                        help="Device backend: 'auto' picks CUDA, then MPS, then CPU; or "
-                             "any registered backend (see `neat backends`).")
-    device_index: int = setting(0, min=0, help="Index of the device to use (CUDA).")
+                        help="Device backend: 'auto' picks the available backend with the "
+                             "highest priority (see `neat backends`), or any registered "
+                             "backend by name.",
+                        formerly=(Former("force_cpu",
+                                         lambda value: "cpu" if value is True else DROP,
+                                         "true selects the cpu backend; false is dropped, "
+                                         "as backend.name = auto (the default) already "
+                                         "falls back to the CPU"),))
     mixed_precision: Literal["auto", "off", "bf16", "fp16"] = setting(
         "auto", help="Mixed precision: 'auto' lets the backend choose, 'off' trains in "
                      "float32, 'bf16'/'fp16' request that autocast dtype.",
-        notes="CUDA: auto uses bf16 where supported, else fp16 with a grad scaler. "
-              "CPU: auto means off; bf16 autocast on request, fp16 is refused. MPS: "
-              "turned off with a notice.")
-    memory_reserve_pct: float | None = setting(
-        None, min=0, max=100, max_exclusive=True,
-        help="Percent of device memory to leave free for other processes.",
-        notes="CUDA: sets the per-process memory fraction to 1 - pct/100. CPU and MPS: "
-              "no effect (a notice says so once).")
-    threads: int | None = setting(None, min=1,
-                                  help="CPU threads for torch (default: all cores).",
-                                  notes="Unset, the CUDA and MPS backends keep torch's "
-                                        "own default.")
-    mps_fallback: bool = setting(True, help="Let operations missing on MPS run on the "
-                                            "CPU (PYTORCH_ENABLE_MPS_FALLBACK=1).")
+        notes="What each backend supports and chooses for 'auto' is listed by `neat "
+              "backends`.",
+        formerly=(Former("mixed_precision", _mixed_precision,
+                         "true lets the backend choose a safe dtype, false trains in float32"),
+                  Former("precision", _precision, "precision names map to autocast dtypes")))
+    plugins: PluginSettings = plugin_sections(
+        "backends", "Each backend's own settings, e.g. backend.cpu.threads.", inline=True)
 
 
 @frozen
-class ModelConfig:
-    """Base of every model's config section; ``name`` selects the model plugin."""
+class ModelConfig(Settings):
+    """Base of every model's config section; ``name`` selects the model plugin.
 
-    name: str = setting(DEFAULT_MODEL, flag="--model",
+    A model plugin's class derives from it and may redeclare ``block_size`` with its own
+    default.
+    """
+
+    name: str = setting("", flag="--model", default_from="models",
                         help="Registered model (see `neat plugins`); selects which "
-                             "fields the model section has.")
+                             "fields the model section has.",
+                        formerly=(Former("model_type", _old_tool_model,
+                                         "the older tool's 'blt' model is NEAT's default "
+                                         "model"),))
+    block_size: int = setting(256, min=2, help="Context length in bytes: the longest input "
+                                               "the model reads at once.",
+                              formerly=(Former("block_size",
+                                               note="the model's context length in bytes"),))
+
+
+@frozen
+class CallbackConfig(Settings):
+    """Base of every training callback's settings: ``enabled`` switches it on or off.
+
+    A callback plugin that should run only when asked redeclares ``enabled`` with
+    default False (opt-in).
+    """
+
+    enabled: bool = setting(True, help="Run this callback during training.")
 
 
 @frozen
@@ -92,6 +167,8 @@ class SyntheticConfig:
 class DataConfig:
     train: list[str] = setting(
         factory=lambda: ["builtin:python-stdlib"],
+        formerly=(Former("train_data_dir", _listed,
+                         "a list of sources: files, directories or globs"),),
         help="Training sources: files, directories (recursive, sorted, hidden names "
              "skipped), globs ('**' allowed), 'synthetic:<pattern>' (alternating, "
              "repeating, random, mixed) or 'builtin:python-stdlib' (the .py files of "
@@ -99,7 +176,10 @@ class DataConfig:
              "paths start in the current directory.")
     eval: list[str] = setting(factory=list,
                               help="Evaluation sources, as for data.train; empty: hold "
-                                   "out data.eval_fraction of the training documents.")
+                                   "out data.eval_fraction of the training documents.",
+                              formerly=(Former("eval_data_dir", _listed,
+                                               "a list of sources: files, directories or "
+                                               "globs"),))
     eval_fraction: float = setting(
         0.05, min=0, max=1, max_exclusive=True,
         help="Share of each training source's documents held out for evaluation when "
@@ -120,18 +200,22 @@ class DataConfig:
     cache_dir: str = setting("~/.cache/neat",
                              help="Where the memory-mapped byte cache is written (one "
                                   "file per split and set of sources, rebuilt when a "
-                                  "source changes).")
+                                  "source changes).",
+                             formerly=("cache_dir",))
     max_bytes: int | None = setting(
         None, min=1, help="Use at most this many training bytes, split between the "
                           "sources by their shares; each keeps its documents in order.")
     synthetic: SyntheticConfig = section(SyntheticConfig, "Synthetic data generators.")
+    plugins: PluginSettings = plugin_sections(
+        "data_sources", "Each data source plugin's own settings.", inline=True)
 
 
 @frozen
 class TrainingConfig:
-    trainer: str = setting("standard", help="Registered trainer (see `neat plugins`).")
+    trainer: str = setting("", default_from="trainers",
+                           help="Registered trainer (see `neat plugins`).")
     max_steps: int = setting(3000, min=1, flag="--max-steps",
-                             help="Optimizer steps to train for.")
+                             help="Optimizer steps to train for.", formerly=("max_steps",))
     max_minutes: float | None = setting(
         None, min=0, min_exclusive=True, flag="--max-minutes",
         help="Also stop after this many minutes of training (then save and exit "
@@ -139,32 +223,42 @@ class TrainingConfig:
         notes="With a time limit the learning-rate decay follows whichever of steps "
               "and time is further along, so such runs are not bit-reproducible.")
     batch_size: int = setting(32, min=1, flag="--batch-size",
-                              help="Sequences per micro-batch.")
-    gradient_accumulation_steps: int = setting(1, min=1, help="Micro-batches per "
-                                                              "optimizer step.")
+                              help="Sequences per micro-batch.", formerly=("batch_size",))
+    gradient_accumulation_steps: int = setting(1, min=1,
+                                               help="Micro-batches per optimizer step.",
+                                               formerly=("gradient_accumulation_steps",))
     learning_rate: float = setting(4e-3, min=0, min_exclusive=True,
-                                   help="Peak learning rate (AdamW).")
+                                   help="Peak learning rate (AdamW).",
+                                   formerly=("learning_rate",))
     min_learning_rate: float | None = setting(
         None, min=0, help="Learning rate at the end of the decay; default: "
-                          "learning_rate / 10.")
+                          "learning_rate / 10.", formerly=("min_learning_rate",))
     lr_schedule: Literal["cosine", "linear", "constant"] = setting(
-        "cosine", help="Decay after warmup.")
-    warmup_steps: int = setting(50, min=0, help="Steps of linear warmup.")
-    weight_decay: float = setting(0.1, min=0, help="AdamW weight decay.")
+        "cosine", help="Decay after warmup.", formerly=("lr_schedule",))
+    warmup_steps: int = setting(50, min=0, help="Steps of linear warmup.",
+                                formerly=("warmup_steps",))
+    weight_decay: float = setting(0.1, min=0, help="AdamW weight decay.",
+                                  formerly=("weight_decay",))
     adam_beta1: float = setting(0.9, min=0, max=1, max_exclusive=True, help="AdamW beta1.")
     adam_beta2: float = setting(0.99, min=0, max=1, max_exclusive=True, help="AdamW beta2.")
-    max_grad_norm: float | None = setting(1.0, min=0, min_exclusive=True,
-                                          help="Clip gradients to this norm; null: no "
-                                               "clipping.")
-    log_steps: int = setting(50, min=1, help="Steps between metric records.")
-    eval_steps: int = setting(250, min=1, help="Steps between evaluations.")
+    max_grad_norm: float | None = setting(
+        1.0, min=0, min_exclusive=True, help="Clip gradients to this norm; null: no "
+                                             "clipping.",
+        formerly=(Former("gradient_clipping", note="the gradient-norm clip value"),))
+    log_steps: int = setting(50, min=1, help="Steps between metric records.",
+                             formerly=("log_steps",))
+    eval_steps: int = setting(250, min=1, help="Steps between evaluations.",
+                              formerly=("eval_steps",))
     eval_batches: int = setting(16, min=1, help="Batches per evaluation.")
-    save_steps: int = setting(500, min=1, help="Steps between checkpoints.")
+    save_steps: int = setting(500, min=1, help="Steps between checkpoints.",
+                              formerly=("save_steps",))
     keep_last: int = setting(2, min=1, help="Checkpoints kept besides the best one.")
     compile: bool = setting(False, help="Compile the model with torch.compile.",
                            notes="Needs a C++ compiler on the CPU. Steps get faster, but "
                                  "compiling takes about a minute, which short runs do "
                                  "not win back.")
+    plugins: PluginSettings = plugin_sections(
+        "trainers", "Each trainer's own settings, e.g. training.<trainer>.*.", inline=True)
 
     def __attrs_post_init__(self) -> None:
         if self.min_learning_rate is not None:
@@ -172,33 +266,6 @@ class TrainingConfig:
                     f"training.min_learning_rate ({self.min_learning_rate:g}) is larger "
                     f"than training.learning_rate ({self.learning_rate:g})",
                     hint="lower min_learning_rate or leave it unset")
-
-
-@frozen
-class PatchingConfig:
-    mode: Literal["global", "relative", "combined", "static", "space"] = setting(
-        "global", flag="--mode",
-        help="global: new patch after H(t) > threshold; relative: after "
-             "H(t) - H(t-1) > relative_threshold; combined: both; static: fixed "
-             "patch_size; space: after whitespace/punctuation.")
-    threshold: float = setting(2.0, min=0, max=8, flag="--threshold",
-                               help="Global entropy threshold, in bits (0-8).")
-    relative_threshold: float = setting(1.0, min=0, max=8,
-                                        help="Relative entropy threshold, in bits.")
-    patch_size: int = setting(4, min=1, help="Patch size of the static mode, in bytes.")
-    min_patch_size: int | None = setting(None, min=1, help="Merge patches shorter than "
-                                                           "this into their neighbour.")
-    max_patch_size: int | None = setting(None, min=1, help="Split patches longer than "
-                                                           "this.")
-    target_patch_size: float | None = setting(
-        None, min=1, flag="--target-patch-size",
-        help="If set, calibrate the threshold so patches average this many bytes.")
-
-    def __attrs_post_init__(self) -> None:
-        if self.min_patch_size is not None and self.max_patch_size is not None:
-            require(self.min_patch_size <= self.max_patch_size,
-                    f"patching.min_patch_size ({self.min_patch_size}) is larger than "
-                    f"patching.max_patch_size ({self.max_patch_size})")
 
 
 @frozen
@@ -210,12 +277,11 @@ class EvalConfig:
                                       "at least block_size - stride bytes of context.")
     max_bytes: int | None = setting(None, min=1, help="Evaluate at most this many bytes "
                                                       "per document.")
-    reports: list[str] = setting(factory=lambda: ["text"], flag="--report",
+    reports: list[str] = setting(factory=list, flag="--report", default_from="reports",
                                  help="Report writers to run (see `neat plugins`).")
-    compressors: bool = setting(True, help="Also report gzip, bz2 and xz bits per byte.")
-    evaluators: list[str] = setting(factory=lambda: ["bits-per-byte"],
+    evaluators: list[str] = setting(factory=list, default_from="evaluators",
                                     help="Evaluators `neat eval` runs (see `neat plugins`).")
-    analyzers: list[str] = setting(factory=lambda: ["entropy", "patches"],
+    analyzers: list[str] = setting(factory=list, default_from="analyzers",
                                    help="Evaluators `neat analyze` runs (see `neat plugins`).")
     preview_bytes: int = setting(2000, min=1, help="Bytes at the start of the input shown "
                                                    "shaded by entropy in analysis reports.")
@@ -231,5 +297,31 @@ class NeatConfig:
                                               "model plugin named by model.name.")
     data: DataConfig = section(DataConfig, "Training and evaluation bytes.")
     training: TrainingConfig = section(TrainingConfig, "Optimisation and checkpoints.")
-    patching: PatchingConfig = section(PatchingConfig, "Entropy patching.")
     eval: EvalConfig = section(EvalConfig, "Evaluation and analysis.")
+    evaluators: PluginSettings = plugin_sections("evaluators", "Each evaluator's own settings.")
+    reports: PluginSettings = plugin_sections("reports", "Each report writer's own settings.")
+    callbacks: PluginSettings = plugin_sections(
+        "callbacks", "Training callbacks (metric loggers, notifications): each has `enabled` "
+                     "and its own settings.")
+    plugins: PluginSettings = plugin_sections(
+        "sections", "Config sections of plugins, e.g. the blt plugin's patching.", inline=True)
+
+    def settings(self, cls: type[S]) -> S:
+        """The settings object of class ``cls`` in this config (a plugin's own section,
+        or the model section); KeyError when no section has that class."""
+        for found in _settings_objects(self):
+            if type(found) is cls:
+                return found  # type: ignore[return-value]
+        raise KeyError(f"no config section has settings class {cls.__qualname__}")
+
+
+def _settings_objects(obj: Any) -> Iterator[Any]:
+    if isinstance(obj, PluginSettings):
+        for value in obj.values():
+            yield from _settings_objects(value)
+    elif attrs.has(type(obj)):
+        yield obj
+        for attribute in attrs.fields(type(obj)):
+            value = getattr(obj, attribute.name)
+            if attrs.has(type(value)) or isinstance(value, PluginSettings):
+                yield from _settings_objects(value)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable, Mapping
-
-import attrs
+from typing import Any, Callable
 
 from ..errors import ConfigError
 from ..registry import suggest
-from .fields import is_section, list_item, literal_choices, optional_inner, resolved_fields, type_name
+from .fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
+from .sections import SectionNode
 
 SourceOf = Callable[[str], str | None]
 
@@ -29,36 +28,40 @@ def _show(value: Any) -> str:
     return json.dumps(value) if not isinstance(value, float) or math.isfinite(value) else str(value)
 
 
-def check_section(data: Any, cls: type, path: str, source_of: SourceOf,
-                  section_types: Mapping[str, type]) -> None:
-    """Raise ConfigError for the first problem in ``data`` as section ``cls``."""
+def check_section(data: Any, node: SectionNode, source_of: SourceOf) -> None:
+    """Raise ConfigError for the first problem in ``data`` as the section ``node``."""
+    path = node.path
     label = path or "the config"
     if not isinstance(data, dict):
         raise ConfigError(f"{label} must be a JSON object, got {_show(data)}{_where(path, source_of)}",
                           hint='write it as {"key": value, ...}')
-    fields = {a.name: a for a in resolved_fields(cls)}
+    fields = {info.name: info for info in node.fields}
+    children = {child.key: child for child in node.children}
     for key, value in data.items():
         key_path = f"{path}.{key}" if path else key
-        if key not in fields:
-            raise ConfigError(
-                f"unknown config key '{key_path}'{suggest(key, fields)}{_where(key_path, source_of)}",
-                hint=f"{label} accepts: {', '.join(fields)}")
-        attribute = fields[key]
-        if is_section(attribute):
-            check_section(value, section_types.get(key_path, attribute.type), key_path,
-                          source_of, section_types)
+        if key in fields:
+            check_value(value, fields[key], source_of)
+        elif key in children:
+            check_section(value, children[key], source_of)
         else:
-            check_value(value, attribute, key_path, source_of)
+            known = [*fields, *children]
+            hosts = node.plugins_attribute is not None or node.cls is None
+            raise ConfigError(
+                f"unknown config key '{key_path}'{suggest(str(key), known)}"
+                f"{_where(key_path, source_of)}",
+                hint=f"{label} accepts: {', '.join(known) or 'nothing'}"
+                     + ("; a plugin's settings are known only while it is installed and "
+                        "loaded (see `neat plugins`)" if hosts else ""))
 
 
-def check_value(value: Any, attribute: attrs.Attribute, path: str, source_of: SourceOf) -> None:
-    problem = type_problem(value, attribute.type)
+def check_value(value: Any, info: FieldInfo, source_of: SourceOf) -> None:
+    problem = type_problem(value, info.type)
     if problem is None:
-        problem = range_problem(value, attribute.metadata)
+        problem = range_problem(value, info)
     if problem is not None:
-        raise ConfigError(f"config key '{path}' {problem}, got {_show(value)}"
-                          f"{_where(path, source_of)}",
-                          hint=f"{path}: {attribute.metadata.get('help', '')}".strip())
+        raise ConfigError(f"config key '{info.path}' {problem}, got {_show(value)}"
+                          f"{_where(info.path, source_of)}",
+                          hint=f"{info.path}: {info.help}".strip())
 
 
 def type_problem(value: Any, tp: Any) -> str | None:
@@ -90,17 +93,17 @@ def type_problem(value: Any, tp: Any) -> str | None:
     return None
 
 
-def range_problem(value: Any, metadata: Mapping[str, Any]) -> str | None:
+def range_problem(value: Any, info: FieldInfo) -> str | None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
-    low, high = metadata.get("min"), metadata.get("max")
+    low, high = info.minimum, info.maximum
     if low is not None:
-        if metadata.get("min_exclusive") and value <= low:
+        if info.min_exclusive and value <= low:
             return f"must be greater than {low:g}"
         if value < low:
             return f"must be at least {low:g}"
     if high is not None:
-        if metadata.get("max_exclusive") and value >= high:
+        if info.max_exclusive and value >= high:
             return f"must be less than {high:g}"
         if value > high:
             return f"must be at most {high:g}"

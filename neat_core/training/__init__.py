@@ -8,7 +8,7 @@
 - :class:`DistEnv`: rank and world size under ``torchrun``.
 """
 
-from .callbacks import Callbacks, registered_callbacks
+from .callbacks import Callbacks
 from .distributed import DistEnv
 from .metrics import METRICS_FILE, MetricsLog, read_metrics
 from .run_dir import RunDirectory, step_dir_name
@@ -16,5 +16,4 @@ from .schedule import LrSchedule
 from .signals import StopRequest
 
 __all__ = ["Callbacks", "DistEnv", "LrSchedule", "METRICS_FILE", "MetricsLog",
-           "RunDirectory", "StopRequest", "read_metrics", "registered_callbacks",
-           "step_dir_name"]
+           "RunDirectory", "StopRequest", "read_metrics", "step_dir_name"]

@@ -9,7 +9,13 @@ from typing import Any
 
 from neat_core import hookimpl
 from neat_core.backends import Backend, system_memory_bytes
-from neat_core.config import BackendConfig
+from neat_core.config import BackendConfig, Settings, frozen, setting
+
+
+@frozen
+class CpuSettings(Settings):
+    threads: int | None = setting(None, min=1, help="torch threads (default: all cores).",
+                                  formerly=("backend.threads",))
 
 
 def _all_cores() -> int:
@@ -48,8 +54,16 @@ class CpuBackend(Backend):
         return {"device_name": _cpu_name(), "memory_bytes": system_memory_bytes(),
                 "cores": _all_cores()}
 
-    def default_threads(self) -> int:
-        return _all_cores()
+    def threads(self, config: BackendConfig) -> int:
+        return self.own_settings(config).threads or _all_cores()
+
+    def settings(self, config: BackendConfig) -> dict[str, Any]:
+        return {**super().settings(config), "threads": self.threads(config)}
+
+    def configure(self, config: BackendConfig) -> None:
+        import torch
+
+        torch.set_num_threads(self.threads(config))
 
     def reset_peak_memory(self) -> None:
         # "5" resets the kernel's peak-RSS counter, which getrusage reports (Linux >= 4.0)
@@ -70,4 +84,4 @@ class CpuBackend(Backend):
 
 @hookimpl
 def register_backends(register) -> None:
-    register("cpu", CpuBackend, description=CpuBackend.description)
+    register("cpu", CpuBackend, description=CpuBackend.description, config_class=CpuSettings)

@@ -13,8 +13,31 @@ from typing import Any
 
 from neat_core import hookimpl
 from neat_core.backends import Backend
-from neat_core.config import BackendConfig
+from neat_core.config import BackendConfig, Settings, frozen, setting
 from neat_core.errors import UsageError
+from neat_core.training import DistEnv
+
+
+@frozen
+class CudaSettings(Settings):
+    device_index: int = setting(0, min=0, help="Index of the GPU to use (under torchrun "
+                                               "each process uses its LOCAL_RANK instead).",
+                                formerly=("backend.device_index",))
+    memory_reserve_pct: float | None = setting(
+        None, min=0, max=100, max_exclusive=True,
+        help="Percent of GPU memory to leave free for other processes (sets the "
+             "per-process memory fraction to 1 - pct/100).",
+        formerly=("memory_reserve_pct", "backend.memory_reserve_pct"))
+
+
+def device_index(config: BackendConfig) -> int:
+    """The GPU this process uses: LOCAL_RANK under torchrun, else the configured index."""
+    env = DistEnv.from_environ()
+    return env.local_rank if env.distributed else _settings(config).device_index
+
+
+def _settings(config: BackendConfig) -> CudaSettings:
+    return config.plugins.get("cuda") or CudaSettings()
 
 
 def _cuda_available() -> tuple[bool, str]:
@@ -57,7 +80,6 @@ class CudaBackend(Backend):
     description = "NVIDIA GPUs (ROCm builds: AMD GPUs); bf16 or fp16 + grad scaler"
     auto_priority = 300
     mixed_precision_dtypes = ("bf16", "fp16")
-    uses_memory_reserve = True
     peak_memory_meaning = ("peak bytes held by tensors on the device since the last reset "
                            "(torch.cuda.max_memory_allocated; excludes the allocator's cache "
                            "and the CUDA context)")
@@ -67,18 +89,18 @@ class CudaBackend(Backend):
 
     def device_info(self, config: BackendConfig) -> dict[str, Any]:
         count = _check_device_index(config)
-        return {**_device_properties(config.device_index), "device_count": count}
+        return {**_device_properties(device_index(config)), "device_count": count}
 
     def device_spec(self, config: BackendConfig) -> str:
-        return f"cuda:{config.device_index}"
+        return f"cuda:{device_index(config)}"
 
     def auto_mixed_precision(self, config: BackendConfig) -> str:
-        return "bf16" if _device_properties(config.device_index)["bf16"] else "fp16"
+        return "bf16" if _device_properties(device_index(config))["bf16"] else "fp16"
 
     def resolve_mixed_precision(self, config: BackendConfig) -> str | None:
         amp = super().resolve_mixed_precision(config)
-        if amp == "bf16" and not _device_properties(config.device_index)["bf16"]:
-            raise UsageError(f"CUDA device {config.device_index} does not support bf16",
+        if amp == "bf16" and not _device_properties(device_index(config))["bf16"]:
+            raise UsageError(f"CUDA device {device_index(config)} does not support bf16",
                              hint="set backend.mixed_precision to fp16 or auto")
         return amp
 
@@ -92,10 +114,10 @@ class CudaBackend(Backend):
     def configure(self, config: BackendConfig) -> None:
         import torch
 
-        torch.cuda.set_device(config.device_index)
+        torch.cuda.set_device(device_index(config))
         fraction = memory_fraction(config)
         if fraction is not None:
-            torch.cuda.set_per_process_memory_fraction(fraction, config.device_index)
+            torch.cuda.set_per_process_memory_fraction(fraction, device_index(config))
 
     def synchronize(self) -> None:
         import torch
@@ -116,8 +138,9 @@ class CudaBackend(Backend):
 def _check_device_index(config: BackendConfig) -> int:
     """The number of devices, after checking that ``device_index`` names one of them."""
     count = _device_count()
-    if config.device_index >= count:
-        raise UsageError(f"backend.device_index is {config.device_index}, but there "
+    index = device_index(config)
+    if index >= count:
+        raise UsageError(f"backend.cuda.device_index is {index}, but there "
                          f"{'is' if count == 1 else 'are'} {count} CUDA device(s)",
                          hint=f"choose 0..{count - 1}")
     return count
@@ -125,11 +148,11 @@ def _check_device_index(config: BackendConfig) -> int:
 
 def memory_fraction(config: BackendConfig) -> float | None:
     """The per-process memory fraction that leaves ``memory_reserve_pct`` percent free."""
-    if config.memory_reserve_pct is None:
-        return None
-    return 1.0 - config.memory_reserve_pct / 100.0
+    reserve = _settings(config).memory_reserve_pct
+    return None if reserve is None else 1.0 - reserve / 100.0
 
 
 @hookimpl
 def register_backends(register) -> None:
-    register("cuda", CudaBackend, description=CudaBackend.description)
+    register("cuda", CudaBackend, description=CudaBackend.description,
+             config_class=CudaSettings)

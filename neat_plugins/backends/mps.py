@@ -20,7 +20,7 @@ from typing import Any
 
 from neat_core import hookimpl
 from neat_core.backends import AMP_DTYPES, Backend, notice_once, system_memory_bytes
-from neat_core.config import BackendConfig
+from neat_core.config import BackendConfig, Settings, frozen, setting
 from neat_core.errors import ConfigError
 
 log = logging.getLogger("neat.backends.mps")
@@ -88,6 +88,13 @@ def _watermark_problem(high_text: str, low_text: str) -> str | None:
     return None
 
 
+@frozen
+class MpsSettings(Settings):
+    fallback: bool = setting(True, help="Let operations missing on MPS run on the CPU "
+                                        "(PYTORCH_ENABLE_MPS_FALLBACK=1).",
+                             formerly=("backend.mps_fallback",))
+
+
 class MpsBackend(Backend):
     name = "mps"
     device_type = "mps"
@@ -108,7 +115,7 @@ class MpsBackend(Backend):
     def environment(self, config: BackendConfig) -> dict[str, str]:
         if not _on_macos():  # nothing to set (or to validate) where MPS cannot exist
             return {}
-        return {**watermark_environment(), FALLBACK: "1" if config.mps_fallback else "0"}
+        return {**watermark_environment(), FALLBACK: "1" if self.own_settings(config).fallback else "0"}
 
     def resolve_mixed_precision(self, config: BackendConfig) -> None:
         return None  # requests are turned off in configure(), with a notice
@@ -134,7 +141,7 @@ class MpsBackend(Backend):
         log.info("MPS allocator watermarks: high %s, low %s%s", os.environ.get(HIGH),
                  os.environ.get(LOW), "" if _user_value(HIGH) or _user_value(LOW)
                  else " (NEAT defaults)")
-        if config.mps_fallback:
+        if self.own_settings(config).fallback:
             notice_once("mps:fallback", f"operations missing on MPS will run on the CPU "
                                         f"({FALLBACK}=1; slower, but they run)",
                         level=logging.INFO)
@@ -152,4 +159,4 @@ class MpsBackend(Backend):
 
 @hookimpl
 def register_backends(register) -> None:
-    register("mps", MpsBackend, description=MpsBackend.description)
+    register("mps", MpsBackend, description=MpsBackend.description, config_class=MpsSettings)

@@ -1,22 +1,38 @@
-"""The ``model`` section of the blt-entropy model."""
+"""The blt plugin's settings: the blt-entropy model section and the ``patching`` section.
+
+``PatchingConfig`` is the one place that knows the patching modes and which threshold
+each mode uses; the patching functions, ``neat patch``, the patch evaluator and the
+interactive commands all read it.
+"""
 
 from __future__ import annotations
 
+import typing
 from typing import Literal
 
-from neat_core.config import ModelConfig, require, setting
-from neat_core.config.schema import frozen
+from neat_core.config import Former, ModelConfig, Settings, frozen, require, setting
+
+Mode = Literal["global", "relative", "combined", "static", "space"]
+MODES: tuple[str, ...] = typing.get_args(Mode)
+THRESHOLD_MODES = ("global", "relative", "combined")  # the modes a threshold applies to
 
 
 @frozen
 class BltEntropyConfig(ModelConfig):
-    hidden_size: int = setting(128, min=8, help="Width of the residual stream.")
-    num_layers: int = setting(2, min=1, help="Transformer blocks.")
-    num_heads: int = setting(4, min=1, help="Attention heads; must divide hidden_size.")
+    hidden_size: int = setting(128, min=8, help="Width of the residual stream.",
+                               formerly=("hidden_size", "byte_lm_hidden_size"))
+    num_layers: int = setting(2, min=1, help="Transformer blocks.",
+                              formerly=("num_layers", "byte_lm_num_layers"))
+    num_heads: int = setting(4, min=1, help="Attention heads; must divide hidden_size.",
+                             formerly=("num_heads", "byte_lm_num_heads",
+                                       "num_attention_heads"))
     ffn_size: int | None = setting(None, min=1, help="Feed-forward width; default: "
                                                      "4 x hidden_size.")
-    dropout: float = setting(0.0, min=0, max=1, max_exclusive=True, help="Dropout rate.")
-    block_size: int = setting(64, min=2, help="Context length in bytes.")
+    dropout: float = setting(0.0, min=0, max=1, max_exclusive=True, help="Dropout rate.",
+                             formerly=("dropout", "byte_lm_dropout"))
+    block_size: int = setting(64, min=2, help="Context length in bytes.",
+                              formerly=(Former("block_size",
+                                               note="the model's context length in bytes"),))
     positional: Literal["rope", "learned"] = setting(
         "rope", help="Positional scheme: rotary (rope) or learned absolute embeddings.")
     tie_weights: bool = setting(False, help="Share the byte embedding with the output "
@@ -38,3 +54,56 @@ class BltEntropyConfig(ModelConfig):
 
 def _divisor_near(total: int, wanted: int) -> int:
     return min((d for d in range(1, total + 1) if total % d == 0), key=lambda d: abs(d - wanted))
+
+
+@frozen
+class PatchingConfig(Settings):
+    """Entropy patching: where patches start (see :mod:`neat_plugins.blt.patching`)."""
+
+    mode: Mode = setting(
+        "global", flag="--mode", commands=("analyze", "patch"),
+        help="global: new patch after H(t) > threshold; relative: after "
+             "H(t) - H(t-1) > relative_threshold; combined: both; static: fixed "
+             "patch_size; space: after whitespace/punctuation.",
+        formerly=(Former("use_dynamic_patching", lambda value: "global" if value else "static",
+                         "true means entropy patching (global), false fixed-size patches"),))
+    threshold: float = setting(2.0, min=0, max=8, flag="--threshold",
+                               commands=("analyze", "patch"),
+                               help="Global entropy threshold, in bits (0-8).",
+                               formerly=(Former("entropy_threshold", note=(
+                                   "NEAT reads patching.threshold in bits (0-8) of next-byte "
+                                   "entropy; the older tool clamped it to [0, 1], so check "
+                                   "the value")),))
+    relative_threshold: float = setting(1.0, min=0, max=8,
+                                        help="Relative entropy threshold, in bits.")
+    patch_size: int = setting(4, min=1, help="Patch size of the static mode, in bytes.")
+    min_patch_size: int | None = setting(None, min=1, help="Merge patches shorter than "
+                                                           "this into their neighbour.",
+                                         formerly=("min_patch_size",))
+    max_patch_size: int | None = setting(None, min=1, help="Split patches longer than "
+                                                           "this.",
+                                         formerly=("max_patch_size",))
+    target_patch_size: float | None = setting(
+        None, min=1, flag="--target-patch-size", commands=("analyze", "patch"),
+        help="If set, calibrate the threshold so patches average this many bytes.")
+
+    def __attrs_post_init__(self) -> None:
+        if self.min_patch_size is not None and self.max_patch_size is not None:
+            require(self.min_patch_size <= self.max_patch_size,
+                    f"patching.min_patch_size ({self.min_patch_size}) is larger than "
+                    f"patching.max_patch_size ({self.max_patch_size})")
+
+    @property
+    def uses_threshold(self) -> bool:
+        return self.mode in THRESHOLD_MODES
+
+    @property
+    def threshold_field(self) -> str:
+        """The field holding the threshold this mode compares against (the global one for
+        combined, whose relative threshold stays fixed)."""
+        return "relative_threshold" if self.mode == "relative" else "threshold"
+
+    @property
+    def active_threshold(self) -> float | None:
+        """The threshold this mode uses, in bits; None for static and space."""
+        return getattr(self, self.threshold_field) if self.uses_threshold else None

@@ -13,9 +13,11 @@ from typing import Any
 
 import click
 
-from neat_core.cli.options import with_config
+from neat_core.cli.options import config_command
 from neat_core.config import to_dict
 from neat_core.errors import DataError, UsageError
+
+from .config import PatchingConfig
 
 log = logging.getLogger("neat.patch")
 
@@ -24,7 +26,7 @@ ENTROPY_DECIMALS = 4  # 1e-4 bits is far below anything a threshold distinguishe
 _ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n\n", "\t": "\\t", "\r": "\\r"}
 
 
-@click.command()
+@config_command("patch", "backend.name")
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.argument("file", required=False, default="-", metavar="[FILE|-]")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
@@ -33,8 +35,6 @@ _ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n\n", "\t": "\\t", "\r": "\\r"}
                    "'|', '\\' and non-printable bytes); json: patch lengths, per-byte "
                    "entropies in bits and a summary; jsonl: one line per patch, then a "
                    "summary line.")
-@with_config("backend.name", "patching.mode", "patching.threshold",
-             "patching.target_patch_size")
 def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     """Split FILE (default: stdin, also '-') into patches where the model is uncertain.
 
@@ -45,11 +45,12 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     """
     from neat_core.backends import select_backend
     from neat_core.checkpoint import load_checkpoint, resolve_over_checkpoint
+    from neat_core.evaluate import resolve_checkpoint
 
     from neat_core.scoring import compute_entropies
     from .patching import calibrated, patch_lengths_for
 
-    saved = load_checkpoint(checkpoint)
+    saved = load_checkpoint(resolve_checkpoint(checkpoint))
     data = _read_input(file)
     resolved = resolve_over_checkpoint(resolved, saved)
     config = resolved.config
@@ -61,7 +62,7 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
                                   stride=config.eval.stride,
                                   progress=config.run.progress and not quiet
                                   and sys.stderr.isatty())
-    patching = calibrated(entropies, config.patching)
+    patching = calibrated(entropies, config.settings(PatchingConfig))
     lengths = patch_lengths_for(entropies, patching, data)
     summary = {
         "bytes": len(data),
@@ -72,7 +73,8 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     settings = {"model": saved.model_name, "checkpoint": str(saved.path), "input": file,
                 "entropy_unit": "bits",
                 "patching": {**to_dict(patching),
-                             "target_patch_size": config.patching.target_patch_size}}
+                             "target_patch_size":
+                                 config.settings(PatchingConfig).target_patch_size}}
     if output_format == "json":
         click.echo(json.dumps({**settings, "summary": summary, "patch_lengths": lengths,
                                "entropies": _rounded(entropies)}))
@@ -80,9 +82,10 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
         _write_jsonl(data, lengths, entropies, {**settings, "summary": summary})
     else:
         click.echo(marked_text(data, lengths))
-    log.info("%d bytes -> %d patches, average %.2f bytes (mode %s, threshold %.4g bits)",
-             len(data), len(lengths), summary["average_patch_size"], patching.mode,
-             patching.relative_threshold if patching.mode == "relative" else patching.threshold)
+    threshold = patching.active_threshold
+    log.info("%d bytes -> %d patches, average %.2f bytes (mode %s%s)", len(data), len(lengths),
+             summary["average_patch_size"], patching.mode,
+             "" if threshold is None else f", threshold {threshold:.4g} bits")
 
 
 def _read_input(file: str) -> bytes:
@@ -106,7 +109,7 @@ def _read_input(file: str) -> bytes:
 
 def _check_flags(resolved: Any) -> None:
     """Refuse flags that would have no effect, instead of ignoring them."""
-    patching = resolved.config.patching
+    patching = resolved.config.settings(PatchingConfig)
     mode = patching.mode
     if resolved.sources.get("patching.threshold") != "--threshold":
         return
@@ -114,7 +117,7 @@ def _check_flags(resolved: Any) -> None:
         raise UsageError("--threshold and a target patch size both set the threshold",
                          hint="give one of them (unset a configured one with --set "
                               "patching.target_patch_size=null)")
-    if mode not in ("global", "combined"):
+    if not patching.uses_threshold or patching.threshold_field != "threshold":
         raise UsageError(f"--threshold is the global threshold, which mode '{mode}' "
                          f"does not use",
                          hint="for mode relative use --set patching.relative_threshold=X"

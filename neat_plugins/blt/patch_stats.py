@@ -21,7 +21,8 @@ import numpy as np
 from neat_core.evaluate import Documents
 from neat_core.scoring import Scorer
 
-from .patching import calibrate_threshold, patch_lengths_for
+from .config import PatchingConfig
+from .patching import calibrate_threshold, calibrated, patch_lengths_for
 
 SWEEP_THRESHOLDS = tuple(round(0.25 * i, 2) for i in range(33))  # 0..8 bits
 CALIBRATION_TARGETS = (2.0, 3.0, 4.0, 6.0, 8.0)
@@ -32,12 +33,10 @@ def starts(lengths: list[int]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
 
 
-def swept_parameter(mode: str) -> tuple[str, str]:
-    """The mode whose threshold is swept and calibrated, and that threshold's field:
-    the configured mode when it has a threshold, else global."""
-    if mode == "relative":
-        return "relative", "relative_threshold"
-    return (mode if mode == "combined" else "global"), "threshold"
+def swept(patching: PatchingConfig) -> PatchingConfig:
+    """The patching whose threshold is swept and calibrated: the configured one when its
+    mode has a threshold, else global."""
+    return patching if patching.uses_threshold else attrs.evolve(patching, mode="global")
 
 
 def calibrate(values: np.ndarray, target: float, patching: Any, mode: str) -> float:
@@ -61,20 +60,22 @@ def size_stats(sizes: np.ndarray, total_bytes: int) -> dict[str, Any]:
 class PatchStats:
     def __init__(self, model: Any, config: Any, backend: Any) -> None:
         self.config = config
+        self.patching = config.settings(PatchingConfig)
         self.scorer = Scorer(model, config, backend)
 
     def evaluate(self, documents: Documents) -> dict[str, Any]:
         values = [self.scorer.entropies(data)
                   for _, data in self.scorer.documents(documents, "entropies")]
-        patching, calibrated = self._patching(values)
+        patching, was_calibrated = self._patching(values)
         lengths = [patch_lengths_for(v, patching, data)
                    for v, (_, data) in zip(values, documents)]
         total = sum(len(data) for _, data in documents)
         rows = [{"name": name, "bytes": len(data), "patches": len(doc_lengths),
                  "mean_patch_size": len(data) / len(doc_lengths)}
                 for (name, data), doc_lengths in zip(documents, lengths)]
-        return {"patching": {**attrs.asdict(patching), "calibrated": calibrated,
-                             "target_patch_size": self.config.patching.target_patch_size},
+        return {"patching": {**attrs.asdict(patching), "calibrated": was_calibrated,
+                             "target_patch_size": self.patching.target_patch_size,
+                             "active_threshold": patching.active_threshold},
                 **size_stats(np.concatenate([np.asarray(x) for x in lengths]), total),
                 "documents": rows,
                 "sweep": self._sweep(values, documents, patching),
@@ -83,17 +84,14 @@ class PatchStats:
     def _patching(self, values: list[np.ndarray]) -> tuple[Any, bool]:
         """The configured patching, its threshold calibrated on all the input when a
         target patch size is set (one threshold for every document)."""
-        patching = self.config.patching
-        if patching.target_patch_size is None:
-            return patching, False
-        theta = calibrate(np.concatenate(values), patching.target_patch_size, patching,
-                          patching.mode)
-        key = "relative_threshold" if patching.mode == "relative" else "threshold"
-        return attrs.evolve(patching, **{key: theta}, target_patch_size=None), True
+        if self.patching.target_patch_size is None:
+            return self.patching, False
+        return calibrated(np.concatenate(values), self.patching), True
 
     def _sweep(self, values: list[np.ndarray], documents: Documents,
                patching: Any) -> dict[str, Any]:
-        mode, key = swept_parameter(patching.mode)
+        base = swept(patching)
+        mode, key = base.mode, base.threshold_field
         total = sum(len(data) for _, data in documents)
 
         def count(theta: float) -> int:
@@ -106,7 +104,7 @@ class PatchStats:
             patches = count(theta)
             points.append({"threshold": theta, "mean_patch_size": total / patches,
                            "patches_per_kb": 1024.0 * patches / total})
-        configured = self.config.patching.target_patch_size
+        configured = self.patching.target_patch_size
         targets = sorted({*CALIBRATION_TARGETS, *([configured] if configured else [])})
         everything = np.concatenate(values)
         calibration = []
@@ -114,7 +112,7 @@ class PatchStats:
             theta = calibrate(everything, target, patching, mode)
             calibration.append({"target_patch_size": target, "threshold": theta,
                                 "mean_patch_size": total / count(theta)})
-        return {"mode": mode, "points": points, "calibration": calibration}
+        return {"mode": mode, "parameter": key, "points": points, "calibration": calibration}
 
     def _preview(self, document: tuple[str, bytes], values: np.ndarray,
                  lengths: list[int]) -> dict[str, Any]:

@@ -32,12 +32,11 @@ from typing import Sequence
 import attrs
 import numpy as np
 
-from neat_core.config import PatchingConfig
+from neat_core.api import MAX_BITS
 from neat_core.errors import DataError, UsageError
 
-MODES = ("global", "relative", "combined", "static", "space")
-THRESHOLD_MODES = ("global", "relative", "combined")
-MAX_BITS = 8.0  # entropy of the uniform distribution over 256 byte values
+from .config import MODES, THRESHOLD_MODES, PatchingConfig
+
 _DEFAULTS = PatchingConfig()
 
 SPACE_LIKE = np.zeros(256, dtype=bool)
@@ -221,8 +220,7 @@ def calibrated(entropies: Sequence[float] | np.ndarray, config: PatchingConfig
                                 relative_threshold=config.relative_threshold,
                                 min_patch_size=config.min_patch_size,
                                 max_patch_size=config.max_patch_size)
-    field = "relative_threshold" if config.mode == "relative" else "threshold"
-    return attrs.evolve(config, target_patch_size=None, **{field: theta})
+    return attrs.evolve(config, target_patch_size=None, **{config.threshold_field: theta})
 
 
 def patch_lengths_for(entropies: Sequence[float] | np.ndarray, patching_config: PatchingConfig,

@@ -1,41 +1,60 @@
-"""Entry-point module of the blt plugin: the blt-entropy model and `neat patch`.
+"""Entry-point module of the blt plugin: the blt-entropy model, the ``patching`` section,
+the patch evaluator, `neat patch` and the interactive commands ``:threshold``/``:mode``.
 
 Light on purpose: torch is imported only when a model is built or a command runs.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from neat_core import hookimpl
 
-from .config import BltEntropyConfig
+from .config import BltEntropyConfig, PatchingConfig
+from .interactive import mode, threshold
 
 
-def build_model(config: BltEntropyConfig):
+def build_model(config: BltEntropyConfig) -> Any:
     from .model import EntropyModel
 
     return EntropyModel(config)
 
 
-@hookimpl
-def register_models(register) -> None:
-    register("blt-entropy", build_model, config_class=BltEntropyConfig,
-             description="Causal byte-level transformer that estimates next-byte entropy (BLT)")
-
-
-def build_patch_stats(model, config, backend):
+def build_patch_stats(model: Any, config: Any, backend: Any) -> Any:
     from .patch_stats import PatchStats
 
     return PatchStats(model, config, backend)
 
 
 @hookimpl
-def register_evaluators(register) -> None:
-    register("patches", build_patch_stats,
+def register_models(register: Any) -> None:
+    register("blt-entropy", build_model, config_class=BltEntropyConfig, default=True,
+             description="Causal byte-level transformer that estimates next-byte entropy (BLT)")
+
+
+@hookimpl
+def register_config_sections(register: Any) -> None:
+    register("patching", config_class=PatchingConfig,
+             description="Entropy patching: where patches start (neat patch, neat analyze)")
+
+
+@hookimpl
+def register_evaluators(register: Any) -> None:
+    register("patches", build_patch_stats, default=True, analysis=True,
              description="Patch statistics, threshold sweep and calibration, shaded preview")
 
 
 @hookimpl
-def register_commands(cli) -> None:
+def register_interactive_commands(register: Any) -> None:
+    register("threshold", threshold,
+             description="threshold of the current patching mode in bits (0-8); clears a "
+                         "target size; no value: show it")
+    register("mode", mode, description="patching mode: global, relative, combined, static "
+                                        "or space; no value: show it")
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
     from .patch_cmd import patch
 
     cli.add_command(patch)

@@ -16,6 +16,7 @@ from neat_core.evaluate import Documents
 from neat_core.scoring import Scorer
 
 from . import compressors
+from .plugin import BitsPerByteSettings
 
 
 def metrics(nats: float, count: int) -> dict[str, Any]:
@@ -33,7 +34,7 @@ class BitsPerByte:
         self.scorer = Scorer(model, config, backend)
 
     def evaluate(self, documents: Documents) -> dict[str, Any]:
-        use_compressors = self.config.eval.compressors
+        use_compressors = self.config.settings(BitsPerByteSettings).compressors
         rows, total_nats, total_count, all_sizes = [], 0.0, 0, []
         for name, data in self.scorer.documents(documents, "scoring"):
             nll = self.scorer.nll(data)

@@ -7,6 +7,8 @@ those, and each is counted in the class of the byte it predicts.
 
 from __future__ import annotations
 
+from neat_core.api import MAX_BITS
+
 import string
 from typing import Any
 
@@ -17,7 +19,6 @@ from neat_core.scoring import Scorer
 
 BYTE_CLASSES = ("letters", "digits", "whitespace", "punctuation", "non-ascii", "control")
 HISTOGRAM_BINS = 32  # a quarter bit each over 0..8 bits
-MAX_BITS = 8.0
 
 
 def _class_table() -> np.ndarray:

@@ -6,6 +6,13 @@ Light on purpose: each factory imports its module (and torch) only when it is bu
 from __future__ import annotations
 
 from neat_core import hookimpl
+from neat_core.config import Settings, frozen, setting
+
+
+@frozen
+class BitsPerByteSettings(Settings):
+    compressors: bool = setting(True, help="Also report gzip, bz2 and xz bits per byte.",
+                                formerly=("eval.compressors",))
 
 
 def _bits_per_byte(model, config, backend):
@@ -22,8 +29,8 @@ def _entropy(model, config, backend):
 
 @hookimpl
 def register_evaluators(register) -> None:
-    register("bits-per-byte", _bits_per_byte,
+    register("bits-per-byte", _bits_per_byte, default=True, config_class=BitsPerByteSettings,
              description="Loss, perplexity and bits per byte with full sliding-window "
                          "context, beside gzip/bz2/xz")
-    register("entropy", _entropy,
+    register("entropy", _entropy, default=True, analysis=True,
              description="Next-byte entropy statistics in bits, overall and by byte class")

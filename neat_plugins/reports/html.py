@@ -130,7 +130,7 @@ def entropy_section(name: str, section: Mapping[str, Any]) -> str:
 
 def patches_section(name: str, section: Mapping[str, Any]) -> str:
     patching, sweep, preview = section["patching"], section["sweep"], section["preview"]
-    current = patching["relative_threshold" if sweep["mode"] == "relative" else "threshold"]
+    current = patching[sweep["parameter"]]
     sweep_rows = [[number(p["threshold"], 2), number(p["mean_patch_size"], 2),
                    number(p["patches_per_kb"], 1)] for p in sweep["points"]]
     calibration = [[f"{c['target_patch_size']:g}", number(c["threshold"]),

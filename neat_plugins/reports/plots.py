@@ -3,11 +3,12 @@ pyplot, no global backend switch) and returned as ``data:image/png;base64`` URIs
 
 from __future__ import annotations
 
+from neat_core.api import MAX_BITS
+
 import base64
 import io
 from typing import Any, Callable, Mapping, Sequence
 
-MAX_BITS = 8.0
 MAX_PLOTTED_SIZE = 40  # longer patches are drawn in one "longer" bar
 PLOTTED_BYTES = 400  # of the preview, so single patches stay visible
 

@@ -8,19 +8,19 @@ from __future__ import annotations
 from neat_core import hookimpl
 
 
-def _text():
+def _text(config):
     from .text import TextReport
 
     return TextReport()
 
 
-def _json():
+def _json(config):
     from .json_report import JsonReport
 
     return JsonReport()
 
 
-def _html():
+def _html(config):
     from .html import HtmlReport
 
     return HtmlReport()
@@ -28,6 +28,6 @@ def _html():
 
 @hookimpl
 def register_reports(register) -> None:
-    register("text", _text, description="Terminal summary; colour and entropy shading on a TTY")
+    register("text", _text, default=True, description="Terminal summary; colour and entropy shading on a TTY")
     register("json", _json, description="<kind>.json with stable, documented keys")
     register("html", _html, description="<kind>.html: one self-contained page with plots")

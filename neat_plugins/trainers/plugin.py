@@ -19,6 +19,6 @@ def build_standard(config: NeatConfig, backend: Any) -> Any:
 
 @hookimpl
 def register_trainers(register) -> None:
-    register("standard", build_standard,
+    register("standard", build_standard, default=True,
              description="AdamW with warmup and decay, mixed precision, fixed-window "
                          "evaluation, rotating checkpoints, exact resume, DDP under torchrun")

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import math
 import random
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -16,11 +17,12 @@ import attrs
 import numpy as np
 import torch
 
-from neat_core import get_registry
+from neat_core.api import TrainResult, takes_targets
 from neat_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from neat_core.config import NeatConfig
 from neat_core.data import BatchSampler, build_corpora, eval_batches
-from neat_core.errors import CheckpointError, ConfigError, DataError, Interrupted, RunError
+from neat_core.errors import CheckpointError, DataError, Interrupted, RunError
+from neat_core.models import build_model
 from neat_core.training import (Callbacks, DistEnv, LrSchedule, MetricsLog, RunDirectory,
                                 StopRequest)
 
@@ -30,14 +32,6 @@ from .progress import Progress
 from .state import load_optimizer_state, rng_state, set_rng_state
 
 log = logging.getLogger("neat.train")
-
-
-def model_block_size(config: NeatConfig) -> int:
-    block_size = getattr(config.model, "block_size", None)
-    if not isinstance(block_size, int):
-        raise ConfigError(f"model '{config.model.name}' has no model.block_size, which "
-                          f"the standard trainer needs as its context length")
-    return block_size
 
 
 def build_optimizer(model: torch.nn.Module, config: NeatConfig) -> torch.optim.AdamW:
@@ -82,7 +76,7 @@ class StandardTrainer:
         self.device: torch.device = backend.device
         self.env = DistEnv.from_environ()
         self.run_dir = RunDirectory(config.run.output_dir)
-        self.block_size = model_block_size(config)
+        self.block_size = config.model.block_size
         self.schedule = LrSchedule.from_config(self.training)
         self.step = 0
         self.elapsed = 0.0  # seconds of training, over all resumed sessions
@@ -95,7 +89,7 @@ class StandardTrainer:
 
     # --- set-up --------------------------------------------------------------------------
 
-    def run(self, resume: str | Path | None = None) -> dict[str, Any]:
+    def run(self, resume: str | Path | None = None) -> TrainResult:
         checkpoint = load_checkpoint(resume) if resume is not None else None
         with Parallel(self.env, self.device) as self.parallel, StopRequest() as self.stop:
             self._build_data()
@@ -141,8 +135,8 @@ class StandardTrainer:
         if checkpoint is not None:  # checks that the weights fit the configured model
             self.model = checkpoint.build_model(self.device, self.config.model).train()
         else:
-            entry = get_registry().get("models", self.config.model.name)
-            self.model = entry.factory(self.config.model).to(self.device)
+            self.model = build_model(self.config.model, self.device)
+        self.own_loss = takes_targets(self.model)
         self.backend.seed(seed + self.env.rank)  # dropout differs between ranks
         self.core = torch.compile(self.model) if self.training.compile else self.model
         self.module = self.parallel.wrap(self.core)
@@ -257,7 +251,7 @@ class StandardTrainer:
             batch = torch.from_numpy(self.sampler.next_batch()).to(self.device, non_blocking=True)
             sync = micro == accumulation - 1 or not self.env.distributed
             with self._no_sync(sync), self.backend.autocast():
-                loss = next_byte_loss(self.module, batch) / accumulation
+                loss = self._loss(batch) / accumulation
             (self.scaler.scale(loss) if self.scaler else loss).backward()
             total += loss.detach()
         grad_norm = None
@@ -274,6 +268,14 @@ class StandardTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         return total.item(), grad_norm
 
+    def _loss(self, batch: torch.Tensor) -> torch.Tensor:
+        """The model's own loss when its forward takes targets, else next-byte
+        cross-entropy (nats)."""
+        if self.own_loss:
+            _, loss = self.module(batch[:, :-1].long(), batch[:, 1:].long())
+            return loss.float()
+        return next_byte_loss(self.module, batch)
+
     def _no_sync(self, sync: bool) -> Any:
         return contextlib.nullcontext() if sync else self.module.no_sync()
 
@@ -287,7 +289,8 @@ class StandardTrainer:
     def _interrupted(self) -> None:
         where = f"; checkpoint saved to {self.last_saved}" if self.last_saved else ""
         raise Interrupted(f"training interrupted ({self.stop.requested}) at step "
-                          f"{self.step}{where}", hint="continue with: neat train --resume")
+                          f"{self.step}{where}", hint=f"continue with: neat train --resume "
+                                               f"{shlex.quote(str(self.run_dir.path))}")
 
     # --- records, evaluation, checkpoints -----------------------------------------------
 
@@ -355,17 +358,21 @@ class StandardTrainer:
         self.run_dir.rotate(self.training.keep_last)
         self.callbacks.emit("on_checkpoint", path, self._record("checkpoint", metrics))
 
-    def _finish(self, session: Meter, interrupted: str | None = None) -> dict[str, Any]:
+    def _finish(self, session: Meter, interrupted: str | None = None) -> TrainResult:
         best = self.run_dir.step_path(self.best_step) if self.best_step is not None else None
-        bytes_per_second = session.bytes_per_second(self.bytes_per_step)
-        metrics = {
+        metrics: dict[str, Any] = {
             "step": self.step, **self.last_train, **self.last_eval,
             "best_eval_loss": self.best_loss, "best_step": self.best_step,
-            "checkpoint": str(self.last_saved), "best_checkpoint": str(best),
+            "checkpoint": _text(self.last_saved), "best_checkpoint": _text(best),
             "output_dir": str(self.run_dir.path), "parameters": self.parameters,
-            "bytes_per_second": bytes_per_second, "elapsed_s": self.elapsed,
+            "bytes_per_second": session.bytes_per_second(self.bytes_per_step),
+            "session_s": session.seconds, "elapsed_s": self.elapsed,
             "peak_memory_bytes": self.backend.peak_memory_bytes(),
             "world_size": self.env.world_size, "interrupted": interrupted,
         }
         self.callbacks.emit("on_train_end", metrics)
-        return metrics
+        return metrics  # type: ignore[return-value]
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
