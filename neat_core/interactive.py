@@ -15,7 +15,7 @@ from typing import Any, Callable
 import click
 
 from .config import Override, parse_assignments
-from .errors import NeatError, UsageError
+from .errors import NeatError, PluginError, UsageError
 from .evaluate import Documents, Session, analysis_results, load_documents, report_writers
 from .registry import get_registry
 
@@ -60,7 +60,14 @@ class Loop:
         plugin_commands = get_registry().interactive_commands
         if name not in plugin_commands:
             raise UsageError(f"unknown command ':{name}'", hint="type :help for the commands")
-        changes = plugin_commands[name].factory(self.session.config, argument.strip())
+        entry = plugin_commands[name]
+        try:
+            changes = entry.factory(self.session.config, argument.strip())
+        except NeatError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a broken command must not end the session
+            raise PluginError(f"interactive command ':{name}' of plugin '{entry.plugin}' "
+                              f"failed: {type(error).__name__}: {error}") from error
         return self.apply([Override(path, value, f":{name}") for path, value in
                            changes.items()])
 

@@ -64,6 +64,7 @@ _infos: dict[str, PluginInfo] = {}
 _generation = 0  # bumped whenever the set of plugins changes
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("neat_plugin",
                                                                     default=None)
+_lenient: contextvars.ContextVar[bool] = contextvars.ContextVar("neat_lenient", default=False)
 
 
 def generation() -> int:
@@ -94,6 +95,29 @@ def strict_mode() -> bool:
     return os.environ.get(ENV_STRICT, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+@contextlib.contextmanager
+def lenient() -> Iterator[None]:
+    """Record plugin failures without raising, even in strict mode: while plugins load
+    and register (strict mode then refuses to *use* them, see :func:`check_strict`), and
+    for ``neat plugins``, which must always show what failed and why."""
+    token = _lenient.set(True)
+    try:
+        yield
+    finally:
+        _lenient.reset(token)
+
+
+def check_strict() -> None:
+    """In strict mode, a PluginError for the first plugin that failed to load or register."""
+    if not strict_mode() or _lenient.get():
+        return
+    for info in _infos.values():
+        if info.status == "failed":
+            raise PluginError(f"plugin '{info.name}' failed: {info.error}",
+                              hint=f"fix or uninstall it, or set {ENV_BLOCK}={info.name} "
+                                   f"({ENV_STRICT}=1 refuses to run with a failed plugin)")
+
+
 def report_plugin_failure(name: str, error: BaseException | str, action: str) -> None:
     """Warn (or raise, in strict mode) about a plugin that failed while ``action``.
 
@@ -106,7 +130,7 @@ def report_plugin_failure(name: str, error: BaseException | str, action: str) ->
     if info is not None:
         info.status = "failed"
         info.error = what if info.error is None else f"{info.error}; {what}"
-    if strict_mode():
+    if strict_mode() and not _lenient.get():
         raise PluginError(message, hint=f"fix or uninstall it, or set {ENV_BLOCK}={name}") \
             from (error if isinstance(error, BaseException) else None)
     log.warning("%s (disable it with %s=%s)", message, ENV_BLOCK, name)
@@ -121,8 +145,6 @@ def _isolated(plugin: str, hook: str, function: Callable[..., Any]) -> Callable[
             with running(plugin):
                 return function(*args, **kwargs)
         except PluginError as error:
-            if strict_mode():
-                raise
             report_plugin_failure(plugin, error.one_line(), f"running {hook}")
         except Exception as error:  # noqa: BLE001 - isolation is the point
             report_plugin_failure(plugin, error, f"running {hook}")
@@ -237,7 +259,9 @@ def get_plugin_manager() -> pluggy.PluginManager:
         manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         manager.add_hookspecs(hookspecs)
         _manager = manager
-        _load_entry_points(manager)
+        with lenient():
+            _load_entry_points(manager)
+    check_strict()
     return _manager
 
 

@@ -24,8 +24,8 @@ import attrs
 import click
 
 from .errors import UsageError
-from .plugins import (current_plugin, hook_caller, load_order, plugin_info,
-                      report_plugin_failure)
+from .plugins import (check_strict, current_plugin, hook_caller, lenient, load_order,
+                      plugin_info, report_plugin_failure)
 
 
 @attrs.frozen
@@ -283,11 +283,13 @@ def get_registry() -> Registry:
     global _registry
     if _registry is None:
         registry = Registry()
-        for kind in KINDS.values():
-            hook_caller(kind.hook)(register=registry.register_callback(kind))
-        hook_caller("register_commands")(cli=CommandHost(registry))
+        with lenient():
+            for kind in KINDS.values():
+                hook_caller(kind.hook)(register=registry.register_callback(kind))
+            hook_caller("register_commands")(cli=CommandHost(registry))
         _registry = registry
         _record_registrations(registry)
+    check_strict()
     return _registry
 
 

@@ -15,7 +15,7 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError
-from ..plugins import generation, report_plugin_failure
+from ..plugins import generation, lenient, report_plugin_failure
 from ..registry import get_registry
 from .logs import configure_logging
 
@@ -27,14 +27,17 @@ class NeatGroup(click.Group):
     _plugin_command_names: tuple[str, ...] = ()
 
     def _load_plugin_commands(self) -> None:
-        current = generation()
+        with lenient():  # strict mode refuses to run commands, not to list them
+            current = generation()
         if self._plugins_seen == current:
             return
         for name in self._plugin_command_names:  # plugins were reset since
             self.commands.pop(name, None)
         self._plugins_seen = current
         added = []
-        for name, entry in get_registry().commands.items():
+        with lenient():
+            commands = get_registry().commands
+        for name, entry in commands.items():
             if name in self.commands:
                 report_plugin_failure(entry.plugin, f"its command '{name}' has the name of "
                                                     f"a core command", "adding commands")
@@ -42,6 +45,15 @@ class NeatGroup(click.Group):
             self.commands[name] = entry.factory
             added.append(name)
         self._plugin_command_names = tuple(added)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Errors raised while the command line is parsed (e.g. building a command's
+        plugin flags in strict mode) get the same one-line report as the command's own."""
+        try:
+            return super().main(*args, **kwargs)
+        except NeatError as error:
+            _report(error.one_line(), "--debug" in sys.argv)
+            sys.exit(error.exit_code)
 
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:

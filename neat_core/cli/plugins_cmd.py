@@ -7,7 +7,7 @@ import json
 import attrs
 import click
 
-from ..plugins import plugin_infos
+from ..plugins import lenient, plugin_infos
 from ..registry import get_registry
 
 
@@ -16,7 +16,8 @@ from ..registry import get_registry
 @click.option("--all", "show_all", is_flag=True, help="Include blocked and not-allowed plugins.")
 def plugins(as_json: bool, show_all: bool) -> None:
     """List plugins: distribution, version, hooks, what each registered, failures."""
-    get_registry()  # records what each plugin registered
+    with lenient():  # strict mode or not, list what failed and why
+        get_registry()  # records what each plugin registered
     infos = [info for info in plugin_infos()
              if show_all or info.status in {"loaded", "failed"}]
     if as_json:

@@ -42,6 +42,9 @@ def settings_class_problem(kind: str, name: str, cls: object) -> str | None:
     if not (isinstance(cls, type) and attrs.has(cls)):
         return f"{what} must be an attrs class (decorate it with neat_core.config.frozen), " \
                f"got {cls!r}"
+    if not _is_frozen(cls):
+        return f"{what} ({cls.__qualname__}) must be frozen: decorate it with " \
+               f"@neat_core.config.frozen"
     base = BASES.get(kind, Settings)
     if not issubclass(cls, base):
         return f"{what} ({cls.__qualname__}) must derive from neat_core.config.{base.__name__}"
