@@ -65,7 +65,7 @@ def main() -> None:
     bytes_per_step = (config.training.batch_size * config.model.block_size *
                       config.training.gradient_accumulation_steps)
 
-    print(f"\nmodel {json.dumps({k: v for k, v in neat_core.config.to_dict(config.model).items()})}")
+    print(f"\nmodel {json.dumps(neat_core.config.to_dict(config.model))}")
     print(f"{metrics['parameters']:,} parameters; {metrics['step']} steps, "
           f"{metrics['step'] * bytes_per_step / 1e6:.1f} MB seen in "
           f"{metrics['elapsed_s'] / 60:.2f} min of training ({wall:.2f} min wall)")

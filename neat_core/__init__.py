@@ -16,8 +16,8 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
-from .train import train  # noqa: E402 - the function; the module stays neat_core.train
-from .evaluate import analyze, compare, evaluate  # noqa: E402 - as train: the functions
+from .evaluate import analyze, compare, evaluate
+from .train import train
 
 _LAZY = {"save_checkpoint": "checkpoint", "load_checkpoint": "checkpoint",
          "load_model": "checkpoint"}

@@ -198,7 +198,7 @@ def check_train_result(result: Any, trainer: str, plugin: str) -> TrainResult:
         raise PluginError(f"trainer '{trainer}' of plugin '{plugin}' broke the trainer "
                           f"contract: {'; '.join(problems)}",
                           hint="a trainer's run() returns a neat_core.api.TrainResult")
-    return result  # type: ignore[return-value]
+    return result
 
 
 __all__ = ["Backend", "Callback", "DataSource", "Documents", "EntropyScorer", "Evaluator",

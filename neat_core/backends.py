@@ -147,7 +147,7 @@ class Backend(abc.ABC):
             row["settings"] = self.settings(config)
         except NeatError as error:
             row["settings_error"] = error.one_line()
-        except Exception as error:  # noqa: BLE001 - a broken plugin gets a row, not a crash
+        except Exception as error:
             row["settings_error"] = f"the plugin failed: {type(error).__name__}: {error}"
         return row
 
@@ -166,7 +166,7 @@ class Backend(abc.ABC):
         self.amp = self.resolve_mixed_precision(config)
         self.configure(config)
 
-    def configure(self, config: BackendConfig) -> None:
+    def configure(self, config: BackendConfig) -> None:  # noqa: B027 - optional hook
         """Backend-specific settings (threads, memory fraction, ...); called by
         ``prepare``."""
 
@@ -207,10 +207,10 @@ class Backend(abc.ABC):
 
         return torch.amp.GradScaler(self.device_type)
 
-    def synchronize(self) -> None:
+    def synchronize(self) -> None:  # noqa: B027 - a no-op where the device is synchronous
         """Wait for queued device work (for timing); a no-op on synchronous devices."""
 
-    def reset_peak_memory(self) -> None:
+    def reset_peak_memory(self) -> None:  # noqa: B027 - a no-op where nothing is measured
         """Start a new peak-memory measurement (where the device allows it)."""
 
     def peak_memory_bytes(self) -> int | None:
@@ -232,7 +232,7 @@ def build_backend(registry: Registry, name: str) -> Backend:
     entry = registry.get("backends", name)
     try:
         backend = entry.factory()
-    except Exception as error:  # noqa: BLE001 - a broken plugin is named, not "unexpected"
+    except Exception as error:
         raise PluginError(f"backend '{name}' of plugin '{entry.plugin}' failed to build: "
                           f"{type(error).__name__}: {error}",
                           hint=f"fix or uninstall the plugin, or block it with "
@@ -263,7 +263,7 @@ def probe(backend: Backend) -> tuple[bool, str]:
     """``backend.is_available()``; a probe that crashes counts as unavailable."""
     try:
         return backend.is_available()
-    except Exception as error:  # noqa: BLE001 - one broken plugin must not stop the rest
+    except Exception as error:
         return False, f"probe failed: {type(error).__name__}: {error}"
 
 
@@ -318,7 +318,7 @@ def _prepare(backend: Backend, config: BackendConfig, registry: Registry, step: 
             backend.prepare(config)
     except NeatError:
         raise
-    except Exception as error:  # noqa: BLE001 - name the plugin instead of "unexpected"
+    except Exception as error:
         plugin = registry.backends[backend.name].plugin
         raise PluginError(f"backend '{backend.name}' of plugin '{plugin}' failed while "
                           f"preparing the device: {type(error).__name__}: {error}",
@@ -327,7 +327,7 @@ def _prepare(backend: Backend, config: BackendConfig, registry: Registry, step: 
 
 
 def _pick_auto(registry: Registry, config: BackendConfig) -> tuple[Backend, str]:
-    skipped = []
+    skipped: list[str] = []
     for backend in auto_candidates(registry):
         try:
             _prepare(backend, config, registry, "environment")

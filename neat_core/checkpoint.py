@@ -58,14 +58,14 @@ class Checkpoint:
     path: Path
     config: NeatConfig
     meta: dict[str, Any]
-    state_dict: dict[str, "torch.Tensor"]
+    state_dict: dict[str, torch.Tensor]
     training_state: Any = None
 
     @property
     def model_name(self) -> str:
         return self.config.model.name
 
-    def build_model(self, device: Any = "cpu", model_config: Any = None) -> "torch.nn.Module":
+    def build_model(self, device: Any = "cpu", model_config: Any = None) -> torch.nn.Module:
         """The registered model rebuilt from ``model_config`` (default: the checkpoint's
         own) with these weights, on ``device``, in eval mode."""
         model_config = model_config or self.config.model
@@ -84,7 +84,7 @@ class Checkpoint:
 
 # --- saving --------------------------------------------------------------------------
 
-def save_checkpoint(path: str | Path, model: "torch.nn.Module", config: NeatConfig, *,
+def save_checkpoint(path: str | Path, model: torch.nn.Module, config: NeatConfig, *,
                     step: int = 0, metrics: Mapping[str, Any] | None = None,
                     training_state: Any = None) -> Path:
     """Write a checkpoint directory at ``path`` atomically (replacing one of that name).
@@ -302,7 +302,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     return Checkpoint(path, config, meta, state_dict, training_state)
 
 
-def load_model(path: str | Path, device: Any = "cpu") -> tuple["torch.nn.Module", NeatConfig]:
+def load_model(path: str | Path, device: Any = "cpu") -> tuple[torch.nn.Module, NeatConfig]:
     """The model saved at ``path``, rebuilt from its own config (eval mode), and the
     config."""
     checkpoint = load_checkpoint(path)

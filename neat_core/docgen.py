@@ -227,12 +227,11 @@ def _owner(node: SectionNode) -> str:
             f"`{node.cls.__module__}.{node.cls.__qualname__}`)")
 
 
-def _section_lines(node: SectionNode, skip: set[str] = frozenset()) -> list[str]:
+def _section_lines(node: SectionNode) -> list[str]:
     """A heading for ``node``, its own fields, then its sub-sections."""
     lines = [f"## {node.path}", "", f"{node.help}{_owner(node)}".strip(), ""]
-    fields = [info for info in node.fields if info.name not in skip]
-    if fields:
-        lines += _field_rows(fields)
+    if node.fields:
+        lines += _field_rows(node.fields)
     for child in node.children:
         if child.path != "model":
             lines += _section_lines(child)

@@ -105,6 +105,7 @@ def resolve_checkpoint(path: str | Path) -> Path:
 def load_documents(config: NeatConfig, data: Sequence[str] | None = None,
                    text: str | None = None) -> tuple[Documents, dict[str, Any]]:
     """The documents to evaluate and a description of where they came from."""
+    origin: dict[str, Any]
     if text is not None:
         documents, origin = [(TEXT_DOCUMENT, text.encode("utf-8"))], {"origin": "text",
                                                                        "sources": []}
@@ -195,12 +196,13 @@ def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = N
     first checkpoint's evaluation split), side by side under ``runs``."""
     if not checkpoints:
         raise UsageError("compare needs at least one checkpoint")
-    runs, documents, origin = [], None, None
+    runs: list[dict[str, Any]] = []
+    shared: tuple[Documents, dict[str, Any]] | None = None
     for checkpoint in checkpoints:
         session = open_checkpoint(checkpoint, overrides)
-        if documents is None:
-            documents, origin = load_documents(session.config, data)
-        runs.append(evaluation_results(session, documents, origin))
+        if shared is None:
+            shared = load_documents(session.config, data)
+        runs.append(evaluation_results(session, *shared))
     return {"schema_version": RESULTS_SCHEMA_VERSION, "kind": "comparison", "view": "full",
             "neat_version": __version__, "created": runs[0]["created"],
             "data": runs[0]["data"], "runs": runs}

@@ -65,7 +65,7 @@ class Loop:
             changes = entry.factory(self.session.config, argument.strip())
         except NeatError:
             raise
-        except Exception as error:  # noqa: BLE001 - a broken command must not end the session
+        except Exception as error:
             raise PluginError(f"interactive command ':{name}' of plugin '{entry.plugin}' "
                               f"failed: {type(error).__name__}: {error}") from error
         return self.apply([Override(path, value, f":{name}") for path, value in

@@ -32,7 +32,7 @@ def build_model(config: ModelConfig, device: Any = None) -> Any:
         raise
     except MemoryError as error:
         raise _out_of_memory(config) from error
-    except Exception as error:  # noqa: BLE001 - name the plugin, not "unexpected"
+    except Exception as error:
         if "out of memory" in str(error).lower():
             raise _out_of_memory(config) from error
         raise PluginError(f"model '{config.name}' of plugin '{entry.plugin}' failed to build: "

@@ -24,8 +24,15 @@ import attrs
 import click
 
 from .errors import UsageError
-from .plugins import (check_strict, current_plugin, hook_caller, lenient, load_order,
-                      plugin_info, report_plugin_failure)
+from .plugins import (
+    check_strict,
+    current_plugin,
+    hook_caller,
+    lenient,
+    load_order,
+    plugin_info,
+    report_plugin_failure,
+)
 
 
 @attrs.frozen

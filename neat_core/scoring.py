@@ -56,6 +56,12 @@ def plan_windows(length: int, block_size: int, stride: int) -> tuple[np.ndarray,
     return starts, first
 
 
+def context_length(model: torch.nn.Module) -> int:
+    """The model's context in bytes (``model.config.block_size``, the model contract)."""
+    config: Any = model.config
+    return int(config.block_size)
+
+
 def entropy_bits(logits: torch.Tensor) -> torch.Tensor:
     """Entropy of softmax(logits) over the last dim, in bits (float32)."""
     logp = F.log_softmax(logits.float(), dim=-1)
@@ -63,11 +69,11 @@ def entropy_bits(logits: torch.Tensor) -> torch.Tensor:
 
 
 def _sliding(model: torch.nn.Module, inputs: np.ndarray,
-             per_position: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], *,
+             per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
              batch_size: int, stride: int | None, device: str | torch.device | None,
              progress: bool, targets: np.ndarray | None = None) -> np.ndarray:
     """``per_position(logits, target_windows)`` for every input position, windowed."""
-    block_size = model.config.block_size
+    block_size = context_length(model)
     stride = max(1, block_size // 2) if stride is None else stride
     out = np.empty(len(inputs), dtype=np.float32)
     if len(inputs) == 0:
@@ -135,7 +141,8 @@ def score_bytes(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size:
     if len(array) < 2:
         return np.empty(0, dtype=np.float32)
 
-    def nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    def nll(logits: torch.Tensor, targets: torch.Tensor | None) -> torch.Tensor:
+        assert targets is not None
         logp = F.log_softmax(logits.float(), dim=-1)
         return -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
@@ -161,7 +168,7 @@ class Scorer:
 
     def __init__(self, model: torch.nn.Module, config: Any, backend: Any) -> None:
         self.model, self.config, self.backend = model, config, backend
-        block_size = int(model.config.block_size)
+        block_size = context_length(model)
         self.settings = {"block_size": block_size,
                          "stride": config.eval.stride or max(1, block_size // 2),
                          "batch_size": config.eval.batch_size}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import attrs
 
@@ -32,7 +31,7 @@ def find_checkpoint(resume: str | Path | bool, output_dir: str | Path) -> Path:
     ``True`` or ``"latest"``: the newest checkpoint of ``output_dir``; a run directory:
     its newest checkpoint; anything else: that checkpoint directory.
     """
-    if resume is True or resume == LATEST:
+    if resume is True or resume is False or resume == LATEST:
         return _latest_in(RunDirectory(output_dir))
     path = Path(resume).expanduser()
     if not path.exists():

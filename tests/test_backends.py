@@ -21,8 +21,7 @@ from neat_core.errors import ConfigError, UsageError
 from neat_core.testing import plugin_registered
 from neat_plugins.backends import cpu, cuda, mps
 
-from .backends_sim import AcceleratorBackend, backend_plugin
-from .backends_sim import backend_log, machine  # noqa: F401 - fixtures
+from .backends_sim import AcceleratorBackend, backend_log, backend_plugin, machine  # noqa: F401 - fixtures
 
 HIGH, LOW, FALLBACK = mps.HIGH, mps.LOW, mps.FALLBACK
 

@@ -18,8 +18,11 @@ from neat_core.cli.options import ConfigCommand
 from neat_core.testing import plugin_registered
 from neat_plugins.backends import mps
 
-from .backends_sim import AcceleratorBackend, backend_plugin
-from .backends_sim import machine  # noqa: F401 - fixture
+from .backends_sim import (
+    AcceleratorBackend,
+    backend_plugin,
+    machine,  # noqa: F401 - fixture
+)
 
 CPU_ONLY_LINUX = (sys.platform.startswith("linux")
                   and importlib.metadata.version("torch").endswith("+cpu"))

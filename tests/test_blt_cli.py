@@ -13,8 +13,13 @@ import pytest
 from neat_core.checkpoint import load_model, save_checkpoint
 from neat_plugins.blt import compute_entropies
 
-from .blt_util import CORPUS, tiny_config, tiny_model, train
-from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
+from .blt_util import (
+    CORPUS,
+    one_torch_thread,  # noqa: F401 - autouse fixture
+    tiny_config,
+    tiny_model,
+    train,
+)
 
 TEXT = CORPUS[:700]
 

@@ -13,8 +13,12 @@ from neat_core.errors import ConfigError, UsageError
 from neat_plugins.blt.config import BltEntropyConfig
 from neat_plugins.blt.model import EntropyModel
 
-from .blt_util import tiny_config, tiny_model, train
-from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
+from .blt_util import (
+    one_torch_thread,  # noqa: F401 - autouse fixture
+    tiny_config,
+    tiny_model,
+    train,
+)
 
 
 @pytest.mark.parametrize("positional", ["rope", "learned"])

@@ -7,10 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neat_plugins.blt.config import PatchingConfig
 from neat_core.errors import DataError, UsageError
 from neat_plugins.blt import calibrate_threshold, patch_lengths, patch_lengths_for
-from neat_plugins.blt.config import MODES
+from neat_plugins.blt.config import MODES, PatchingConfig
 
 #         byte: 0    1    2    3    4    5    6    7
 H = np.array([1.0, 3.0, 0.5, 0.2, 4.0, 5.0, 1.0, 9.9])

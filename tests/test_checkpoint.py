@@ -23,8 +23,13 @@ from neat_core.config import to_dict
 from neat_core.errors import CheckpointError
 from neat_plugins.blt import compute_entropies
 
-from .blt_util import CORPUS, tiny_config, tiny_model, train
-from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
+from .blt_util import (
+    CORPUS,
+    one_torch_thread,  # noqa: F401 - autouse fixture
+    tiny_config,
+    tiny_model,
+    train,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,12 +10,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from neat_core.config import (Override, config_fields, config_from_dict, default_config,
-                              load_config, parse_assignments, to_dict)
+from neat_core.config import (
+    Override,
+    config_fields,
+    config_from_dict,
+    default_config,
+    load_config,
+    parse_assignments,
+    to_dict,
+)
 from neat_core.config.fields import list_item, literal_choices, optional_inner
-from neat_core.config.tree import flatten
 from neat_core.config.json_schema import config_json_schema
+from neat_core.config.tree import flatten
 from neat_core.errors import ConfigError
+
 
 def write(path: Path, data) -> Path:
     path.write_text(data if isinstance(data, str) else json.dumps(data))

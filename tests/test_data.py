@@ -14,8 +14,16 @@ import numpy as np
 import pytest
 
 from neat_core.config import DataConfig, SyntheticConfig
-from neat_core.data import (BatchSampler, build_corpora, cache_files, cache_state,
-                            eval_batches, plan_corpora, python_stdlib_files, read_documents)
+from neat_core.data import (
+    BatchSampler,
+    build_corpora,
+    cache_files,
+    cache_state,
+    eval_batches,
+    plan_corpora,
+    python_stdlib_files,
+    read_documents,
+)
 from neat_core.data.cache import HEADER_SIZE
 from neat_core.errors import DataError
 

@@ -83,7 +83,7 @@ def plugins_page_snippet(marker: str) -> types.ModuleType:
               if marker in block]
     assert len(blocks) == 1, f"expected one python block with {marker!r}"
     module = types.ModuleType(f"plugins_md_{abs(hash(marker))}")
-    exec(compile(blocks[0], "docs/plugins.md", "exec"), module.__dict__)  # noqa: S102
+    exec(compile(blocks[0], "docs/plugins.md", "exec"), module.__dict__)
     return module
 
 

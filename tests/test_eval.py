@@ -55,7 +55,7 @@ def test_loss_perplexity_and_bpb_match_hand_computed_values(tmp_path, successor,
     results = neat_core.evaluate(ckpt, data=write_files(**docs))
     bpb = results["results"]["bits-per-byte"]
     expected = {name: nll(data, peak) for name, data in docs.items()}
-    for row, (name, values) in zip(bpb["documents"], expected.items()):
+    for row, values in zip(bpb["documents"], expected.values()):
         assert row["bytes"] == len(values)
         assert row["loss"] == pytest.approx(sum(values) / len(values), rel=1e-5)
     every = [v for values in expected.values() for v in values]

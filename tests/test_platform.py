@@ -13,8 +13,7 @@ import torch
 
 import neat_core
 from neat_core import hookimpl
-from neat_core.config import (CallbackConfig, ModelConfig, Settings, frozen, load_config,
-                              setting)
+from neat_core.config import CallbackConfig, ModelConfig, Settings, frozen, load_config, setting
 from neat_core.errors import PluginError
 from neat_core.plugins import get_plugin_manager, plugin_infos
 from neat_core.testing import plugin_registered
@@ -102,7 +101,7 @@ def test_a_failing_wrapper_is_isolated_and_the_wrapped_call_still_runs(caplog):
     @hookimpl(wrapper=True)
     def register_reports(register):
         raise ValueError("broken wrapper")
-        yield  # noqa: unreachable - makes it a generator
+        yield  # makes it a generator
 
     with plugin_registered(recording_plugin("plain", calls), "plain"), \
             plugin_registered(types.SimpleNamespace(register_reports=register_reports), "bad"):

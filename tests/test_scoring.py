@@ -14,8 +14,12 @@ from hypothesis import strategies as st
 from neat_core.errors import UsageError
 from neat_core.scoring import compute_entropies, entropy_bits, plan_windows, score_bytes
 
-from .blt_util import CORPUS, tiny_model, train
-from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
+from .blt_util import (
+    CORPUS,
+    one_torch_thread,  # noqa: F401 - autouse fixture
+    tiny_model,
+    train,
+)
 
 BLOCK = 32
 

@@ -11,12 +11,24 @@ import pytest
 
 import neat_core
 from neat_core import hookimpl
-from neat_core.config import (CallbackConfig, TrainingConfig, default_config, frozen,
-                              load_config, setting)
+from neat_core.config import (
+    CallbackConfig,
+    TrainingConfig,
+    default_config,
+    frozen,
+    load_config,
+    setting,
+)
 from neat_core.errors import UsageError
 from neat_core.testing import plugin_registered
-from neat_core.training import (Callbacks, LrSchedule, MetricsLog, RunDirectory, StopRequest,
-                                read_metrics)
+from neat_core.training import (
+    Callbacks,
+    LrSchedule,
+    MetricsLog,
+    RunDirectory,
+    StopRequest,
+    read_metrics,
+)
 
 
 def schedule(**settings) -> LrSchedule:

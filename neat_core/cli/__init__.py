@@ -83,7 +83,7 @@ class NeatGroup(click.Group):
             ctx.exit(EXIT_FAILURE)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except Exception as error:  # noqa: BLE001 - last line of defence: one clear line
+        except Exception as error:
             _report(f"unexpected {type(error).__name__}: {error} (hint: rerun with --debug "
                     f"for the traceback, and please report it)", debug)
             ctx.exit(EXIT_FAILURE)

@@ -44,7 +44,7 @@ def inspect(resolved, sources: tuple[str, ...], list_files: bool, as_json: bool)
         raise DataError(report["error"])
 
 
-def _size(count: int) -> str:
+def _size(count: float) -> str:
     for unit in ("B", "kB", "MB", "GB"):
         if count < 1000 or unit == "GB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"

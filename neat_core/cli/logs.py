@@ -27,5 +27,6 @@ def configure_logging(verbose: int = 0, quiet: bool = False, log_file: str | Non
     logger.propagate = False
     if log_file:
         file_handler = logging.FileHandler(log_file, encoding="utf-8")
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        file_handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(file_handler)

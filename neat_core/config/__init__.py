@@ -1,12 +1,34 @@
 """The unified parameter schema and everything that reads it."""
 
 from .fields import FieldInfo, Former, section, setting
-from .loader import (Override, Overrides, ResolvedConfig, as_overrides, config_from_dict,
-                     default_config, load_config, parse_assignments, read_json_file)
+from .loader import (
+                     Override,
+                     Overrides,
+                     ResolvedConfig,
+                     as_overrides,
+                     config_from_dict,
+                     default_config,
+                     load_config,
+                     parse_assignments,
+                     read_json_file,
+)
 from .migration import Migration, is_legacy, migrate
-from .schema import (SCHEMA_VERSION, BackendConfig, CallbackConfig, DataConfig, EvalConfig,
-                     ModelConfig, NeatConfig, PluginSettings, RunConfig, Settings,
-                     SyntheticConfig, TrainingConfig, frozen, require)
+from .schema import (
+                     SCHEMA_VERSION,
+                     BackendConfig,
+                     CallbackConfig,
+                     DataConfig,
+                     EvalConfig,
+                     ModelConfig,
+                     NeatConfig,
+                     PluginSettings,
+                     RunConfig,
+                     Settings,
+                     SyntheticConfig,
+                     TrainingConfig,
+                     frozen,
+                     require,
+)
 from .sections import SectionNode, config_fields, schema_tree, to_dict
 
 __all__ = [

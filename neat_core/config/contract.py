@@ -30,7 +30,7 @@ def _core_keys_beside(kind: str) -> Iterator[tuple[str, set[str]]]:
         for field in fields:
             if plugin_kind(field) == kind and field.metadata.get("inline"):
                 yield path, {f.name for f in fields if f is not field}
-            elif is_section(field):
+            elif is_section(field) and field.type is not None:
                 yield from walk(field.type, f"{path}.{field.name}".lstrip("."))
 
     return walk(NeatConfig, "")
@@ -67,7 +67,7 @@ def _fields_problem(cls: type, what: str) -> str | None:
         if not field.metadata.get("help"):
             return f"{what}: field '{field.name}' has no help text; declare it with " \
                    f"neat_core.config.setting(..., help=...)"
-        if is_section(field):
+        if is_section(field) and field.type is not None:
             problem = _fields_problem(field.type, f"{what} (section '{field.name}')")
             if problem:
                 return problem

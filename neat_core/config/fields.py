@@ -146,9 +146,9 @@ def plugin_kind(attribute: attrs.Attribute) -> str | None:
 
 def attribute_default(attribute: attrs.Attribute) -> Any:
     """The attrs default of a field (a factory called), or REQUIRED."""
-    default = attribute.default
+    default: Any = attribute.default
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        return default.factory()  # type: ignore[call-arg]
+        return default.factory()
     return default
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence, Union
+from typing import Any, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -70,7 +70,7 @@ class ResolvedConfig:
 # What every function that takes settings on top of a config accepts: a
 # ``{dotted.path: value}`` mapping (values typed, source "api"), Override objects, or a
 # command's ResolvedConfig (its explicit values).
-Overrides = Union[Mapping[str, Any], Sequence[Override], ResolvedConfig]
+Overrides = Mapping[str, Any] | Sequence[Override] | ResolvedConfig
 
 
 def as_overrides(overrides: Overrides) -> list[Override]:

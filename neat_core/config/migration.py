@@ -21,20 +21,29 @@ from .tree import flatten, set_path
 
 # keys of the older tool that have no NEAT equivalent, and why
 DROPPED: dict[str, str] = {
-    "num_workers": "NEAT samples from a memory-mapped cache in-process; there are no loader workers",
+    "num_workers": ("NEAT samples from a memory-mapped cache in-process; there are no loader "
+                    "workers"),
     "processed_dir": "NEAT builds its own byte cache in data.cache_dir",
     "metadata_dir": "every checkpoint records its own config and metadata",
-    "platform_optimizations": "backends apply their platform settings themselves (see `neat backends`)",
-    "gradient_checkpointing": "not implemented: entropy models are small enough to train without it",
+    "platform_optimizations": ("backends apply their platform settings themselves (see `neat "
+                               "backends`)"),
+    "gradient_checkpointing": ("not implemented: entropy models are small enough to train without "
+                               "it"),
     "data_config": "the older tool never read this block; sources go in data.train and data.eval",
-    "synthetic_data": "the older tool never read this block; use 'synthetic:<pattern>' sources in data.train",
-    "binary_data": "the older tool never read this block; list binary files or directories in data.train",
-    "validation": "the older tool never read this block; see data.eval, data.eval_fraction and training.eval_steps",
+    "synthetic_data": ("the older tool never read this block; use 'synthetic:<pattern>' sources in "
+                       "data.train"),
+    "binary_data": ("the older tool never read this block; list binary files or directories in "
+                    "data.train"),
+    "validation": ("the older tool never read this block; see data.eval, data.eval_fraction and "
+                   "training.eval_steps"),
     "profiling": "the older tool never read this block; use `neat bench`",
-    "checkpointing": "the older tool never read this block; see training.save_steps and training.keep_last",
+    "checkpointing": ("the older tool never read this block; see training.save_steps and "
+                      "training.keep_last"),
     "hardware_optimization": "the older tool never read this block; see the backend section",
-    "entropy_threshold_annealing": "the older tool never read this block; NEAT has no threshold annealing",
-    "entropy_diversity_loss": "the older tool never read this block; NEAT trains plain next-byte prediction",
+    "entropy_threshold_annealing": ("the older tool never read this block; NEAT has no threshold "
+                                    "annealing"),
+    "entropy_diversity_loss": ("the older tool never read this block; NEAT trains plain next-byte "
+                               "prediction"),
 }
 UNKNOWN_REASON = "not a setting of the older tool, of NEAT or of an installed plugin"
 

@@ -11,7 +11,7 @@ The core names no plugin: defaults that need one come from the registry
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Literal, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Iterator, Literal, Mapping, TypeVar
 
 import attrs
 
@@ -20,7 +20,10 @@ from .fields import DEFAULT_NAME, DROP, Former, plugin_sections, section, settin
 
 SCHEMA_VERSION = 2
 
-frozen = attrs.frozen(kw_only=True)
+if TYPE_CHECKING:  # type checkers know attrs.frozen; at run time every field is keyword-only
+    from attrs import frozen
+else:
+    frozen = attrs.frozen(kw_only=True)
 S = TypeVar("S", bound="Settings")
 
 
@@ -311,7 +314,7 @@ class NeatConfig:
         or the model section); KeyError when no section has that class."""
         for found in _settings_objects(self):
             if type(found) is cls:
-                return found  # type: ignore[return-value]
+                return found
         raise KeyError(f"no config section has settings class {cls.__qualname__}")
 
 

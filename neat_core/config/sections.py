@@ -31,8 +31,7 @@ import cattrs
 
 from ..errors import ConfigError
 from ..registry import Registry, get_registry, suggest
-from .fields import (REQUIRED, FieldInfo, attribute_default, is_section, plugin_kind,
-                     resolved_fields)
+from .fields import REQUIRED, FieldInfo, attribute_default, is_section, plugin_kind, resolved_fields
 from .schema import ModelConfig, NeatConfig, PluginSettings
 
 
@@ -146,6 +145,7 @@ class _Builder:
 
     def _subsection(self, field: attrs.Attribute, path: str, help: str) -> SectionNode:
         if path != "model":
+            assert field.type is not None
             return self.section(field.type, path, help, field.name)
         cls = model_class(self.model_name, self.registry)
         entry = self.registry.models.get(self.model_name)

@@ -33,8 +33,8 @@ def check_section(data: Any, node: SectionNode, source_of: SourceOf) -> None:
     path = node.path
     label = path or "the config"
     if not isinstance(data, dict):
-        raise ConfigError(f"{label} must be a JSON object, got {_show(data)}{_where(path, source_of)}",
-                          hint='write it as {"key": value, ...}')
+        raise ConfigError(f"{label} must be a JSON object, got {_show(data)}"
+                          f"{_where(path, source_of)}", hint='write it as {"key": value, ...}')
     fields = {info.name: info for info in node.fields}
     children = {child.key: child for child in node.children}
     for key, value in data.items():
@@ -84,9 +84,11 @@ def type_problem(value: Any, tp: Any) -> str | None:
     if tp is bool:
         return None if isinstance(value, bool) else "must be true or false"
     if tp is int:
-        return None if isinstance(value, int) and not isinstance(value, bool) else "must be an integer"
+        integer = isinstance(value, int) and not isinstance(value, bool)
+        return None if integer else "must be an integer"
     if tp is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+              and math.isfinite(value))
         return None if ok else "must be a finite number"
     if tp is str:
         return None if isinstance(value, str) else "must be a string"

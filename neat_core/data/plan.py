@@ -61,7 +61,9 @@ class SplitPlan:
                         "docs": docs})
 
     def layout(self) -> Layout:
-        position, documents, sources = 0, [], []
+        position = 0
+        documents: list[tuple[str, int, int]] = []
+        sources: list[tuple[str, int, int, int]] = []
         for source in self.sources:
             start = position + (len(self.separator) if documents else 0)
             for doc, length in zip(source.docs, source.lengths):
@@ -210,7 +212,7 @@ def _settings(data: DataConfig, seed: int, split: str) -> dict[str, Any]:
     holdout = not data.eval
     specs = data.train if split == "train" or holdout else data.eval
     synthetic = any(spec.startswith(SYNTHETIC_PREFIX) for spec in specs)
-    settings = {"split": split, "sources": [absolute_spec(s) for s in specs],
+    settings: dict[str, Any] = {"split": split, "sources": [absolute_spec(s) for s in specs],
                 "holdout": data.eval_fraction if holdout else None,
                 "separator": data.separator,
                 "seed": seed if synthetic or holdout else None,

@@ -19,7 +19,7 @@ class Callbacks:
         self._active = active
 
     @classmethod
-    def for_run(cls, config: NeatConfig, run_dir: Path) -> "Callbacks":
+    def for_run(cls, config: NeatConfig, run_dir: Path) -> Callbacks:
         """The callbacks whose ``callbacks.<name>.enabled`` is true, built for this run."""
         active = []
         for name, entry in get_registry().callbacks.items():
@@ -27,7 +27,7 @@ class Callbacks:
                 continue
             try:
                 callback = entry.factory(config, run_dir)
-            except Exception as error:  # noqa: BLE001 - a broken logger must not stop training
+            except Exception as error:
                 report_plugin_failure(entry.plugin, error, f"creating callback '{name}'")
                 continue
             if callback is not None:
@@ -46,7 +46,7 @@ class Callbacks:
                 continue
             try:
                 method(*args)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 self._active.remove(item)
                 report_plugin_failure(entry.plugin, error,
                                       f"running callback '{entry.name}'.{event}")

@@ -14,7 +14,7 @@ class DistEnv:
     world_size: int = 1
 
     @classmethod
-    def from_environ(cls) -> "DistEnv":
+    def from_environ(cls) -> DistEnv:
         """torchrun sets RANK, LOCAL_RANK and WORLD_SIZE; a plain run has none of them."""
         return cls(rank=int(os.environ.get("RANK", 0)),
                    local_rank=int(os.environ.get("LOCAL_RANK", 0)),

@@ -24,7 +24,7 @@ class LrSchedule:
     kind: str = "cosine"
 
     @classmethod
-    def from_config(cls, training: TrainingConfig) -> "LrSchedule":
+    def from_config(cls, training: TrainingConfig) -> LrSchedule:
         minimum = training.min_learning_rate
         if minimum is None:
             minimum = training.learning_rate / 10

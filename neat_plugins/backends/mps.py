@@ -115,7 +115,8 @@ class MpsBackend(Backend):
     def environment(self, config: BackendConfig) -> dict[str, str]:
         if not _on_macos():  # nothing to set (or to validate) where MPS cannot exist
             return {}
-        return {**watermark_environment(), FALLBACK: "1" if self.own_settings(config).fallback else "0"}
+        fallback = self.own_settings(config).fallback
+        return {**watermark_environment(), FALLBACK: "1" if fallback else "0"}
 
     def resolve_mixed_precision(self, config: BackendConfig) -> None:
         return None  # requests are turned off in configure(), with a notice

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from neat_core.scoring import compute_entropies, score_bytes
+
     from .patching import calibrate_threshold, patch_lengths, patch_lengths_for
 
 _EXPORTS = {
@@ -40,7 +41,8 @@ _EXPORTS = {
     "calibrate_threshold": ".patching",
 }
 
-__all__ = list(_EXPORTS)
+__all__ = ["calibrate_threshold", "compute_entropies", "patch_lengths", "patch_lengths_for",
+           "score_bytes"]
 
 
 def __getattr__(name: str) -> Any:  # PEP 562: import torch only when it is needed

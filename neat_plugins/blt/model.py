@@ -89,6 +89,9 @@ class Block(nn.Module):
 class EntropyModel(nn.Module):
     """Causal decoder-only transformer over the 256 byte values."""
 
+    rope_cos: torch.Tensor  # buffers of the rotary positions (rope only)
+    rope_sin: torch.Tensor
+
     def __init__(self, config: BltEntropyConfig) -> None:
         super().__init__()
         self.config = config

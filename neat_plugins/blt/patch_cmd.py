@@ -46,8 +46,8 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     from neat_core.backends import select_backend
     from neat_core.checkpoint import load_checkpoint, resolve_over_checkpoint
     from neat_core.evaluate import resolve_checkpoint
-
     from neat_core.scoring import compute_entropies
+
     from .patching import calibrated, patch_lengths_for
 
     saved = load_checkpoint(resolve_checkpoint(checkpoint))

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import functools
 import string
-from typing import Sequence
+from typing import Any, Sequence
 
 import attrs
 import numpy as np
@@ -220,7 +220,8 @@ def calibrated(entropies: Sequence[float] | np.ndarray, config: PatchingConfig
                                 relative_threshold=config.relative_threshold,
                                 min_patch_size=config.min_patch_size,
                                 max_patch_size=config.max_patch_size)
-    return attrs.evolve(config, target_patch_size=None, **{config.threshold_field: theta})
+    threshold: dict[str, Any] = {config.threshold_field: theta}
+    return attrs.evolve(config, target_patch_size=None, **threshold)
 
 
 def patch_lengths_for(entropies: Sequence[float] | np.ndarray, patching_config: PatchingConfig,

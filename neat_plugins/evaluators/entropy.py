@@ -7,13 +7,12 @@ those, and each is counted in the class of the byte it predicts.
 
 from __future__ import annotations
 
-from neat_core.api import MAX_BITS
-
 import string
 from typing import Any
 
 import numpy as np
 
+from neat_core.api import MAX_BITS
 from neat_core.evaluate import Documents
 from neat_core.scoring import Scorer
 

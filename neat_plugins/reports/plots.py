@@ -3,11 +3,11 @@ pyplot, no global backend switch) and returned as ``data:image/png;base64`` URIs
 
 from __future__ import annotations
 
-from neat_core.api import MAX_BITS
-
 import base64
 import io
 from typing import Any, Callable, Mapping, Sequence
+
+from neat_core.api import MAX_BITS
 
 MAX_PLOTTED_SIZE = 40  # longer patches are drawn in one "longer" bar
 PLOTTED_BYTES = 400  # of the preview, so single patches stay visible

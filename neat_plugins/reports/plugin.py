@@ -28,6 +28,7 @@ def _html(config):
 
 @hookimpl
 def register_reports(register) -> None:
-    register("text", _text, default=True, description="Terminal summary; colour and entropy shading on a TTY")
+    register("text", _text, default=True,
+             description="Terminal summary; colour and entropy shading on a TTY")
     register("json", _json, description="<kind>.json with stable, documented keys")
     register("html", _html, description="<kind>.html: one self-contained page with plots")

@@ -14,11 +14,11 @@ bytes (after the first of the preview) does.
 
 from __future__ import annotations
 
-from neat_core.api import MAX_BITS
-
 from typing import Iterable, Sequence
 
 import attrs
+
+from neat_core.api import MAX_BITS
 
 REPLACEMENT = "·"  # shown for control bytes and bytes that are not valid UTF-8
 

@@ -1,7 +1,8 @@
 """The text report: a terminal summary of eval, comparison and analysis results.
 
-With colour (a terminal, FORCE_COLOR set, NO_COLOR unset) bytes of the preview get a background from a dark-to-red ramp by entropy and ``▏``
-marks where a patch starts; without colour, ``|`` marks patch starts.
+With colour (a terminal, FORCE_COLOR set, NO_COLOR unset) bytes of the preview get a
+background from a dark-to-red ramp by entropy and ``▏`` marks where a patch starts;
+without colour, ``|`` marks patch starts.
 """
 
 from __future__ import annotations

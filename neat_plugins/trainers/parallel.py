@@ -24,7 +24,7 @@ class Parallel:
         self.device = device
         self._owns_group = False
 
-    def __enter__(self) -> "Parallel":
+    def __enter__(self) -> Parallel:
         if self.env.distributed and not dist.is_initialized():
             backend = "nccl" if self.device.type == "cuda" else "gloo"
             init: dict[str, Any] = {"device_id": self.device} if backend == "nccl" else {}

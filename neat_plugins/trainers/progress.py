@@ -21,7 +21,7 @@ class Progress:
         self._stack = contextlib.ExitStack()
         self._eval_bpb: float | None = None
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         if self.show:
             from tqdm import tqdm
             from tqdm.contrib.logging import logging_redirect_tqdm

@@ -23,8 +23,7 @@ from neat_core.config import NeatConfig
 from neat_core.data import BatchSampler, build_corpora, eval_batches
 from neat_core.errors import CheckpointError, DataError, Interrupted, RunError
 from neat_core.models import build_model
-from neat_core.training import (Callbacks, DistEnv, LrSchedule, MetricsLog, RunDirectory,
-                                StopRequest)
+from neat_core.training import Callbacks, DistEnv, LrSchedule, MetricsLog, RunDirectory, StopRequest
 
 from .evaluation import evaluate_batches, loss_metrics, next_byte_loss
 from .parallel import Parallel
@@ -138,8 +137,9 @@ class StandardTrainer:
             self.model = build_model(self.config.model, self.device)
         self.own_loss = takes_targets(self.model)
         self.backend.seed(seed + self.env.rank)  # dropout differs between ranks
-        self.core = torch.compile(self.model) if self.training.compile else self.model
-        self.module = self.parallel.wrap(self.core)
+        compiled: Any = torch.compile(self.model) if self.training.compile else self.model
+        self.core: torch.nn.Module = compiled
+        self.module: Any = self.parallel.wrap(self.core)
         self.optimizer = build_optimizer(self.model, self.config)
         self.scaler = self.backend.grad_scaler()
         self.parameters = sum(p.numel() for p in self.model.parameters())
@@ -198,7 +198,7 @@ class StandardTrainer:
         return (self.training.batch_size * self.training.gradient_accumulation_steps *
                 self.block_size * self.env.world_size)
 
-    def _train(self) -> dict[str, Any]:
+    def _train(self) -> TrainResult:
         budget = self.training.max_minutes * 60 if self.training.max_minutes else None
         window, session = Meter(), Meter()  # since the last log record; this process
         self.backend.reset_peak_memory()
@@ -314,9 +314,9 @@ class StandardTrainer:
     def _evaluate(self) -> None:
         if self.last_eval_step == self.step:
             return
-        total, count = evaluate_batches(self.core, self.eval_set, self.device,
+        nats, scored = evaluate_batches(self.core, self.eval_set, self.device,
                                         self.backend.autocast)
-        total, count = self.parallel.sum([total, float(count)])
+        total, count = self.parallel.sum([nats, float(scored)])
         if not math.isfinite(total):
             self._diverged(total, "evaluation loss")
         self.last_eval = loss_metrics(total / count, "eval_")

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import click
+
 from neat_core.errors import DataError
 
 

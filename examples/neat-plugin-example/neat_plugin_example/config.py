@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import attrs
+
 from neat_core.config import ModelConfig, setting
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from neat_plugin_example import plugin
+from neat_plugin_example.config import ByteGruConfig
 
 import neat_core
 from neat_core.cli import cli
 from neat_core.config import Override, load_config
 from neat_core.errors import ConfigError
 from neat_core.testing import plugin_registered
-from neat_plugin_example import plugin
-from neat_plugin_example.config import ByteGruConfig
 
 
 def test_registers_model_report_and_command():
