@@ -152,3 +152,56 @@ def test_a_backend_whose_probe_crashes_is_listed_as_unavailable(machine, run_cli
         assert rows["broken"]["reason"] == "probe failed: OSError: driver exploded"
         assert rows["cpu"]["auto"]
         assert run_cli("use-backend").stdout == "cpu cpu off\n"
+
+
+# --- a broken backend plugin is isolated (it never breaks plain `neat train`) ------------
+
+class CrashingConstructor(AcceleratorBackend):
+    name = "crash-init"
+    auto_priority = 900
+
+    def __init__(self) -> None:
+        raise RuntimeError("no driver")
+
+
+class CrashingInfo(AcceleratorBackend):
+    name = "crash-info"
+    auto_priority = 901
+
+    def device_info(self, config):
+        raise OSError("device gone")
+
+
+class CrashingConfigure(AcceleratorBackend):
+    name = "crash-configure"
+    auto_priority = 902
+
+    def configure(self, config):
+        raise RuntimeError("cannot configure")
+
+
+@pytest.mark.parametrize("broken", [CrashingConstructor, CrashingInfo, CrashingConfigure])
+def test_a_broken_backend_is_isolated_named_and_skipped_by_auto(machine, run_cli, broken):
+    with plugin_registered(backend_plugin(broken), name="broken-backend"):
+        listed = run_cli("backends", "--json")
+        assert listed.exit_code == 0, listed.stderr
+        row = rows_by_name(listed)[broken.name]
+        if broken is CrashingConstructor:
+            assert not row["available"] and "failed" in row["reason"]
+            assert "no driver" in row["reason"]
+        elif broken is CrashingInfo:
+            assert "device gone" in row["settings_error"]
+        with plugin_registered(COMMAND_PLUGIN, name="use-backend"):
+            result = run_cli("use-backend")
+        if broken is CrashingInfo:  # only describing it fails; it still runs
+            assert result.exit_code == 0 and result.stdout.startswith("crash-info")
+        else:
+            assert result.exit_code == 0 and result.stdout.startswith("cpu cpu")
+            assert "plugin 'broken-backend' failed" in result.stderr
+        if broken is not CrashingInfo:
+            named = run_cli("backends", "--set", f"backend.name={broken.name}")
+            assert named.exit_code == 0
+            with plugin_registered(COMMAND_PLUGIN, name="use-backend"):
+                chosen = run_cli("use-backend", "--backend", broken.name)
+            assert chosen.exit_code == 2
+            assert f"backend '{broken.name}' of plugin 'broken-backend'" in chosen.stderr

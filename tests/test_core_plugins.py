@@ -270,3 +270,47 @@ def test_the_installed_console_script_lists_a_third_party_plugin(third_party):
     result = subprocess.run([neat, "plugins"], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert "shout  (neat-thirdparty-shout 2.5)  [loaded]" in result.stdout
+
+
+EXITS_AT_IMPORT = '''
+import sys
+sys.exit(3)
+'''
+
+
+def test_a_plugin_that_exits_at_import_does_not_end_every_command(tmp_path, monkeypatch,
+                                                                    run_cli):
+    root = make_distribution(tmp_path / "site", "neat-thirdparty-exit",
+                             {"neat_thirdparty_exit": EXITS_AT_IMPORT},
+                             {"exiter": "neat_thirdparty_exit"})
+    install(monkeypatch, root)
+    result = run_cli("plugins", "--json")
+    assert result.exit_code == 0
+    assert "plugin 'exiter' failed while loading: SystemExit: 3" in result.stderr
+    assert run_cli("config", "show").exit_code == 0
+
+
+def test_strict_mode_gives_one_line_not_a_traceback(broken, run_cli, monkeypatch):
+    monkeypatch.setenv("NEAT_PLUGINS_STRICT", "1")
+    helped = run_cli("--help")
+    assert helped.exit_code == 0 and "Traceback" not in helped.output
+    listed = run_cli("plugins", "--json")  # always runs: it shows what failed
+    assert listed.exit_code == 0
+    assert {p["name"]: p["status"] for p in json.loads(listed.stdout)}["broken"] == "failed"
+    shown = run_cli("config", "show")
+    assert shown.exit_code == 2 and "Traceback" not in shown.output
+    assert "NEAT_PLUGINS_STRICT=1 refuses to run with a failed plugin" in shown.stderr
+
+
+def test_unknown_names_in_the_block_list_are_warned_about(run_cli, monkeypatch):
+    monkeypatch.setenv("NEAT_PLUGINS_BLOCK", "blt,bltt")
+    result = run_cli("plugins")
+    assert "NEAT_PLUGINS_BLOCK names 'bltt', but no installed plugin has that name" \
+        in result.stderr
+
+
+def test_allowing_only_the_cpu_backend_still_lists_backends(run_cli, monkeypatch):
+    monkeypatch.setenv("NEAT_PLUGINS_ALLOW", "cpu")
+    result = run_cli("backends")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("cpu  [available")
