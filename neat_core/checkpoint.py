@@ -30,7 +30,7 @@ import attrs
 
 from . import __version__
 from .config import NeatConfig, ResolvedConfig, config_from_dict, load_config, to_dict
-from .config.loader import Override
+from .config.loader import Override, checkpoint_layer
 from .config.tree import flatten
 from .errors import CheckpointError, ConfigError
 from .registry import get_registry
@@ -364,7 +364,7 @@ def _read_config(directory: Path, meta: Mapping[str, Any]) -> NeatConfig:
                               f"model '{meta.get('model')}', {CONFIG_FILE} says '{name}'",
                               hint="one of the files was replaced; use another checkpoint")
     try:
-        return config_from_dict(data)
+        return config_from_dict(checkpoint_layer(data))
     except ConfigError as error:
         raise CheckpointError(f"{directory / CONFIG_FILE} is not a valid config: "
                               f"{error.message}", hint=error.hint) from None

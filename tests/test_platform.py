@@ -407,3 +407,17 @@ def test_a_plugin_adds_a_command_to_the_interactive_analysis(run_cli, tmp_path):
     assert ":wide" in result.stdout and "preview this many bytes" in result.stdout
     assert "error: interactive command ':wide' of plugin 'wide-plugin' failed: ValueError" \
         in result.stderr  # a crashing command is reported, and the session goes on
+
+
+def test_a_checkpoint_with_settings_of_an_absent_plugin_still_loads(tmp_path):
+    from neat_core.checkpoint import load_checkpoint
+
+    from .eval_helpers import tiny_blt
+
+    with plugin_registered(EveryKind(), "every-kind"):
+        ckpt = tiny_blt(tmp_path / "ckpt")
+        saved = json.loads((ckpt / "config.json").read_text())
+        assert saved["evaluators"]["count"] == {"byte": 10}
+    loaded = load_checkpoint(ckpt)  # the plugin is gone: its sections are left out
+    assert "count" not in loaded.config.evaluators
+    assert neat_core.evaluate(ckpt, data=[__file__])["checkpoint"]["model"] == "blt-entropy"

@@ -19,7 +19,7 @@ from ..registry import suggest
 from .fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
 from .migration import former_names, is_legacy, migrate, needs_migration
 from .schema import SCHEMA_VERSION, NeatConfig
-from .sections import model_name_of, schema_tree, structure, to_dict
+from .sections import model_name_of, schema_tree, structure, to_dict, without_absent_plugins
 from .tree import deep_merge, flatten, set_path
 from .validate import check_section
 
@@ -160,6 +160,19 @@ def config_from_dict(data: Mapping[str, Any],
     return config
 
 
+def checkpoint_layer(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A saved config (checkpoint) as a layer: migrated to this schema, without the
+    sections of plugins not installed here (with a note in the log)."""
+    data = dict(data)
+    if needs_migration(data):
+        data = migrate(data).config
+    data, dropped = without_absent_plugins(data)
+    if dropped:
+        log.info("ignoring saved settings of plugins not installed here: %s",
+                 ", ".join(dropped))
+    return data
+
+
 def default_config() -> NeatConfig:
     return config_from_dict({})
 
@@ -169,9 +182,7 @@ def load_config(path: str | Path | None = None, overrides: Overrides = (),
     """Resolve defaults < ``base`` < extends chain < file < overrides into a config."""
     layers = []
     if base:
-        base = dict(base)
-        layers.append(Layer("checkpoint", migrate(base).config if needs_migration(base)
-                            else base))
+        layers.append(Layer("checkpoint", checkpoint_layer(base)))
     if path is not None:
         layers += file_layers(path)
     merged: dict[str, Any] = {}

@@ -189,6 +189,31 @@ def model_name_of(data: Mapping[str, Any]) -> Any:
     return default_model() if name is None else name
 
 
+def without_absent_plugins(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``data`` without the sections of plugins that are not installed here, and their
+    paths: a checkpoint or results written where more plugins were installed must still
+    load (its other keys were checked when it was written)."""
+    dropped: list[str] = []
+
+    def prune(node: SectionNode, section: Any) -> Any:
+        if not isinstance(section, dict):
+            return section
+        hosts = node.cls is None or node.plugins_attribute is not None
+        known = {info.name for info in node.fields}
+        children = {child.key: child for child in node.children}
+        kept = {}
+        for key, value in section.items():
+            if key in children:
+                kept[key] = prune(children[key], value)
+            elif key in known or not hosts:
+                kept[key] = value
+            else:
+                dropped.append(f"{node.path}.{key}" if node.path else key)
+        return kept
+
+    return prune(schema_tree(model_name_of(data)), dict(data)), dropped
+
+
 # --- structuring and unstructuring -------------------------------------------------------
 
 _converter = cattrs.Converter()
