@@ -241,3 +241,98 @@ def test_a_third_party_report_plugin_works_like_the_builtins(run_cli, ckpt, tmp_
         assert (tmp_path / "eval.md").read_text().startswith("# successor\n\nbits/byte: ")
         assert "wrote " in result.stderr and "bits/byte" in result.stdout
     assert run_cli("eval", str(ckpt), "--report", "markdown").exit_code == 2
+
+
+# --- a third-party evaluator's nested results render as content ---------------------------
+
+NESTED = {
+    "overall": {"bytes": 1234, "bits_per_byte": 2.5, "label": "all"},
+    "by_class": {"letter": {"bytes": 1000, "bits_per_byte": 2.25},
+                 "digit": {"bytes": 34, "bits_per_byte": None}},
+    "rows": [{"name": "a.txt", "bits": 3.125}, {"name": "b.txt", "bits": 1.5, "extra": [1, 2]}],
+    "deeper": {"level": 2, "inner": {"thresholds": [0.5, 1.0], "empty": []}},
+    "count": 7,
+}
+
+
+def test_nested_results_become_fields_tables_and_sections():
+    from neat_plugins.reports import nested
+
+    count, overall, by_class, rows, deeper = nested.blocks(NESTED)
+    assert count == nested.Fields((("count", 7),))
+    assert overall == nested.Section("overall", (nested.Fields(
+        (("bytes", 1234), ("bits_per_byte", 2.5), ("label", "all"))),))
+    assert by_class == nested.Table("by_class", ("", "bytes", "bits_per_byte"),
+                                    (("letter", 1000, 2.25), ("digit", 34, None)))
+    assert rows == nested.Table("rows", ("name", "bits", "extra"),
+                                (("a.txt", 3.125, None), ("b.txt", 1.5, [1, 2])))
+    assert deeper == nested.Section("deeper", (
+        nested.Fields((("level", 2),)),
+        nested.Section("inner", (nested.Values("thresholds", (0.5, 1.0)),
+                                 nested.Values("empty", ())))))
+    assert [nested.plain_text(v) for v in (None, True, 12345, 2 / 3, [1, 2], "x")] == \
+        ["-", "true", "12,345", "0.666667", "[1,2]", "x"]
+    assert nested.blocks([{"a": 1}]) == [nested.Table("result", ("a",), ((1,),))]
+
+
+def test_text_report_renders_nested_results_of_an_unknown_evaluator():
+    from neat_plugins.reports.text import generic_section
+
+    lines = generic_section("counts", NESTED, color=False)
+    assert lines[:2] == ["counts", "  count: 7"]
+    text = "\n".join(lines)
+    assert "  overall\n    bytes: 1,234\n    bits_per_byte: 2.5\n    label: all" in text
+    assert any(line.split() == ["letter", "1,000", "2.25"] for line in lines)
+    assert any(line.split() == ["b.txt", "1.5", "[1,2]"] for line in lines)
+    assert "    inner\n      thresholds: 0.5, 1\n      empty: (none)" in text
+
+
+def test_html_report_renders_nested_results_of_an_unknown_evaluator():
+    from neat_plugins.reports.html import generic_section
+
+    page = generic_section("counts", NESTED)
+    assert page.startswith("<h2>counts</h2><table>")
+    assert "<td>letter</td><td>1,000</td><td>2.25</td>" in page
+    assert "<h3>rows</h3><table><thead><tr><th>name</th><th>bits</th><th>extra</th>" in page
+    assert "<td>b.txt</td><td>1.5</td><td>[1,2]</td>" in page
+    assert "<h3>deeper</h3>" in page and "<h4>inner</h4><p><b>thresholds</b>: 0.5, 1</p>" \
+        in page and "<pre>" not in page
+
+
+class _CountingEvaluator:
+    """A third-party evaluator whose results nest: how often each byte class occurs."""
+
+    @hookimpl
+    def register_evaluators(self, register):
+        register("byte-counts", lambda model, config, backend: self)
+
+    def evaluate(self, documents):
+        data = b"".join(data for _, data in documents)
+        return {"bytes": len(data),
+                "classes": {"letters": {"count": sum(map(is_letter, data))},
+                            "other": {"count": sum(not is_letter(b) for b in data)}},
+                "documents": [{"name": Path(name).name, "bytes": len(d)}
+                              for name, d in documents]}
+
+
+def test_reports_render_a_third_party_evaluator_in_eval_and_comparison(run_cli, ckpt,
+                                                                       tmp_path):
+    other = save(tmp_path / "other", peak=0.0)
+    evaluators = "--set", "eval.evaluators=bits-per-byte,byte-counts"
+    data = Path(__file__).read_bytes()
+    letters = sum(map(is_letter, data))
+    with plugin_registered(_CountingEvaluator(), name="counting"):
+        single = run_cli("eval", str(ckpt), "--data", __file__, *evaluators,
+                         "--report", "text,html", "--out", str(tmp_path / "one"))
+        both = run_cli("compare", str(ckpt), str(other), "--data", __file__, *evaluators,
+                       "--report", "text,html", "--out", str(tmp_path / "two"))
+    assert single.exit_code == 0 and both.exit_code == 0, single.stderr + both.stderr
+    lines = single.stdout.splitlines()
+    assert f"  bytes: {len(data):,}" in lines
+    assert any(line.split() == ["letters", f"{letters:,}"] for line in lines)
+    assert any(line.split() == ["test_reports.py", f"{len(data):,}"] for line in lines)
+    page = (tmp_path / "one" / "eval.html").read_text()
+    assert f"<td>letters</td><td>{letters:,}</td>" in page
+    assert "byte-counts [1]" in both.stdout and "byte-counts [2]" in both.stdout
+    compared = (tmp_path / "two" / "comparison.html").read_text()
+    assert compared.count(f"<td>letters</td><td>{letters:,}</td>") == 2

@@ -3,12 +3,11 @@ embedded PNG) showing how good the model is and what patches it makes."""
 
 from __future__ import annotations
 
-import json
 from html import escape
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from . import plots
+from . import nested, plots
 from .json_report import report_path
 from .shading import MAX_BITS, pieces
 from .text import number, origin_text, patching_text, short_names
@@ -172,8 +171,31 @@ def shaded_text(preview: Mapping[str, Any]) -> str:
 
 
 def generic_section(name: str, section: Any) -> str:
-    return (f"<h2>{escape(name)}</h2><pre>"
-            f"{escape(json.dumps(section, indent=2, allow_nan=False))}</pre>")
+    """Results of an evaluator this report has no layout for, by their shape (see
+    :mod:`.nested`): tables of fields and rows, sub-sections one heading level down."""
+    return f"<h2>{escape(name)}</h2>" + nested_html(nested.blocks(section), 3)
+
+
+def nested_html(blocks: Sequence[nested.Block], level: int) -> str:
+    heading = f"h{min(level, 6)}"
+    parts = []
+    for block in blocks:
+        if isinstance(block, nested.Fields):
+            parts.append(table(["", "value"], [[key, nested.plain_text(value)]
+                                               for key, value in block.items]))
+        elif isinstance(block, nested.Table):
+            parts.append(f"<{heading}>{escape(block.title)}</{heading}>" + table(
+                block.headers, [[nested.plain_text(cell) for cell in row]
+                                for row in block.rows]))
+        elif isinstance(block, nested.Values):
+            shown = ", ".join(nested.plain_text(value) for value in block.values[:MAX_ROWS])
+            more = f" … ({len(block.values):,} in all)" if len(block.values) > MAX_ROWS else ""
+            parts.append(f"<p><b>{escape(block.title)}</b>: {escape(shown or '(none)')}"
+                         f"{more}</p>")
+        else:
+            inner = nested_html(block.blocks, level + 1) or "<p class=\"meta\">(none)</p>"
+            parts.append(f"<{heading}>{escape(block.title)}</{heading}>{inner}")
+    return "".join(parts)
 
 
 SECTIONS: dict[str, Callable[[str, Any], str]] = {
@@ -190,9 +212,12 @@ def comparison_body(results: Mapping[str, Any]) -> str:
              f"{data['bytes']:,} bytes ({escape(origin_text(data))}), for every checkpoint."
              f"</p>")
     bpb = [run["results"].get("bits-per-byte") for run in runs]
+    side_by_side = {"bits-per-byte"} if all(bpb) else set()
+    others = "".join(generic_section(f"{name} {run_name}", section)  # run by run
+                     for run_name, run in zip(names, runs)
+                     for name, section in run["results"].items() if name not in side_by_side)
     if not all(bpb):
-        return intro + "".join(generic_section(name, run["results"])
-                               for name, run in zip(names, runs))
+        return intro + others
     compressors = list(bpb[0]["compressors"] or {})
     rows = [[label, *(number(b["overall"][key]) for b in bpb)]
             for label, key in (("bits per byte", "bits_per_byte"),
@@ -203,4 +228,4 @@ def comparison_body(results: Mapping[str, Any]) -> str:
                *((b["compressors"] or {}).get(c) for c in compressors)]
         for name, b in zip(names, bpb)})
     return (intro + table(["", *names], rows)
-            + image(chart, "bits per byte of each checkpoint beside the compressors"))
+            + image(chart, "bits per byte of each checkpoint beside the compressors") + others)

@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import click
 
+from . import nested
 from .shading import Piece, level, pieces
 
 # 256-colour backgrounds from low to high entropy (one per bit); None: unshaded
@@ -192,12 +193,30 @@ def patches_section(name: str, section: Mapping[str, Any], color: bool) -> list[
 
 
 def generic_section(name: str, section: Any, color: bool) -> list[str]:
-    """Results of an evaluator this report does not know: its top-level numbers."""
-    lines = [name]
-    if isinstance(section, Mapping):
-        lines += [f"  {key}: {number(value) if isinstance(value, float) else value}"
-                  for key, value in section.items()
-                  if isinstance(value, (int, float, str, bool)) or value is None]
+    """Results of an evaluator this report has no layout for, by their shape (see
+    :mod:`.nested`): fields, tables and indented sub-sections."""
+    return [name, *nested_lines(nested.blocks(section), "  ")]
+
+
+def nested_lines(blocks: Sequence[nested.Block], indent: str) -> list[str]:
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, nested.Fields):
+            lines += [f"{indent}{key}: {nested.plain_text(value)}" for key, value in block.items]
+        elif isinstance(block, nested.Table):
+            shown, more = truncated(block.rows)
+            rows = [[nested.plain_text(cell) for cell in row] for row in shown]
+            lines += [f"{indent}{block.title}", *table(block.headers, rows, indent + "  "),
+                      *(indent + line for line in more)]
+        elif isinstance(block, nested.Values):
+            shown, more = truncated(block.values)
+            text = ", ".join(nested.plain_text(value) for value in shown) or "(none)"
+            lines.append(f"{indent}{block.title}: {text}"
+                         f"{f' … ({len(block.values):,} in all)' if more else ''}")
+        else:
+            inner = nested_lines(block.blocks, indent + "  ")
+            lines += [f"{indent}{block.title}", *inner] if inner else \
+                [f"{indent}{block.title}: (none)"]
     return lines
 
 
@@ -258,8 +277,9 @@ def brief_lines(results: Mapping[str, Any], color: bool) -> list[str]:
         lines.append(f"  entropy mean {number(entropy['mean'], 2)}  median "
                      f"{number(entropy['p50'], 2)}  max {number(entropy['max'], 2)} bits")
     for name, section in sections.items():
-        if name not in ("patches", "entropy"):
-            lines += generic_section(name, section, color)
+        if name not in ("patches", "entropy"):  # the brief form: the plain fields only
+            fields = [b for b in nested.blocks(section) if isinstance(b, nested.Fields)]
+            lines += [name, *nested_lines(fields, "  ")]
     return lines
 
 
@@ -285,4 +305,9 @@ def comparison_lines(results: Mapping[str, Any]) -> list[str]:
         rows += [[name, *(number((b["compressors"] or {}).get(name)) for b in bpb)]
                  for name in (bpb[0]["compressors"] or {})]
         lines += [""] + table(headers, rows)
+    side_by_side = {"bits-per-byte"} if all(bpb) else set()
+    for index, run in enumerate(runs, 1):  # the other evaluators, run by run
+        for name, section in run["results"].items():
+            if name not in side_by_side:
+                lines += ["", *generic_section(f"{name} [{index}]", section, False)]
     return lines
