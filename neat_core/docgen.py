@@ -339,6 +339,12 @@ REGIONS: dict[tuple[str, str], Callable[[], str]] = {
         included_source(f"{EXAMPLE}/neat_plugin_example/plugin.py"),
     ("docs/plugins.md", "example-config"):
         included_source(f"{EXAMPLE}/neat_plugin_example/config.py"),
+    ("docs/plugins.md", "example-backend"):
+        included_source(f"{EXAMPLE}/neat_plugin_example/backend.py"),
+    ("docs/plugins.md", "example-evaluator"):
+        included_source(f"{EXAMPLE}/neat_plugin_example/evaluator.py"),
+    ("docs/plugins.md", "example-callback"):
+        included_source(f"{EXAMPLE}/neat_plugin_example/callback.py"),
     ("docs/plugins.md", "example-tests"):
         included_source(f"{EXAMPLE}/tests/test_example_plugin.py"),
 }

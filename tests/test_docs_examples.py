@@ -3,8 +3,8 @@
 - every ``console`` example in docs/configs.md: ``$ neat ...`` runs in a directory with
   the files the page defines (``<!-- file: NAME -->`` before a code block) and prints the
   lines shown (``...`` stands for any lines);
-- every python block of docs/plugins.md compiles, and the backend, training-callback and
-  command examples work when registered as plugins.
+- every python block of docs/plugins.md compiles, and the backend, training-callback,
+  command and interactive-command examples work when registered as plugins.
 """
 
 from __future__ import annotations
@@ -105,17 +105,32 @@ def test_backend_example_is_registered_and_probed(run_cli):
     assert "xpu" in listing and (available or "no XPU device" in listing)
 
 
-def test_training_callback_example_receives_eval_records(tmp_path):
-    from neat_core.config import default_config
+def test_training_callback_example_is_opt_in_and_receives_eval_records(tmp_path):
+    from neat_core.config import load_config
     from neat_core.testing import plugin_registered
     from neat_core.training import Callbacks
 
     with plugin_registered(plugins_page_snippet("class EvalLog"), "eval-log-example"):
-        callbacks = Callbacks.for_run(default_config(), tmp_path)
+        assert Callbacks.for_run(load_config().config, tmp_path).names == []
+        enabled = load_config(overrides={"callbacks.eval-log.enabled": True}).config
+        callbacks = Callbacks.for_run(enabled, tmp_path)
         assert callbacks.names == ["eval-log"]
         callbacks.emit("on_eval", {"step": 2, "eval_loss": 1.5})
         callbacks.emit("on_log", {"step": 2, "loss": 1.4})  # not defined: skipped
     assert (tmp_path / "evals.txt").read_text() == '{"step": 2, "eval_loss": 1.5}\n'
+
+
+def test_interactive_command_example_changes_a_setting():
+    from neat_core import get_registry
+    from neat_core.config import default_config
+    from neat_core.errors import UsageError
+    from neat_core.testing import plugin_registered
+
+    with plugin_registered(plugins_page_snippet("def preview"), "preview-example"):
+        entry = get_registry().interactive_commands["preview"]
+        assert entry.factory(default_config(), "300") == {"eval.preview_bytes": 300}
+        with pytest.raises(UsageError, match="needs a number of bytes"):
+            entry.factory(default_config(), "many")
 
 
 def test_command_example_reads_the_resolved_config():
