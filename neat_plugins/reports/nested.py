@@ -15,7 +15,7 @@ A value inside a table cell that is not plain shows as compact JSON.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping, Union
+from typing import Any, Iterable, Mapping
 
 import attrs
 
@@ -44,7 +44,7 @@ class Section:
     blocks: tuple[Block, ...]
 
 
-Block = Union[Fields, Table, Values, Section]
+Block = Fields | Table | Values | Section
 
 
 def is_plain(value: Any) -> bool:

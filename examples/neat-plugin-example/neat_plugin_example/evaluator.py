@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 import numpy as np
+
 from neat_core.api import Documents
 from neat_core.config import NeatConfig
 from neat_core.scoring import Scorer

@@ -10,8 +10,13 @@ from __future__ import annotations
 from neat_core import hookimpl
 
 from .backend import BackgroundCpuBackend  # light: a backend imports torch in its methods
-from .config import (BackgroundCpuSettings, ByteGruConfig, CsvLogSettings, MarkdownSettings,
-                     SurpriseSettings)
+from .config import (
+    BackgroundCpuSettings,
+    ByteGruConfig,
+    CsvLogSettings,
+    MarkdownSettings,
+    SurpriseSettings,
+)
 
 
 def build_model(config):  # config: the model section, a ByteGruConfig

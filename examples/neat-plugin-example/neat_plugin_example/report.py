@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from neat_core.config import NeatConfig
 
@@ -32,7 +32,7 @@ class MarkdownReport:
             return f"{value:.{self.settings.digits}g}"
         return value if isinstance(value, str) else json.dumps(value)
 
-    def _table(self, rows: list[Mapping[str, Any]]) -> list[str]:
+    def _table(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         columns = list(dict.fromkeys(key for row in rows for key in row))
         lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         for row in rows[: self.settings.max_rows]:

@@ -16,15 +16,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from neat_plugin_example import plugin
+from neat_plugin_example.config import (
+    BackgroundCpuSettings,
+    ByteGruConfig,
+    CsvLogSettings,
+    MarkdownSettings,
+    SurpriseSettings,
+)
 
 import neat_core
 from neat_core.cli import cli
 from neat_core.config import load_config
 from neat_core.errors import ConfigError
 from neat_core.testing import plugin_registered
-from neat_plugin_example import plugin
-from neat_plugin_example.config import (BackgroundCpuSettings, ByteGruConfig, CsvLogSettings,
-                                        MarkdownSettings, SurpriseSettings)
 
 TEXT = b"the quick brown fox jumps over the lazy dog, 42 times.\n" * 4
 TINY = {"model.name": "byte-gru", "model.hidden_size": 16, "model.block_size": 16,
