@@ -30,7 +30,8 @@ import attrs
 from . import __version__
 from .config import NeatConfig, Overrides, load_config, to_dict
 from .errors import CheckpointError, DataError, UsageError
-from .registry import get_registry
+from .plugins import blamed
+from .registry import Entry, get_registry
 
 log = logging.getLogger("neat.evaluate")
 
@@ -61,8 +62,9 @@ class Session:
         results = {}
         for entry in entries:
             log.debug("running evaluator %s", entry.name)
-            evaluator = entry.factory(self.model, self.config, self.backend)
-            results[entry.name] = evaluator.evaluate(documents)
+            with blamed(f"evaluator '{entry.name}'", entry.plugin):
+                evaluator = entry.factory(self.model, self.config, self.backend)
+                results[entry.name] = evaluator.evaluate(documents)
         return results
 
 
@@ -210,14 +212,20 @@ def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = N
 
 # --- reports ------------------------------------------------------------------------------
 
-def report_writers(names: Sequence[str], config: NeatConfig | None = None) -> list[Any]:
-    """The report writers for ``names`` with ``config``'s report settings (default: the
+def report_writers(names: Sequence[str],
+                   config: NeatConfig | None = None) -> list[tuple[Entry, Any]]:
+    """(entry, writer) for ``names`` with ``config``'s report settings (default: the
     defaults); a UsageError listing the registered ones if one is unknown (checked
     before any slow work starts)."""
     from .config import default_config
 
     config = config or default_config()
-    return [get_registry().get("reports", name).factory(config) for name in names]
+    writers = []
+    for name in names:
+        entry = get_registry().get("reports", name)
+        with blamed(f"report '{name}'", entry.plugin):
+            writers.append((entry, entry.factory(config)))
+    return writers
 
 
 def write_reports(results: Mapping[str, Any], names: Sequence[str],
@@ -226,8 +234,9 @@ def write_reports(results: Mapping[str, Any], names: Sequence[str],
     """Render ``results`` with each named report; the files written."""
     out = Path(out_dir) if out_dir is not None else Path(".")
     written = []
-    for writer in report_writers(names, config):
-        path = writer.write(results, out)
+    for entry, writer in report_writers(names, config):
+        with blamed(f"report '{entry.name}'", entry.plugin):
+            path = writer.write(results, out)
         if path is not None:
             written.append(Path(path))
     return written

@@ -35,7 +35,7 @@ class Loop:
         if not names:
             raise UsageError("interactive analysis needs a report to show results, and no "
                              "plugin registers a default one", hint="see `neat plugins`")
-        self.report = report_writers(names, session.config)[0]
+        self.report = report_writers(names, session.config)[0][1]
         self.last: tuple[Documents, dict[str, Any]] | None = None
         self.own: dict[str, Callable[[str], bool]] = {
             "set": self.set, "load": self.load, "help": self.help,

@@ -35,7 +35,7 @@ import attrs
 import pluggy
 
 from . import hookspecs
-from .errors import PluginError
+from .errors import NeatError, PluginError
 
 ENTRY_POINT_GROUP = "neat"
 ENV_ALLOW = "NEAT_PLUGINS_ALLOW"
@@ -294,6 +294,21 @@ def plugin_infos() -> list[PluginInfo]:
 
 def plugin_info(name: str) -> PluginInfo | None:
     return _infos.get(name)
+
+
+@contextlib.contextmanager
+def blamed(what: str, plugin: str) -> Iterator[None]:
+    """Run a plugin's code so that an unexpected exception becomes a PluginError naming
+    ``what`` failed and its plugin (NEAT's own errors pass through)."""
+    try:
+        yield
+    except NeatError:
+        raise
+    except Exception as error:
+        raise PluginError(f"{what} of plugin '{plugin}' failed: {type(error).__name__}: "
+                          f"{error}", hint=f"rerun with --debug for the traceback; report it "
+                                           f"to the plugin's authors, or block it with "
+                                           f"{ENV_BLOCK}={plugin}") from error
 
 
 def load_order(name: str) -> int:

@@ -421,3 +421,37 @@ def test_a_checkpoint_with_settings_of_an_absent_plugin_still_loads(tmp_path):
     loaded = load_checkpoint(ckpt)  # the plugin is gone: its sections are left out
     assert "count" not in loaded.config.evaluators
     assert neat_core.evaluate(ckpt, data=[__file__])["checkpoint"]["model"] == "blt-entropy"
+
+
+class _Crashing:
+    """A third-party evaluator and report that raise inside their own code."""
+
+    @hookimpl
+    def register_evaluators(self, register):
+        register("crashes", lambda model, config, backend: self)
+
+    @hookimpl
+    def register_reports(self, register):
+        register("crash-report", lambda config: self)
+
+    def evaluate(self, documents):
+        raise ZeroDivisionError("evaluator bug")
+
+    def write(self, results, out_dir):
+        raise KeyError("report bug")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "eval.evaluators=crashes"],
+     "evaluator 'crashes' of plugin 'crashing' failed: ZeroDivisionError: evaluator bug"),
+    (["--report", "crash-report"],
+     "report 'crash-report' of plugin 'crashing' failed: KeyError: 'report bug'"),
+])
+def test_a_crashing_evaluator_or_report_is_named(args, message, run_cli, tmp_path):
+    from .eval_helpers import tiny_blt
+
+    ckpt = tiny_blt(tmp_path / "ckpt")
+    with plugin_registered(_Crashing(), "crashing"):
+        result = run_cli("eval", str(ckpt), "--data", __file__, *args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert "please report it" not in result.stderr
