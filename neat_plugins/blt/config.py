@@ -1,4 +1,5 @@
-"""The blt plugin's settings: the blt-entropy model section and the ``patching`` section.
+"""The blt plugin's settings: the blt-entropy model section (with the hash n-gram
+settings it shares with the full BLT) and the ``patching`` section.
 
 ``PatchingConfig`` is the one place that knows the patching modes and which threshold
 each mode uses; the patching functions, ``neat patch``, the patch evaluator and the
@@ -8,13 +9,34 @@ interactive commands all read it.
 from __future__ import annotations
 
 import typing
-from typing import Literal
+from typing import Any, Literal
 
 from neat_core.config import Former, ModelConfig, Settings, frozen, require, setting
 
 Mode = Literal["global", "relative", "combined", "static", "space"]
 MODES: tuple[str, ...] = typing.get_args(Mode)
 THRESHOLD_MODES = ("global", "relative", "combined")  # the modes a threshold applies to
+MAX_NGRAM = 16
+
+
+def hash_ngrams_setting(default: tuple[int, ...]) -> Any:
+    return setting(factory=lambda: list(default),
+                   help="Sizes n of the hash n-gram embeddings summed into each byte's "
+                        "embedding (e.g. [3, 4, 5, 6, 7, 8]); empty: none.",
+                   notes="Each size has its own table of hash_buckets rows, indexed by a "
+                         "rolling polynomial hash of the n bytes ending at the position "
+                         "(docs/blt.md). Lookups cost no FLOPs; the tables add parameters.")
+
+
+def hash_buckets_setting() -> Any:
+    return setting(4096, min=1, help="Rows of each hash n-gram embedding table.")
+
+
+def check_hash_ngrams(config: Any) -> None:
+    sizes = config.hash_ngrams
+    require(all(2 <= n <= MAX_NGRAM for n in sizes) and len(set(sizes)) == len(sizes),
+            f"model.hash_ngrams must hold distinct sizes from 2 to {MAX_NGRAM}, got {sizes}",
+            hint="e.g. [3, 4, 5, 6, 7, 8]; single bytes already have the byte embedding")
 
 
 @frozen
@@ -37,8 +59,11 @@ class BltEntropyConfig(ModelConfig):
         "rope", help="Positional scheme: rotary (rope) or learned absolute embeddings.")
     tie_weights: bool = setting(False, help="Share the byte embedding with the output "
                                             "layer's weights.")
+    hash_ngrams: list[int] = hash_ngrams_setting(default=())
+    hash_buckets: int = hash_buckets_setting()
 
     def __attrs_post_init__(self) -> None:
+        check_hash_ngrams(self)
         require(self.hidden_size % self.num_heads == 0,
                 f"model.hidden_size ({self.hidden_size}) must be divisible by "
                 f"model.num_heads ({self.num_heads})",

@@ -1,0 +1,56 @@
+"""Hash n-gram embeddings (BLT): each byte position also looks up the n-grams ending there.
+
+For every ``n`` in the configured sizes, the ``n`` bytes ending at position ``t`` are
+hashed with a rolling polynomial hash into ``buckets`` rows of an embedding table of
+their own; the looked-up rows of all sizes are summed into the byte embedding. The
+n-gram of position ``t`` covers bytes ``t-n+1..t`` only, so the embeddings stay causal.
+
+The hash (written out so tests can check it by hand)::
+
+    x(i)   = byte i + 1 for a byte of the input, 0 before its start (so a NUL byte and
+             "no byte" differ)
+    h_n(t) = (x(t-n+1) * B^(n-1) + ... + x(t-1) * B + x(t)) mod M
+    bucket = h_n(t) mod buckets
+
+with ``B = 1_000_003`` and ``M = 2^31 - 1``, evaluated by Horner's rule modulo ``M``
+after each step, so every intermediate value fits in int64 on every device.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+HASH_BASE = 1_000_003
+HASH_MODULUS = 2**31 - 1
+
+
+def ngram_hashes(idx: torch.Tensor, n: int) -> torch.Tensor:
+    """``h_n(t)`` for every position of ``idx [batch, time]`` (int64, in ``[0, M)``)."""
+    time = idx.shape[-1]
+    padded = F.pad(idx.long() + 1, (n - 1, 0), value=0)
+    hashes = torch.zeros_like(idx, dtype=torch.long)
+    for offset in range(n):
+        hashes = (hashes * HASH_BASE + padded[..., offset:offset + time]) % HASH_MODULUS
+    return hashes
+
+
+class HashNgramEmbedding(nn.Module):
+    """Sum over ``sizes`` of an embedding of each position's hashed n-gram."""
+
+    def __init__(self, sizes: Sequence[int], buckets: int, dim: int) -> None:
+        super().__init__()
+        self.sizes = tuple(sizes)
+        self.buckets = buckets
+        self.tables = nn.ModuleList(nn.Embedding(buckets, dim) for _ in self.sizes)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        """``[batch, time, dim]`` for ``idx [batch, time]``."""
+        total = None
+        for n, table in zip(self.sizes, self.tables):
+            rows = table(ngram_hashes(idx, n) % self.buckets)
+            total = rows if total is None else total + rows
+        return total
