@@ -54,3 +54,33 @@ def train(model: torch.nn.Module, data: bytes = CORPUS, steps: int = 40, batch: 
         losses.append(loss.item())
     model.eval()
     return losses
+
+
+# --- the full BLT ---------------------------------------------------------------------
+
+BLT_TINY = {"name": "blt", "local_size": 16, "local_heads": 2, "latent_size": 32,
+            "latent_heads": 2, "block_size": 32, "hash_ngrams": [3, 4], "hash_buckets": 64}
+
+
+def save_entropy_checkpoint(path, seed: int = 0, **model: object):
+    """A tiny blt-entropy checkpoint at ``path`` whose entropies vary (a sharpened head)."""
+    from neat_core import save_checkpoint
+
+    entropy = tiny_model(seed, hidden_size=16, num_layers=1, block_size=16, **model)
+    with torch.no_grad():
+        entropy.head.weight.mul_(100.0)
+    config = tiny_config(hidden_size=16, num_layers=1, block_size=16, **model)
+    return save_checkpoint(path, entropy, config)
+
+
+def blt_config(**model: object) -> NeatConfig:
+    return config_from_dict({"model": {**BLT_TINY, **model}})
+
+
+def tiny_blt(seed: int = 0, **model: object) -> torch.nn.Module:
+    """A tiny BLT built by the registered factory (entropy weights copied as in training)."""
+    import neat_core
+
+    config = blt_config(**model).model
+    torch.manual_seed(seed)
+    return neat_core.get_registry().models["blt"].factory(config)

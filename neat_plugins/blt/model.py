@@ -3,7 +3,8 @@
 Input: byte values ``idx`` (LongTensor ``[batch, time]``, 0-255). Output: logits
 ``[batch, time, 256]`` where position ``t`` predicts byte ``t + 1`` from bytes ``<= t``.
 Pre-norm blocks, fused QKV projection, ``scaled_dot_product_attention(is_causal=True)``,
-rotary or learned absolute positions, optional tied input/output embeddings.
+rotary or learned absolute positions, optional tied input/output embeddings, optional
+hash n-gram embeddings (:mod:`.hash_embeddings`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from torch import nn
 from neat_core.errors import UsageError
 
 from .config import BltEntropyConfig
+from .hash_embeddings import HashNgramEmbedding
 
 VOCAB_SIZE = 256  # one token per byte value
 ROPE_BASE = 10000.0
@@ -96,6 +98,9 @@ class EntropyModel(nn.Module):
         super().__init__()
         self.config = config
         self.embed = nn.Embedding(VOCAB_SIZE, config.hidden_size)
+        self.hash_embed = (HashNgramEmbedding(config.hash_ngrams, config.hash_buckets,
+                                              config.hidden_size)
+                           if config.hash_ngrams else None)
         self.pos_embed = (nn.Embedding(config.block_size, config.hidden_size)
                           if config.positional == "learned" else None)
         if config.positional == "rope":
@@ -124,6 +129,13 @@ class EntropyModel(nn.Module):
         """Trainable parameters, counting tied weights once."""
         return sum(p.numel() for p in self.parameters())
 
+    def flops_per_byte(self) -> dict[str, float]:
+        """Analytic FLOPs per byte at a full context (the model contract's optional
+        method; formulas in :mod:`.flops` and docs/blt.md)."""
+        from .flops import entropy_model_flops
+
+        return entropy_model_flops(self.config)
+
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None
                 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Next-byte logits ``[B, T, 256]``; with ``targets [B, T]`` also the mean
@@ -135,6 +147,8 @@ class EntropyModel(nn.Module):
                              hint="score long inputs with neat_core.scoring.compute_entropies, "
                                   "which slides a window over them")
         x = self.embed(idx)
+        if self.hash_embed is not None:
+            x = x + self.hash_embed(idx)
         rope = None
         if self.pos_embed is not None:
             x = x + self.pos_embed(torch.arange(time, device=idx.device))

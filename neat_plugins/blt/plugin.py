@@ -1,5 +1,5 @@
-"""Entry-point module of the blt plugin: the blt-entropy model, the ``patching`` section,
-the patch evaluator, `neat patch` and the interactive commands ``:threshold``/``:mode``.
+"""Entry-point module of the blt plugin: the blt-entropy and blt models, the ``patching``
+section, the patch evaluator, `neat patch` and the interactive commands ``:threshold``/``:mode``.
 
 Light on purpose: torch is imported only when a model is built or a command runs.
 """
@@ -10,6 +10,7 @@ from typing import Any
 
 from neat_core import hookimpl
 
+from .blt_config import BltConfig
 from .config import BltEntropyConfig, PatchingConfig
 from .interactive import mode, threshold
 
@@ -18,6 +19,14 @@ def build_model(config: BltEntropyConfig) -> Any:
     from .model import EntropyModel
 
     return EntropyModel(config)
+
+
+def build_blt(config: BltConfig) -> Any:
+    from .blt_model import ByteLatentTransformer
+
+    model = ByteLatentTransformer(config)
+    model.patcher.copy_entropy_weights()
+    return model
 
 
 def build_patch_stats(model: Any, config: Any, backend: Any) -> Any:
@@ -30,6 +39,9 @@ def build_patch_stats(model: Any, config: Any, backend: Any) -> Any:
 def register_models(register: Any) -> None:
     register("blt-entropy", build_model, config_class=BltEntropyConfig, default=True,
              description="Causal byte-level transformer that estimates next-byte entropy (BLT)")
+    register("blt", build_blt, config_class=BltConfig,
+             description="Byte Latent Transformer: local encoder, latent transformer over "
+                         "patches, local decoder")
 
 
 @hookimpl

@@ -1,0 +1,141 @@
+"""The ``model`` section of the full Byte Latent Transformer (model name ``blt``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+import attrs
+
+from neat_core.config import ModelConfig, config_from_dict, require, setting
+from neat_core.config.schema import frozen
+from neat_core.errors import ConfigError
+
+from .config import BltEntropyConfig, check_hash_ngrams, hash_buckets_setting, hash_ngrams_setting
+
+ENTROPY_MODES = ("global", "relative", "combined")
+PATCHING_MODES = ("static", "space", *ENTROPY_MODES)
+UNFILLED = ""  # model.entropy.name until the settings are read from entropy_checkpoint
+
+
+def _unfilled_entropy() -> BltEntropyConfig:
+    return BltEntropyConfig(name=UNFILLED)
+
+
+@frozen
+class BltConfig(ModelConfig):
+    block_size: int = setting(256, min=2, help="Context length in bytes.")
+    patching: Literal["static", "space", "global", "relative", "combined"] = setting(
+        "static",
+        help="Where patches start. static: every patch_size bytes; space: after each run of "
+             "whitespace/punctuation; global: after byte t when the entropy model's H(t) > "
+             "threshold; relative: when H(t) - H(t-1) > relative_threshold; combined: both.",
+        notes="global, relative and combined need model.entropy_checkpoint. Boundaries "
+              "follow the rules of docs/blt.md (patching rules) with max_patch_size "
+              "applied greedily, so every rule is causal.")
+    patch_size: int = setting(4, min=1, help="Bytes per patch in static patching.")
+    threshold: float = setting(2.0, min=0, max=8,
+                               help="Entropy threshold in bits (global, combined).")
+    relative_threshold: float = setting(1.0, min=0, max=8,
+                                        help="Entropy rise threshold in bits (relative, "
+                                             "combined).")
+    max_patch_size: int | None = setting(
+        None, min=1, help="Start a new patch once a patch has this many bytes.")
+    patches_per_window: int | None = setting(
+        None, min=1,
+        help="Give the latent transformer exactly this many patches per block_size bytes: "
+             "boundaries after the first ones are dropped, and missing patches are empty.",
+        notes="Makes the latent cost constant whatever the data. Choose the threshold so "
+              "that patches average about block_size / patches_per_window bytes, or the "
+              "last patch of a window gets long. A shorter input gets proportionally "
+              "fewer (rounded up).")
+    entropy_checkpoint: str | None = setting(
+        None, help="Checkpoint directory of a trained blt-entropy model whose entropies "
+                   "place the patch boundaries (global, relative, combined).",
+        notes="Read when a new BLT is built: its settings fill model.entropy and its "
+              "weights are copied into the BLT, frozen. A BLT checkpoint holds both, so "
+              "loading one needs no other file.")
+    entropy: BltEntropyConfig = attrs.field(
+        factory=_unfilled_entropy,
+        metadata={"section": True,
+                  "help": "The entropy model's settings (model.entropy.*, the fields of "
+                          "the blt-entropy model), filled from entropy_checkpoint while "
+                          "model.entropy.name is empty."})
+    local_size: int = setting(128, min=8, help="Width of the local encoder and decoder.")
+    local_heads: int = setting(4, min=1, help="Attention heads of the local encoder and "
+                                              "decoder; must divide local_size.")
+    local_window: int | None = setting(
+        None, min=1, help="Bytes a byte attends to in the local encoder and decoder "
+                          "(itself included); default: the whole context.")
+    encoder_layers: int = setting(1, min=1, help="Transformer blocks of the local encoder.")
+    decoder_layers: int = setting(1, min=1, help="Blocks of the local decoder, each with a "
+                                                 "cross-attention to the latent output.")
+    latent_size: int = setting(256, min=8, help="Width of the latent transformer.")
+    latent_heads: int = setting(4, min=1, help="Attention heads of the latent transformer; "
+                                               "must divide latent_size.")
+    latent_layers: int = setting(2, min=1, help="Transformer blocks of the latent "
+                                                "transformer.")
+    queries_per_patch: int = setting(
+        2, min=1, help="Query vectors that pool each patch's bytes (k); the latent "
+                       "transformer reads their concatenation.")
+    pooling: Literal["max", "mean"] = setting(
+        "max", help="How each patch's k queries are initialised from its byte states.")
+    hash_ngrams: list[int] = hash_ngrams_setting(default=(3, 4, 5, 6, 7, 8))
+    hash_buckets: int = hash_buckets_setting()
+    dropout: float = setting(0.0, min=0, max=1, max_exclusive=True, help="Dropout rate.")
+
+    def __attrs_post_init__(self) -> None:
+        check_hash_ngrams(self)
+        for width, heads in (("local_size", "local_heads"), ("latent_size", "latent_heads")):
+            size, count = getattr(self, width), getattr(self, heads)
+            require(size % count == 0 and (size // count) % 2 == 0,
+                    f"model.{width} ({size}) must be divisible by model.{heads} ({count}) "
+                    f"into heads of even size (rotary positions)",
+                    hint=f"e.g. model.{heads}={_even_head_divisor(size, count)}")
+        if self.patches_per_window is not None:
+            require(self.patches_per_window <= self.block_size,
+                    f"model.patches_per_window ({self.patches_per_window}) is larger than "
+                    f"model.block_size ({self.block_size})",
+                    hint="a patch holds at least one byte")
+        if self.patching in ENTROPY_MODES:
+            require(self.entropy_checkpoint is not None,
+                    f"model.patching '{self.patching}' needs model.entropy_checkpoint",
+                    hint="train an entropy model first (neat train), then --set "
+                         "model.entropy_checkpoint=RUN/checkpoints/best; or use patching "
+                         "static or space")
+            if self.entropy.name == UNFILLED:
+                object.__setattr__(self, "entropy", read_entropy_settings(
+                    self.entropy_checkpoint))
+        else:
+            require(self.entropy_checkpoint is None,
+                    f"model.entropy_checkpoint is set, but model.patching "
+                    f"'{self.patching}' uses no entropy model",
+                    hint="drop entropy_checkpoint, or use patching global, relative or "
+                         "combined")
+
+
+def read_entropy_settings(checkpoint: str) -> BltEntropyConfig:
+    """The model settings saved in an entropy model's checkpoint (its config.json)."""
+    file = Path(checkpoint).expanduser() / "config.json"
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConfigError(f"model.entropy_checkpoint: cannot read {file}: "
+                          f"{getattr(error, 'strerror', None) or error}",
+                          hint="pass a checkpoint directory of a blt-entropy model, e.g. "
+                               "runs/entropy/checkpoints/best") from None
+    try:
+        model = config_from_dict(data).model
+    except ConfigError as error:
+        raise ConfigError(f"model.entropy_checkpoint: {file} is not a valid config: "
+                          f"{error.message}", hint=error.hint) from None
+    require(isinstance(model, BltEntropyConfig),
+            f"model.entropy_checkpoint: {checkpoint} holds a '{model.name}' model, "
+            f"not a blt-entropy model", hint="pass a checkpoint of a blt-entropy model")
+    return model
+
+
+def _even_head_divisor(size: int, wanted: int) -> int:
+    choices = [d for d in range(1, size + 1) if size % d == 0 and (size // d) % 2 == 0]
+    return min(choices, key=lambda d: abs(d - wanted))

@@ -1,0 +1,105 @@
+"""The Byte Latent Transformer (Pagnoni et al. 2024) as a NEAT model (``blt``).
+
+``forward(idx) -> logits [batch, time, 256]`` like every NEAT model: position ``t``
+predicts byte ``t + 1`` from bytes ``0..t``. Inside, for a window of bytes:
+
+1. the patcher (:mod:`.patcher`) marks where patches start (static, space, or from a
+   frozen entropy model);
+2. the local encoder (:mod:`.local_encoder`) computes byte states and pools each
+   patch into ``k`` vectors;
+3. the latent transformer (:mod:`.latent`) runs causally over patches, shifted so
+   that position ``j`` has seen patches ``0..j-1`` only;
+4. the local decoder (:mod:`.local_decoder`) lets each byte of patch ``j`` read latent
+   position ``j`` and predicts the next byte.
+
+The architecture and pipeline are described in docs/blt.md.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from neat_core.errors import UsageError
+
+from .blt_config import ENTROPY_MODES, BltConfig
+from .flops import TRAINING_FACTOR, blt_forward_flops, static_patch_size
+from .latent import LatentTransformer
+from .local_decoder import LocalDecoder
+from .local_encoder import LocalEncoder, PatchPooling, local_mask
+from .patcher import Patcher, patch_ids
+from .transformer import Rotary, init_weights
+
+VOCAB_SIZE = 256
+
+
+class ByteLatentTransformer(nn.Module):
+    def __init__(self, config: BltConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = LocalEncoder(config)
+        self.pooling = PatchPooling(config)
+        self.latent = LatentTransformer(config)
+        self.decoder = LocalDecoder(config)
+        self.rotary = Rotary(config.local_size // config.local_heads, config.block_size)
+        self.apply(init_weights)
+        self.patcher = Patcher(config)  # after apply: the entropy model keeps its own init
+        # bytes and patches seen in training, for the measured mean patch size (saved)
+        self.register_buffer("patch_counts", torch.zeros(2, dtype=torch.long))
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, *,
+                patch_starts: torch.Tensor | None = None
+                ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Next-byte logits ``[B, T, 256]``; with ``targets [B, T]`` also the mean
+        cross-entropy in nats, as ``(logits, loss)``. ``patch_starts [B, T]`` (bool,
+        True at position 0) replaces the patcher, e.g. with patches computed earlier."""
+        batch, time = idx.shape
+        if time > self.config.block_size:
+            raise UsageError(f"input of {time} bytes is longer than model.block_size "
+                             f"({self.config.block_size})",
+                             hint="score long inputs with neat_core.scoring.compute_entropies, "
+                                  "which slides a window over them")
+        starts = self.patcher.starts(idx) if patch_starts is None else patch_starts
+        ids = patch_ids(starts)
+        slots = self.patcher.num_slots(time)
+        patches = slots if slots is not None else int(ids[:, -1].max()) + 1
+        if self.training:
+            self.patch_counts += torch.stack((ids.new_tensor(batch * time), ids[:, -1].sum()
+                                              + batch))
+        mask = local_mask(time, self.config.local_window, idx.device)
+        rope = self.rotary(time)
+        x = self.encoder(idx, mask, rope)
+        latent = self.latent(self.pooling(x, ids, patches))
+        logits = self.decoder(x, latent, ids, mask, rope)
+        if targets is None:
+            return logits
+        return logits, F.cross_entropy(logits.reshape(-1, VOCAB_SIZE), targets.reshape(-1))
+
+    def mean_patch_size(self) -> float | None:
+        """Mean bytes per patch seen in training so far (None before any)."""
+        seen, patches = self.patch_counts.tolist()
+        return seen / patches if patches else None
+
+    def flops_per_byte(self, mean_patch_size: float | None = None) -> dict[str, float]:
+        """Analytic FLOPs per byte over full windows (the model contract's optional method;
+        formulas in :mod:`.flops` and docs/blt.md).
+
+        The mean patch size is ``mean_patch_size`` when given; else exact for static
+        patching and ``patches_per_window``; else the one measured in training; before
+        any training, ``patch_size``.
+        """
+        config = self.config
+        if mean_patch_size is None:
+            if config.patches_per_window is not None:
+                mean_patch_size = config.block_size / config.patches_per_window
+            elif config.patching == "static":
+                mean_patch_size = static_patch_size(config)
+            else:
+                mean_patch_size = self.mean_patch_size() or float(config.patch_size)
+        forward = blt_forward_flops(config, mean_patch_size)
+        flops = {"forward": forward, "training": TRAINING_FACTOR * forward}
+        if config.patching in ENTROPY_MODES:
+            flops["entropy_model"] = self.patcher.flops_per_byte(config.block_size)
+        flops["mean_patch_size"] = mean_patch_size
+        return flops

@@ -1,0 +1,189 @@
+"""Patching inside the BLT: where each patch of a byte window starts.
+
+Every rule is causal: whether byte ``t`` starts a patch depends on bytes ``0..t`` only
+(entropy rules on ``H(t-1)``, i.e. bytes ``0..t-1``), so a byte's patch, and everything
+the model computes for it, never depends on later bytes. The rules are those of
+:mod:`.patching` (the numpy rules behind ``neat patch``), computed batched in torch,
+except where those look ahead:
+
+- ``max_patch_size`` is greedy: a patch that reaches the maximum ends there (10 bytes
+  with a maximum of 4 give 4, 4, 2), instead of an even split that needs the length of
+  the whole patch;
+- ``min_patch_size`` and threshold calibration are not offered (both need later bytes);
+- ``patches_per_window`` keeps the first ``P`` patches of a window (later boundaries are
+  dropped) and leaves missing ones empty, so the latent transformer always gets ``P``.
+
+The entropy model is frozen: it runs without gradients, in eval mode, in float32
+(outside autocast, so patches do not depend on the precision the BLT trains in), with a
+sliding window when the BLT's context is longer than its own.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import attrs
+import numpy as np
+import torch
+from torch import nn
+
+from neat_core.errors import CheckpointError
+from neat_core.scoring import entropy_bits, plan_windows
+
+from .blt_config import ENTROPY_MODES, BltConfig
+from .model import EntropyModel
+from .patching import SPACE_LIKE
+
+
+def patch_ids(starts: torch.Tensor) -> torch.Tensor:
+    """Index of each byte's patch, ``[batch, time]``, from the start mask."""
+    return starts.long().cumsum(-1) - 1
+
+
+class Patcher(nn.Module):
+    """Patch starts of byte windows ``[batch, time]`` for a BLT config."""
+
+    def __init__(self, config: BltConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.register_buffer("space_like", torch.from_numpy(SPACE_LIKE.copy()),
+                             persistent=False)
+        self.entropy_model: EntropyModel | None = None
+        self.entropy_ready = True
+        self._missing_weights = ""
+        if config.patching in ENTROPY_MODES:
+            self.entropy_model = EntropyModel(config.entropy).requires_grad_(False).eval()
+            self.entropy_ready = False
+            self.register_load_state_dict_post_hook(_mark_loaded)
+        self._plans: dict[tuple[int, str], tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+
+    def train(self, mode: bool = True) -> Patcher:
+        super().train(mode)
+        if self.entropy_model is not None:
+            self.entropy_model.eval()  # frozen: no dropout, ever
+        return self
+
+    # --- the entropy model's weights -----------------------------------------------------
+
+    def copy_entropy_weights(self) -> None:
+        """Copy the weights of ``entropy_checkpoint`` when it holds the model that
+        ``config.entropy`` describes; otherwise they must come from ``load_state_dict``
+        (a BLT checkpoint holds them), and a forward pass before that is an error."""
+        if self.entropy_model is None:
+            return
+        from neat_core import load_checkpoint
+
+        path = Path(self.config.entropy_checkpoint).expanduser()
+        if not path.exists():
+            self._missing_weights = f"{path} does not exist"
+            return
+        saved = load_checkpoint(path)
+        if attrs.evolve(saved.config.model, name="") != attrs.evolve(self.config.entropy,
+                                                                      name=""):
+            self._missing_weights = (f"{path} holds another model than model.entropy "
+                                     f"describes")
+            return
+        self.entropy_model.load_state_dict(saved.state_dict)
+        self.entropy_ready = True
+
+    def _check_ready(self) -> None:
+        if not self.entropy_ready:
+            raise CheckpointError(
+                f"the BLT's entropy model has no weights: model.entropy_checkpoint "
+                f"{self._missing_weights}",
+                hint="point model.entropy_checkpoint at the trained blt-entropy checkpoint "
+                     "(to build a new BLT), or load a BLT checkpoint, which holds them")
+
+    # --- entropies and starts -------------------------------------------------------------
+
+    @torch.no_grad()
+    def entropies(self, idx: torch.Tensor) -> torch.Tensor:
+        """Next-byte entropy in bits of each position, ``[batch, time]`` (float32)."""
+        self._check_ready()
+        assert self.entropy_model is not None
+        batch, time = idx.shape
+        window = min(time, self.entropy_model.config.block_size)
+        index, owner, offset = self._plan(time, window, idx.device)
+        with torch.autocast(idx.device.type, enabled=False):
+            logits = self.entropy_model(idx[:, index].reshape(-1, window))
+        values = entropy_bits(logits).view(batch, len(index), window)
+        return values[:, owner, offset]
+
+    def _plan(self, time: int, window: int, device: torch.device
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Sliding windows over ``time`` positions (those of neat_core.scoring): the
+        positions of each window, and which window and offset scores each position."""
+        key = (time, str(device))
+        if key not in self._plans:
+            starts, first = plan_windows(time, window, max(1, window // 2))
+            ends = np.append(first[1:], time)
+            owner = np.repeat(np.arange(len(starts)), ends - first)
+            offset = np.arange(time) - starts[owner]
+            index = starts[:, None] + np.arange(window)
+            self._plans[key] = tuple(torch.from_numpy(a).to(device)
+                                     for a in (index, owner, offset))  # type: ignore[assignment]
+        return self._plans[key]
+
+    def num_slots(self, time: int) -> int | None:
+        """Patches per window of ``time`` bytes when fixed (patches_per_window)."""
+        per_window = self.config.patches_per_window
+        if per_window is None:
+            return None
+        return min(time, math.ceil(per_window * time / self.config.block_size))
+
+    @torch.no_grad()
+    def starts(self, idx: torch.Tensor, entropies: torch.Tensor | None = None) -> torch.Tensor:
+        """``[batch, time]`` bool, True where a patch starts (always at position 0).
+
+        The entropy rules use ``entropies [batch, time]`` (bits) when given, else the
+        entropy model's."""
+        config = self.config
+        mode = config.patching
+        batch, time = idx.shape
+        starts = torch.zeros(batch, time, dtype=torch.bool, device=idx.device)
+        if mode == "static":
+            starts[:, ::config.patch_size] = True
+        elif mode == "space":
+            space = self.space_like[idx]
+            starts[:, 1:] = space[:, :-1] & ~space[:, 1:]
+        else:
+            h = self.entropies(idx) if entropies is None else entropies
+            if mode in ("global", "combined"):
+                starts[:, 1:] = h[:, :-1] > config.threshold
+            if mode in ("relative", "combined"):
+                rising = torch.zeros_like(starts)
+                rising[:, 2:] = h[:, 1:-1] - h[:, :-2] > config.relative_threshold
+                starts = rising if mode == "relative" else starts & rising
+        starts[:, 0] = True
+        if config.max_patch_size is not None:
+            starts = _split_long(starts, config.max_patch_size)
+        slots = self.num_slots(time)
+        if slots is not None:
+            starts &= starts.long().cumsum(-1) <= slots
+        return starts
+
+    def flops_per_byte(self, length: int) -> float:
+        """Forward FLOPs of the entropy model per byte of a ``length``-byte window,
+        sliding windows included (0 without one)."""
+        if self.entropy_model is None:
+            return 0.0
+        from .flops import forward_flops_per_position
+
+        window = min(length, self.config.entropy.block_size)
+        windows = len(plan_windows(length, window, max(1, window // 2))[0])
+        return forward_flops_per_position(self.config.entropy, window) * windows * window / length
+
+
+def _split_long(starts: torch.Tensor, max_size: int) -> torch.Tensor:
+    """Add a start ``max_size`` bytes after each start, until the next one (greedy)."""
+    positions = torch.arange(starts.shape[-1], device=starts.device)
+    last = torch.where(starts, positions, torch.zeros_like(positions)).cummax(-1).values
+    return starts | ((positions - last) % max_size == 0)
+
+
+def _mark_loaded(module: Patcher, incompatible: object) -> None:
+    """``load_state_dict`` hook: the entropy weights came with the BLT's state dict."""
+    missing = getattr(incompatible, "missing_keys", [])
+    if not any("entropy_model." in key for key in missing):
+        module.entropy_ready = True
