@@ -1,4 +1,5 @@
-"""``bench(config)``: training and entropy-inference speed of a config on each backend.
+"""``bench(config)``: training and entropy-inference speed of a config on each backend,
+with the model's analytic FLOPs per byte (``flops_per_byte``, when the model has them).
 
 It measures and asserts nothing. Training is timed through the real trainer
 (``train``) in a temporary output directory, from its per-step records after a few
@@ -17,6 +18,7 @@ import numpy as np
 
 from .backends import available_backends, select_backend
 from .config import NeatConfig
+from .flops import model_flops
 from .models import build_model
 from .registry import get_registry
 from .train import train
@@ -74,7 +76,8 @@ def time_inference(config: NeatConfig, backend_name: str, batches: int) -> dict[
     seconds = time.perf_counter() - started
     return {"infer_batches": batches,
             "infer_bytes_per_second": batches * batch_size * block / seconds,
-            "infer_peak_memory_bytes": backend.peak_memory_bytes()}
+            "infer_peak_memory_bytes": backend.peak_memory_bytes(),
+            "flops_per_byte": model_flops(model)}
 
 
 def bench(config: NeatConfig, backends: Sequence[str] = (), *, steps: int = 10,

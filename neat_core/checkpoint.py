@@ -33,6 +33,7 @@ from .config import NeatConfig, ResolvedConfig, config_from_dict, load_config, t
 from .config.loader import Override, checkpoint_layer
 from .config.tree import flatten
 from .errors import CheckpointError, ConfigError
+from .flops import model_flops
 from .registry import get_registry
 
 if TYPE_CHECKING:
@@ -113,7 +114,8 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, config: NeatConfig
             _write_json(tmp / STATE_JSON_FILE, structure, indent=None)
             files.append(STATE_TENSORS_FILE)
         _write_json(tmp / CONFIG_FILE, to_dict(config))
-        _write_json(tmp / META_FILE, _meta(config, step, metrics, tmp, files))
+        _write_json(tmp / META_FILE, _meta(config, step, metrics, tmp, files,
+                                           model_flops(_unwrap(model))))
         _finish_files(tmp)
         _move_into_place(tmp, path)
     except BaseException:
@@ -160,7 +162,7 @@ def _storable(tensors: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _meta(config: NeatConfig, step: int, metrics: Mapping[str, Any] | None, directory: Path,
-          files: list[str]) -> dict[str, Any]:
+          files: list[str], flops: dict[str, float] | None) -> dict[str, Any]:
     import safetensors
     import torch
 
@@ -170,6 +172,7 @@ def _meta(config: NeatConfig, step: int, metrics: Mapping[str, Any] | None, dire
         "model": config.model.name,
         "step": step,
         "metrics": dict(metrics or {}),
+        "flops_per_byte": flops,
         "versions": {"neat": __version__, "torch": torch.__version__,
                      "safetensors": safetensors.__version__,
                      "python": platform.python_version()},

@@ -30,6 +30,7 @@ import attrs
 from . import __version__
 from .config import NeatConfig, Overrides, load_config, to_dict
 from .errors import CheckpointError, DataError, UsageError
+from .flops import model_flops
 from .plugins import blamed
 from .registry import Entry, get_registry
 
@@ -154,6 +155,7 @@ def _header(kind: str, session: Session, origin: Mapping[str, Any],
         "checkpoint": {"path": str(session.path), "model": session.config.model.name,
                        "step": session.meta.get("step"),
                        "metrics": session.meta.get("metrics") or {}},
+        "flops_per_byte": model_flops(session.model),
         "backend": session.backend.describe(),
         "config": to_dict(session.config),
         "data": dict(origin),

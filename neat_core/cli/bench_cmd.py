@@ -7,6 +7,7 @@ import json
 import click
 
 from ..config import ResolvedConfig
+from ..flops import describe_flops
 from .options import config_command
 
 
@@ -26,7 +27,8 @@ def bench_command(resolved: ResolvedConfig, backends: tuple[str, ...], steps: in
                   infer_batches: int, as_json: bool) -> None:
     """Time training steps and entropy inference of a config on each backend.
 
-    Reports bytes per second and peak memory; it asserts nothing.
+    Reports bytes per second, peak memory and the model's analytic FLOPs per byte; it
+    asserts nothing.
     """
     from ..bench import bench
 
@@ -43,6 +45,9 @@ def bench_command(resolved: ResolvedConfig, backends: tuple[str, ...], steps: in
                    f"{_mib(row['train_peak_memory_bytes']):>11} "
                    f"{row['infer_bytes_per_second']:>14,.0f} "
                    f"{_mib(row['infer_peak_memory_bytes']):>11}")
+    flops = rows[0]["flops_per_byte"] if rows else None
+    if flops:
+        click.echo(describe_flops(flops))
     meanings = {row["backend"]: row["peak_memory"] for row in rows}
     for name, meaning in meanings.items():
         click.echo(f"peak memory on {name}: {meaning}")

@@ -22,6 +22,7 @@ from neat_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from neat_core.config import NeatConfig
 from neat_core.data import BatchSampler, build_corpora, eval_batches
 from neat_core.errors import CheckpointError, DataError, Interrupted, RunError
+from neat_core.flops import describe_flops, model_flops
 from neat_core.models import build_model
 from neat_core.training import Callbacks, DistEnv, LrSchedule, MetricsLog, RunDirectory, StopRequest
 
@@ -186,10 +187,14 @@ class StandardTrainer:
         elif self.metrics.path.exists():
             self.metrics.path.unlink()
         self.callbacks = Callbacks.for_run(self.config, self.run_dir.path)
+        flops = model_flops(self.model)
+        log.info("model %s: %s parameters%s", self.config.model.name, f"{self.parameters:,}",
+                 f"; {describe_flops(flops)}" if flops else "")
         self.callbacks.emit("on_train_start", {
             "step": self.step, "max_steps": self.training.max_steps,
             "world_size": self.env.world_size, "device": str(self.device),
-            "parameters": self.parameters, "output_dir": str(self.run_dir.path)})
+            "parameters": self.parameters, "flops_per_byte": flops,
+            "output_dir": str(self.run_dir.path)})
 
     # --- the loop ------------------------------------------------------------------------
 
