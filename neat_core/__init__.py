@@ -17,6 +17,7 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
 from .evaluate import analyze, compare, evaluate
+from .generate import generate
 from .train import train
 
 _LAZY = {"save_checkpoint": "checkpoint", "load_checkpoint": "checkpoint",
@@ -31,7 +32,6 @@ def __getattr__(name: str):  # PEP 562: these modules are imported on first use
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["__version__", "Backend", "analyze", "compare", "evaluate", "get_registry",
-           "hookimpl", "load_checkpoint",
-           "load_model", "register_plugin", "reset_plugins", "save_checkpoint",
-           "select_backend", "train", "unregister_plugin"]
+__all__ = ["__version__", "Backend", "analyze", "compare", "evaluate", "generate",
+           "get_registry", "hookimpl", "load_checkpoint", "load_model", "register_plugin",
+           "reset_plugins", "save_checkpoint", "select_backend", "train", "unregister_plugin"]

@@ -59,6 +59,18 @@ def register_models(register: Register) -> None:
     ``torch.nn.Module`` whose ``forward(idx)`` maps a ``LongTensor[batch, time]`` of byte
     values to next-byte logits ``[batch, time, 256]`` (checked with one tiny forward when
     the model is built). ``default=True`` makes it the model of configs that name none.
+
+    Optional model methods the core uses when a model defines them:
+
+    - ``flops_per_byte() -> dict[str, float]``: analytic FLOPs per byte, with at least
+      ``forward`` and ``training`` (forward and backward); further entries, such as a
+      frozen helper model's cost, are shown and stored as given. ``neat train`` prints
+      them at start; checkpoints (``meta.json``), evaluation results and ``neat bench``
+      record them (see :mod:`neat_core.flops`).
+    - ``new_cache(batch_size) -> cache`` and ``forward_cached(idx, cache) -> logits``:
+      incremental decoding for ``neat generate``; ``forward_cached`` predicts the
+      ``t`` bytes of ``idx [batch, t]`` given what the cache holds, appends them and
+      keeps at most the model's context (see :mod:`neat_core.generate`).
     """
 
 
@@ -124,7 +136,8 @@ def register_training_callbacks(register: Register) -> None:
     with JSON-ready dicts:
 
     - ``on_train_start(info)``: ``step`` (0, or the resumed step), ``max_steps``,
-      ``world_size``, ``device``, ``parameters``, ``output_dir``
+      ``world_size``, ``device``, ``parameters``, ``flops_per_byte`` (the model's
+      ``flops_per_byte()``, or None), ``output_dir``
     - ``on_log(record)``: each ``"train"`` record of ``metrics.jsonl``
     - ``on_eval(record)``: each ``"eval"`` record of ``metrics.jsonl``
     - ``on_checkpoint(path, record)``: after a checkpoint is complete on disk

@@ -117,6 +117,7 @@ CORE_COMMANDS = [
     "bench_cmd:bench_command",
     "eval_cmd:eval_command",
     "eval_cmd:compare_command",
+    "generate_cmd:generate_command",
     "analyze_cmd:analyze_command",
     "menu_cmd:menu_command",
     "data_cmd:data",
