@@ -127,6 +127,22 @@ def test_max_patch_size_cuts_greedily_and_patches_per_window_caps(entropy_checkp
     assert capped.patcher.num_slots(32) == 4 and capped.patcher.num_slots(8) == 1
 
 
+@pytest.mark.parametrize("mode", ["global", "relative"])
+def test_calibrate_finds_the_threshold_of_a_mean_patch_size(entropy_checkpoint, mode):
+    model = tiny_blt(patching=mode, entropy_checkpoint=entropy_checkpoint)
+    idx = as_idx(*(CORPUS[start:start + 32] for start in range(0, 2048, 32)))
+    theta = model.patcher.calibrate(idx, 3.0)
+    key = "relative_threshold" if mode == "relative" else "threshold"
+
+    def mean_size(value: float) -> float:
+        return idx.numel() / float(model.patcher.starts(idx, **{key: value}).sum())
+
+    assert mean_size(theta) == pytest.approx(3.0, abs=0.05)
+    assert mean_size(theta - 0.05) < mean_size(theta)
+    with pytest.raises(UsageError, match="no threshold"):
+        tiny_blt(patching="static").patcher.calibrate(idx, 3.0)
+
+
 def test_entropies_slide_over_a_context_longer_than_the_entropy_model(entropy_checkpoint):
     from neat_core.scoring import compute_entropies
 

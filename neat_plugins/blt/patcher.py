@@ -28,12 +28,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from neat_core.errors import CheckpointError
+from neat_core.errors import CheckpointError, UsageError
 from neat_core.scoring import entropy_bits, plan_windows
 
 from .blt_config import ENTROPY_MODES, BltConfig
 from .model import EntropyModel
-from .patching import SPACE_LIKE
+from .patching import MAX_BITS, SPACE_LIKE
 
 
 def patch_ids(starts: torch.Tensor) -> torch.Tensor:
@@ -133,13 +133,18 @@ class Patcher(nn.Module):
         return min(time, math.ceil(per_window * time / self.config.block_size))
 
     @torch.no_grad()
-    def starts(self, idx: torch.Tensor, entropies: torch.Tensor | None = None) -> torch.Tensor:
+    def starts(self, idx: torch.Tensor, entropies: torch.Tensor | None = None, *,
+               threshold: float | None = None,
+               relative_threshold: float | None = None) -> torch.Tensor:
         """``[batch, time]`` bool, True where a patch starts (always at position 0).
 
         The entropy rules use ``entropies [batch, time]`` (bits) when given, else the
-        entropy model's."""
+        entropy model's, and the config's thresholds unless others are given."""
         config = self.config
         mode = config.patching
+        threshold = config.threshold if threshold is None else threshold
+        if relative_threshold is None:
+            relative_threshold = config.relative_threshold
         batch, time = idx.shape
         starts = torch.zeros(batch, time, dtype=torch.bool, device=idx.device)
         if mode == "static":
@@ -150,10 +155,10 @@ class Patcher(nn.Module):
         else:
             h = self.entropies(idx) if entropies is None else entropies
             if mode in ("global", "combined"):
-                starts[:, 1:] = h[:, :-1] > config.threshold
+                starts[:, 1:] = h[:, :-1] > threshold
             if mode in ("relative", "combined"):
                 rising = torch.zeros_like(starts)
-                rising[:, 2:] = h[:, 1:-1] - h[:, :-2] > config.relative_threshold
+                rising[:, 2:] = h[:, 1:-1] - h[:, :-2] > relative_threshold
                 starts = rising if mode == "relative" else starts & rising
         starts[:, 0] = True
         if config.max_patch_size is not None:
@@ -162,6 +167,26 @@ class Patcher(nn.Module):
         if slots is not None:
             starts &= starts.long().cumsum(-1) <= slots
         return starts
+
+    @torch.no_grad()
+    def calibrate(self, idx: torch.Tensor, target_patch_size: float,
+                  iterations: int = 40) -> float:
+        """The threshold of this entropy mode (``relative_threshold`` for relative,
+        ``threshold`` otherwise) whose patches of the windows ``idx [batch, time]``
+        average ``target_patch_size`` bytes, as this model patches them (per window, all
+        rules applied). Bisection: the mean patch size grows with the threshold."""
+        if self.config.patching not in ENTROPY_MODES:
+            raise UsageError(f"patching '{self.config.patching}' has no threshold to "
+                             f"calibrate", hint="use global, relative or combined")
+        key = "relative_threshold" if self.config.patching == "relative" else "threshold"
+        entropies = self.entropies(idx)
+        low, high = 0.0, MAX_BITS
+        for _ in range(iterations):
+            middle = (low + high) / 2
+            patches = self.starts(idx, entropies, **{key: middle}).sum()
+            low, high = (middle, high) if idx.numel() / patches < target_patch_size \
+                else (low, middle)
+        return high
 
     def flops_per_byte(self, length: int) -> float:
         """Forward FLOPs of the entropy model per byte of a ``length``-byte window,
