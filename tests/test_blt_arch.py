@@ -306,7 +306,11 @@ def test_blt_flops_count_the_matrix_products_the_model_runs():
 
 
 def test_entropy_patching_lists_the_entropy_model_apart(entropy_checkpoint):
-    model = tiny_blt(patching="global", entropy_checkpoint=entropy_checkpoint)
+    model = tiny_blt(patching="global", threshold=1.5, entropy_checkpoint=entropy_checkpoint)
+    assert model.flops_per_byte()["assumed_patch_size"] == 4.0  # patch_size, until measured
+    model(as_idx(TEXT, CORPUS[200:232]))  # in training mode: patches are counted
+    starts = model.patcher.starts(as_idx(TEXT, CORPUS[200:232]))
+    assert model.flops_per_byte()["mean_patch_size"] == 64 / starts.sum().item()
     flops = model.flops_per_byte(mean_patch_size=4.0)
     entropy = model.patcher.entropy_model.flops_per_byte()["forward"]
     # 32 bytes in windows of 16 advancing by 8: 3 windows, 48 positions scored

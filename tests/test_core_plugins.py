@@ -78,7 +78,7 @@ def test_builtin_plugins_come_through_entry_points(run_cli):
     blt = next(p for p in json.loads(result.stdout) if p["name"] == "blt")
     assert blt["distribution"] == "neat-entropy" and blt["status"] == "loaded"
     assert "register_models" in blt["hooks"]
-    assert blt["registered"]["models"] == ["blt-entropy"]
+    assert blt["registered"]["models"] == ["blt-entropy", "blt"]
     assert neat_core.get_registry().models["blt-entropy"].plugin == "blt"
 
 
@@ -251,7 +251,7 @@ def test_unknown_names_list_the_registered_ones():
     with pytest.raises(neat_core.errors.UsageError) as error:
         neat_core.get_registry().get("models", "blt-entropi")
     assert 'did you mean "blt-entropy"' in error.value.one_line()
-    assert "registered models: blt-entropy" in error.value.one_line()
+    assert "registered models: blt, blt-entropy" in error.value.one_line()
 
 
 @pytest.mark.parametrize("args", [["--help"], ["plugins"], ["plugins", "--json"], ["config", "show"]])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import neat_core
 from neat_core import docgen
 
 from .plugin_dists import install, make_distribution
@@ -64,18 +65,28 @@ def test_commands_page_lists_every_command_and_option(rendered):
 
 
 def test_parameters_page_lists_every_field_with_its_default(rendered):
+    """Each model's own fields in its section (``### model: NAME``); its sub-sections
+    (e.g. the BLT's model.entropy, the fields of another model) are not repeated."""
     import json
 
     from neat_core.config import config_fields
 
     page = rendered["docs/parameters.md"]
     with docgen.builtin_plugins_only():
-        fields = config_fields()
-    for info in fields:
-        row = next((line for line in page.splitlines() if line.startswith(f"| `{info.path}` |")),
-                   None)
-        assert row is not None, info.path
-        assert info.required or f"`{json.dumps(info.default)}`" in row
+        models = sorted(neat_core.get_registry().models)
+        fields = {name: config_fields(name) for name in models}
+    for name in models:
+        section = page.split(f"### model: {name}\n", 1)[1].split("\n## ", 1)[0]
+        section = section.split("\n### ", 1)[0]
+        for info in fields[name]:
+            if info.path.startswith("model.") and info.section != "model":
+                continue
+            where = section if info.section == "model" and info.name != "name" else page
+            row = next((line for line in where.splitlines()
+                        if line.startswith(f"| `{info.path}` |")), None)
+            assert row is not None, (name, info.path)
+            assert info.required or info.name == "name" or \
+                f"`{json.dumps(info.default)}`" in row, (name, info.path)
 
 
 THIRD_PARTY = """

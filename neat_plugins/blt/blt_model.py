@@ -86,20 +86,24 @@ class ByteLatentTransformer(nn.Module):
         formulas in :mod:`.flops` and docs/blt.md).
 
         The mean patch size is ``mean_patch_size`` when given; else exact for static
-        patching and ``patches_per_window``; else the one measured in training; before
-        any training, ``patch_size``.
+        patching and ``patches_per_window``; else the one measured in training. Before
+        any training it is assumed to be ``patch_size``, and the entry says so: it is
+        ``assumed_patch_size`` instead of ``mean_patch_size``.
         """
         config = self.config
+        key = "mean_patch_size"
         if mean_patch_size is None:
             if config.patches_per_window is not None:
                 mean_patch_size = config.block_size / config.patches_per_window
             elif config.patching == "static":
                 mean_patch_size = static_patch_size(config)
             else:
-                mean_patch_size = self.mean_patch_size() or float(config.patch_size)
+                mean_patch_size = self.mean_patch_size()
+        if mean_patch_size is None:
+            key, mean_patch_size = "assumed_patch_size", float(config.patch_size)
         forward = blt_forward_flops(config, mean_patch_size)
         flops = {"forward": forward, "training": TRAINING_FACTOR * forward}
         if config.patching in ENTROPY_MODES:
             flops["entropy_model"] = self.patcher.flops_per_byte(config.block_size)
-        flops["mean_patch_size"] = mean_patch_size
+        flops[key] = mean_patch_size
         return flops
