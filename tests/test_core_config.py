@@ -77,6 +77,8 @@ def _other_value(field):
         return next(c for c in literal_choices(tp) if c != default)
     if list_item(tp) is float:
         return [60.0, 40.0]
+    if list_item(tp) is int:
+        return [3, 5]
     if list_item(tp) is str:
         return ["x.txt", "y.txt"] if field.path != "eval.reports" else ["json", "html"]
     if tp is bool:
@@ -221,7 +223,8 @@ def test_json_schema_describes_every_field_with_help():
     assert training["batch_size"]["minimum"] == 1 and training["batch_size"]["default"] >= 1
     assert schema["properties"]["patching"]["properties"]["mode"]["enum"][0] == "global"
     assert all("description" in spec for spec in training.values())
-    model = schema["properties"]["model"]["oneOf"][0]
+    model = next(variant for variant in schema["properties"]["model"]["oneOf"]
+                 if variant["title"] == "blt-entropy")
     assert model["properties"]["name"] == {"const": "blt-entropy",
                                            "description": model["properties"]["name"]["description"]}
 

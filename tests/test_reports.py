@@ -21,7 +21,7 @@ TEXT = "The cat sat on the mat, 42 times.\n\tThe end. \u00e9\u00e9!"
 # The documented key schema (docs/evaluation.md), schema_version 1. A change here is a
 # change to the results format: bump RESULTS_SCHEMA_VERSION and update the docs.
 HEADER_KEYS = {"schema_version", "kind", "view", "neat_version", "created", "checkpoint",
-               "backend", "config", "data", "results"}
+               "flops_per_byte", "backend", "config", "data", "results"}
 CHECKPOINT_KEYS = {"path", "model", "step", "metrics"}
 DATA_KEYS = {"origin", "sources", "documents", "bytes"}
 METRIC_KEYS = {"bytes", "loss", "perplexity", "bits_per_byte"}
