@@ -17,7 +17,8 @@ What it does, every step through NEAT's own trainer (``neat_core.train``):
 4. trains every arm for every seed on the same bytes in the same order with the same
    schedule (the sampler depends only on the seed, block size and batch size), and
    reads held-out bits per byte (the trainer's fixed evaluation windows) against the
-   cumulative training FLOPs;
+   cumulative training FLOPs; the seed also picks the held-out documents, so arms are
+   compared by seed (paired) as well as by mean ± standard deviation;
 5. times the arms in rotating rounds on one machine (bytes/s, and the share of a BLT
    training step spent patching, against the same step with its patches given), and
    what caching entropies for the whole corpus would cost instead.
@@ -253,8 +254,11 @@ def table(report: dict[str, Any]) -> str:
         "(bytes) | parameters | "
         + " | ".join(f"bpb at {report['step_bytes'] * s * byte_flops * 3 / 1e12:.2f} "
                      f"TFLOP ({s} steps)" for s in steps)
-        + " | train bytes/s (same run) | vs byte |",
-        "|" + "---|" * (8 + len(steps))]
+        + " | final bpb minus the byte model's (paired by seed) | train bytes/s (same run) "
+          "| vs byte |",
+        "|" + "---|" * (9 + len(steps))]
+    final = {name: {seed: dict(c)[steps[-1]] for seed, c in arm["curves"].items()}
+             for name, arm in arms.items()}
     for name, arm in arms.items():
         flops = arm["flops"]
         cells = [name, f"{flops['forward'] / 1e6:.3f} M", f"{flops['forward'] / byte_flops:.3f}",
@@ -264,6 +268,8 @@ def table(report: dict[str, Any]) -> str:
         for step in steps:
             values = [dict(c)[step] for c in arm["curves"].values() if step in dict(c)]
             cells.append(mean_spread(values))
+        cells.append(mean_spread([value - final["byte"][seed]
+                                  for seed, value in final[name].items()]))
         speed = timing_result[name]
         cells += [f"{speed['bytes_per_second']:,.0f}", f"{speed['vs_byte']:.2f}"]
         lines.append("| " + " | ".join(cells) + " |")
