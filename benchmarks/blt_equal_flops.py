@@ -104,8 +104,8 @@ def run_settings(args: argparse.Namespace, output_dir: Path, seed: int, steps: i
         "training.warmup_steps": max(1, steps // 20), "training.log_steps": max(1, steps // 20),
         "training.eval_steps": max(1, steps // 4), "training.save_steps": steps,
         "training.eval_batches": args.eval_batches, "training.keep_last": 1}
-    if args.threads:
-        settings["backend.threads"] = args.threads
+    if args.threads and args.backend == "cpu":
+        settings["backend.cpu.threads"] = args.threads
     return settings
 
 

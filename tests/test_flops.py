@@ -32,7 +32,8 @@ def test_train_shows_the_flops_and_checkpoints_and_results_keep_them(run_cli, tm
     assert load_checkpoint(tmp_path / "run" / "checkpoints" / "best").meta[
         "flops_per_byte"] == flops
     results = neat_core.evaluate(tmp_path / "run" / "checkpoints" / "best",
-                                 overrides={"backend.name": "cpu", "eval.compressors": False})
+                                 overrides={"backend.name": "cpu",
+                                            "evaluators.bits-per-byte.compressors": False})
     assert results["flops_per_byte"] == flops
 
 

@@ -8,10 +8,10 @@ import sys
 import click
 
 from ..config import ResolvedConfig
-from .options import with_config
+from .options import config_command
 
 
-@click.command("generate")
+@config_command("generate", "backend.name", "run.seed")
 @click.argument("checkpoint")
 @click.option("--prompt", required=True, metavar="TEXT",
               help="Text to continue (encoded as UTF-8; at least one byte).")
@@ -21,7 +21,6 @@ from .options import with_config
               help="Softmax temperature; 0 picks the most likely byte (greedy).")
 @click.option("--top-k", type=click.IntRange(1, 256), default=None,
               help="Sample only among the K most likely byte values.")
-@with_config("backend.name", "run.seed")
 def generate_command(resolved: ResolvedConfig, checkpoint: str, prompt: str, max_bytes: int,
                      temperature: float, top_k: int | None) -> None:
     """Continue --prompt with bytes sampled from CHECKPOINT (a checkpoint or run

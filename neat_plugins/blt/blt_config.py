@@ -6,27 +6,19 @@ import json
 from pathlib import Path
 from typing import Literal
 
-import attrs
-
-from neat_core.config import ModelConfig, config_from_dict, require, setting
-from neat_core.config.schema import frozen
+from neat_core.config import ModelConfig, config_from_dict, frozen, require, section, setting
 from neat_core.errors import ConfigError
 
-from .config import BltEntropyConfig, check_hash_ngrams, hash_buckets_setting, hash_ngrams_setting
+from .config import (ENTROPY_MODEL, THRESHOLD_MODES, BltEntropyConfig, Mode, check_hash_ngrams,
+                     hash_buckets_setting, hash_ngrams_setting)
 
-ENTROPY_MODES = ("global", "relative", "combined")
-PATCHING_MODES = ("static", "space", *ENTROPY_MODES)
-UNFILLED = ""  # model.entropy.name until the settings are read from entropy_checkpoint
-
-
-def _unfilled_entropy() -> BltEntropyConfig:
-    return BltEntropyConfig(name=UNFILLED)
+ENTROPY_MODES = THRESHOLD_MODES  # the patching modes that need the entropy model
 
 
 @frozen
 class BltConfig(ModelConfig):
     block_size: int = setting(256, min=2, help="Context length in bytes.")
-    patching: Literal["static", "space", "global", "relative", "combined"] = setting(
+    patching: Mode = setting(
         "static",
         help="Where patches start. static: every patch_size bytes; space: after each run of "
              "whitespace/punctuation; global: after byte t when the entropy model's H(t) > "
@@ -56,12 +48,10 @@ class BltConfig(ModelConfig):
         notes="Read when a new BLT is built: its settings fill model.entropy and its "
               "weights are copied into the BLT, frozen. A BLT checkpoint holds both, so "
               "loading one needs no other file.")
-    entropy: BltEntropyConfig = attrs.field(
-        factory=_unfilled_entropy,
-        metadata={"section": True,
-                  "help": "The entropy model's settings (model.entropy.*, the fields of "
-                          "the blt-entropy model), filled from entropy_checkpoint while "
-                          "model.entropy.name is empty."})
+    entropy: BltEntropyConfig = section(
+        BltEntropyConfig,
+        f"The entropy model's settings (the fields of the {ENTROPY_MODEL} model), read from "
+        f"entropy_checkpoint until model.entropy.name is '{ENTROPY_MODEL}'.")
     local_size: int = setting(128, min=8, help="Width of the local encoder and decoder.")
     local_heads: int = setting(4, min=1, help="Attention heads of the local encoder and "
                                               "decoder; must divide local_size.")
@@ -104,7 +94,7 @@ class BltConfig(ModelConfig):
                     hint="train an entropy model first (neat train), then --set "
                          "model.entropy_checkpoint=RUN/checkpoints/best; or use patching "
                          "static or space")
-            if self.entropy.name == UNFILLED:
+            if self.entropy.name != ENTROPY_MODEL:  # not read from the checkpoint yet
                 object.__setattr__(self, "entropy", read_entropy_settings(
                     self.entropy_checkpoint))
         else:
@@ -130,9 +120,9 @@ def read_entropy_settings(checkpoint: str) -> BltEntropyConfig:
     except ConfigError as error:
         raise ConfigError(f"model.entropy_checkpoint: {file} is not a valid config: "
                           f"{error.message}", hint=error.hint) from None
-    require(isinstance(model, BltEntropyConfig),
+    require(model.name == ENTROPY_MODEL,
             f"model.entropy_checkpoint: {checkpoint} holds a '{model.name}' model, "
-            f"not a blt-entropy model", hint="pass a checkpoint of a blt-entropy model")
+            f"not a {ENTROPY_MODEL} model", hint=f"pass a checkpoint of a {ENTROPY_MODEL} model")
     return model
 
 

@@ -16,6 +16,7 @@ from neat_core.config import Former, ModelConfig, Settings, frozen, require, set
 Mode = Literal["global", "relative", "combined", "static", "space"]
 MODES: tuple[str, ...] = typing.get_args(Mode)
 THRESHOLD_MODES = ("global", "relative", "combined")  # the modes a threshold applies to
+ENTROPY_MODEL = "blt-entropy"  # the registered name of the entropy model
 MAX_NGRAM = 16
 
 

@@ -28,12 +28,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from neat_core.api import MAX_BITS
 from neat_core.errors import CheckpointError, UsageError
 from neat_core.scoring import entropy_bits, plan_windows
 
 from .blt_config import ENTROPY_MODES, BltConfig
 from .model import EntropyModel
-from .patching import MAX_BITS, SPACE_LIKE
+from .patching import SPACE_LIKE
 
 
 def patch_ids(starts: torch.Tensor) -> torch.Tensor:

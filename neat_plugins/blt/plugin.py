@@ -11,7 +11,7 @@ from typing import Any
 from neat_core import hookimpl
 
 from .blt_config import BltConfig
-from .config import BltEntropyConfig, PatchingConfig
+from .config import ENTROPY_MODEL, BltEntropyConfig, PatchingConfig
 from .interactive import mode, threshold
 
 
@@ -37,7 +37,7 @@ def build_patch_stats(model: Any, config: Any, backend: Any) -> Any:
 
 @hookimpl
 def register_models(register: Any) -> None:
-    register("blt-entropy", build_model, config_class=BltEntropyConfig, default=True,
+    register(ENTROPY_MODEL, build_model, config_class=BltEntropyConfig, default=True,
              description="Causal byte-level transformer that estimates next-byte entropy (BLT)")
     register("blt", build_blt, config_class=BltConfig,
              description="Byte Latent Transformer: local encoder, latent transformer over "
