@@ -53,7 +53,7 @@ class _Windowed:
         self.model, self.device = model, device
         self.context = bytearray(prompt[-model.config.block_size:])
 
-    def logits(self) -> "torch.Tensor":
+    def logits(self) -> torch.Tensor:
         import torch
 
         idx = torch.tensor([list(self.context)], dtype=torch.long, device=self.device)
@@ -72,7 +72,7 @@ class _Cached:
         self.cache = model.new_cache(1)
         self.pending = list(prompt[-model.config.block_size:])
 
-    def logits(self) -> "torch.Tensor":
+    def logits(self) -> torch.Tensor:
         import torch
 
         idx = torch.tensor([self.pending], dtype=torch.long, device=self.device)
@@ -108,8 +108,8 @@ def sample_stream(model: Any, prompt: bytes, *, max_bytes: int = 256,
         model.train(was_training)
 
 
-def _sample(logits: "torch.Tensor", temperature: float, top_k: int | None,
-            generator: "torch.Generator") -> int:
+def _sample(logits: torch.Tensor, temperature: float, top_k: int | None,
+            generator: torch.Generator) -> int:
     import torch
 
     if temperature == 0:

@@ -13,8 +13,14 @@ from neat_plugins.blt.hash_embeddings import HASH_BASE, HASH_MODULUS, ngram_hash
 from neat_plugins.blt.patcher import patch_ids
 from neat_plugins.blt.patching import patch_lengths
 
-from .blt_util import CORPUS, blt_config, save_entropy_checkpoint, tiny_blt, tiny_model
-from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
+from .blt_util import (
+    CORPUS,
+    blt_config,
+    one_torch_thread,  # noqa: F401 - autouse fixture
+    save_entropy_checkpoint,
+    tiny_blt,
+    tiny_model,
+)
 
 TEXT = CORPUS[:32]
 

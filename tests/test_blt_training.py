@@ -14,8 +14,12 @@ import neat_core
 from neat_core.checkpoint import load_checkpoint, load_model
 from neat_core.config import Override, load_config
 
-from .blt_util import save_entropy_checkpoint, tiny_blt, train
-from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
+from .blt_util import (
+    one_torch_thread,  # noqa: F401 - autouse fixture
+    save_entropy_checkpoint,
+    tiny_blt,
+    train,
+)
 from .train_utils import set_args, tiny_settings
 
 BLT_SETTINGS = {"model.name": "blt", "model.local_size": 16, "model.local_heads": 2,

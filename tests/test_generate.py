@@ -12,8 +12,13 @@ from neat_core.errors import UsageError
 from neat_core.generate import has_cache, sample_stream
 from neat_plugins.blt.model import EntropyModel
 
-from .blt_util import blt_config, tiny_blt, tiny_config, tiny_model
-from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
+from .blt_util import (
+    blt_config,
+    one_torch_thread,  # noqa: F401 - autouse fixture
+    tiny_blt,
+    tiny_config,
+    tiny_model,
+)
 
 CPU = {"backend.name": "cpu"}
 

@@ -9,8 +9,15 @@ from typing import Literal
 from neat_core.config import ModelConfig, config_from_dict, frozen, require, section, setting
 from neat_core.errors import ConfigError
 
-from .config import (ENTROPY_MODEL, THRESHOLD_MODES, BltEntropyConfig, Mode, check_hash_ngrams,
-                     hash_buckets_setting, hash_ngrams_setting)
+from .config import (
+    ENTROPY_MODEL,
+    THRESHOLD_MODES,
+    BltEntropyConfig,
+    Mode,
+    check_hash_ngrams,
+    hash_buckets_setting,
+    hash_ngrams_setting,
+)
 
 ENTROPY_MODES = THRESHOLD_MODES  # the patching modes that need the entropy model
 
@@ -89,11 +96,12 @@ class BltConfig(ModelConfig):
                     f"model.block_size ({self.block_size})",
                     hint="a patch holds at least one byte")
         if self.patching in ENTROPY_MODES:
-            require(self.entropy_checkpoint is not None,
-                    f"model.patching '{self.patching}' needs model.entropy_checkpoint",
-                    hint="train an entropy model first (neat train), then --set "
-                         "model.entropy_checkpoint=RUN/checkpoints/best; or use patching "
-                         "static or space")
+            if self.entropy_checkpoint is None:
+                raise ConfigError(f"model.patching '{self.patching}' needs "
+                                  f"model.entropy_checkpoint",
+                                  hint="train an entropy model first (neat train), then --set "
+                                       "model.entropy_checkpoint=RUN/checkpoints/best; or use "
+                                       "patching static or space")
             if self.entropy.name != ENTROPY_MODEL:  # not read from the checkpoint yet
                 object.__setattr__(self, "entropy", read_entropy_settings(
                     self.entropy_checkpoint))
@@ -120,9 +128,10 @@ def read_entropy_settings(checkpoint: str) -> BltEntropyConfig:
     except ConfigError as error:
         raise ConfigError(f"model.entropy_checkpoint: {file} is not a valid config: "
                           f"{error.message}", hint=error.hint) from None
-    require(model.name == ENTROPY_MODEL,
-            f"model.entropy_checkpoint: {checkpoint} holds a '{model.name}' model, "
-            f"not a {ENTROPY_MODEL} model", hint=f"pass a checkpoint of a {ENTROPY_MODEL} model")
+    if not isinstance(model, BltEntropyConfig) or model.name != ENTROPY_MODEL:
+        raise ConfigError(f"model.entropy_checkpoint: {checkpoint} holds a '{model.name}' "
+                          f"model, not a {ENTROPY_MODEL} model",
+                          hint=f"pass a checkpoint of a {ENTROPY_MODEL} model")
     return model
 
 

@@ -35,6 +35,8 @@ VOCAB_SIZE = 256
 
 
 class ByteLatentTransformer(nn.Module):
+    patch_counts: torch.Tensor  # buffer: [bytes, patches] seen in training
+
     def __init__(self, config: BltConfig) -> None:
         super().__init__()
         self.config = config

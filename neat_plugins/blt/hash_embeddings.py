@@ -49,8 +49,5 @@ class HashNgramEmbedding(nn.Module):
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         """``[batch, time, dim]`` for ``idx [batch, time]``."""
-        total = None
-        for n, table in zip(self.sizes, self.tables):
-            rows = table(ngram_hashes(idx, n) % self.buckets)
-            total = rows if total is None else total + rows
-        return total
+        return torch.stack([table(ngram_hashes(idx, n) % self.buckets)
+                            for n, table in zip(self.sizes, self.tables)]).sum(0)

@@ -45,6 +45,8 @@ def patch_ids(starts: torch.Tensor) -> torch.Tensor:
 class Patcher(nn.Module):
     """Patch starts of byte windows ``[batch, time]`` for a BLT config."""
 
+    space_like: torch.Tensor  # buffer: which byte values count as space in "space" mode
+
     def __init__(self, config: BltConfig) -> None:
         super().__init__()
         self.config = config
@@ -75,7 +77,7 @@ class Patcher(nn.Module):
             return
         from neat_core import load_checkpoint
 
-        path = Path(self.config.entropy_checkpoint).expanduser()
+        path = Path(str(self.config.entropy_checkpoint)).expanduser()
         if not path.exists():
             self._missing_weights = f"{path} does not exist"
             return

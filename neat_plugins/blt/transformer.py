@@ -84,6 +84,9 @@ class Block(nn.Module):
 class Rotary(nn.Module):
     """Rotary tables for up to ``length`` positions (not saved: derived from the config)."""
 
+    cos: torch.Tensor
+    sin: torch.Tensor
+
     def __init__(self, head_dim: int, length: int) -> None:
         super().__init__()
         cos, sin = rope_tables(head_dim, length)
