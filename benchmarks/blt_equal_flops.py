@@ -83,7 +83,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--backend", default="cpu")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads on the CPU (0: torch's default)")
-    parser.add_argument("--timing-rounds", type=int, default=5)
+    parser.add_argument("--timing-rounds", type=int, default=10)
     return parser.parse_args()
 
 
