@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+from .config import Overrides
 from .errors import UsageError
 
 if TYPE_CHECKING:
@@ -123,8 +124,9 @@ def _sample(logits: torch.Tensor, temperature: float, top_k: int | None,
 
 def generate(checkpoint: str | Path, prompt: bytes | str, *, max_bytes: int = 256,
              temperature: float = 1.0, top_k: int | None = None, seed: int | None = None,
-             overrides: Any = ()) -> bytes:
-    """The bytes a checkpoint's model generates after ``prompt`` (a str is UTF-8 encoded).
+             overrides: Overrides = ()) -> bytes:
+    """The bytes a checkpoint's model (a checkpoint or run directory) generates after
+    ``prompt`` (a str is UTF-8 encoded).
 
     ``seed`` defaults to the config's ``run.seed``; ``overrides`` as for
     :func:`neat_core.evaluate` (e.g. ``{"backend.name": "cpu"}``).

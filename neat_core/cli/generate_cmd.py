@@ -30,12 +30,12 @@ def generate_command(resolved: ResolvedConfig, checkpoint: str, prompt: str, max
     sequences shown as U+FFFD). --seed (default: the checkpoint's run.seed) makes the
     output repeatable.
     """
-    from ..evaluate import open_checkpoint, resolve_checkpoint
+    from ..evaluate import open_checkpoint
     from ..generate import check_request, sample_stream
 
     data = prompt.encode("utf-8", errors="surrogateescape")
     check_request(data, max_bytes, temperature, top_k)
-    session = open_checkpoint(resolve_checkpoint(checkpoint), resolved)
+    session = open_checkpoint(checkpoint, resolved)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     out = sys.stdout
     out.write(decoder.decode(data))
