@@ -84,7 +84,7 @@ def run_plain(steps: int, overrides: list[str]) -> list[float]:
         torch.set_num_threads(config.backend.threads)
     torch.manual_seed(0)
     block = config.model.block_size
-    data = build_corpora(config.data, seed=config.run.seed, block_size=block).train.array
+    data = build_corpora(config, block_size=block).train.array
     model = get_registry().models[config.model.name].factory(config.model)
     step_model = torch.compile(model) if config.training.compile else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.1)

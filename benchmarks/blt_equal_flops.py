@@ -155,7 +155,7 @@ def train_once(config: NeatConfig) -> dict[str, Any]:
 
 def training_windows(config: NeatConfig, count: int, seed: int = 0) -> torch.Tensor:
     block = config.model.block_size
-    corpora = build_corpora(config.data, seed=config.run.seed, block_size=block)
+    corpora = build_corpora(config, block_size=block)
     sampler = BatchSampler(corpora.train, block_size=block, batch_size=count, seed=seed)
     return torch.from_numpy(sampler.next_batch().astype(np.int64))
 

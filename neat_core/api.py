@@ -13,7 +13,19 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Protocol, Sequence, TypedDict
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Protocol,
+    Sequence,
+    TypedDict,
+)
+
+import attrs
 
 from .backends import Backend
 from .config import ModelConfig
@@ -109,13 +121,94 @@ class Callback(Protocol):
     def on_train_end(self, metrics: dict[str, Any]) -> None: ...
 
 
+@attrs.frozen
+class SourceDocument:
+    """One document a data source reads: its name and its bytes in chunks.
+
+    ``chunks`` is read once, in order, before the next document is asked for, so a
+    document of any length streams through in pieces. ``size`` is its length when known
+    before reading (a raw file's), else None; then the core may stop reading the chunks
+    after the first ones (``neat data inspect`` reads only a head).
+    """
+
+    name: str
+    chunks: Iterable[bytes] = attrs.field(repr=False)
+    size: int | None = None
+
+
+class Tally:
+    """What a unit's reader reports while it reads: progress and bad records.
+
+    ``advance(n)`` after consuming ``n`` stored bytes (compressed bytes of a compressed
+    file) drives the progress figures and the ETA; ``bad(where, why)`` counts a record
+    that was skipped (a line that is not JSON...), keeping the first few for the report.
+    """
+
+    EXAMPLES = 5
+
+    def __init__(self, on_advance: Callable[[int], None] | None = None) -> None:
+        self.stored = 0
+        self.bad_records = 0
+        self.examples: list[str] = []
+        self._on_advance = on_advance
+
+    def advance(self, stored_bytes: int) -> None:
+        self.stored += stored_bytes
+        if self._on_advance is not None:
+            self._on_advance(stored_bytes)
+
+    def bad(self, where: str, why: str) -> None:
+        self.bad_records += 1
+        if len(self.examples) < self.EXAMPLES:
+            self.examples.append(f"{where}: {why}")
+
+
+@attrs.frozen
+class DataUnit:
+    """A part of a source that is read in one go: a file, a dataset directory, a
+    generator.
+
+    - ``name``: what messages and ``neat data inspect --files`` show (a path).
+    - ``kind``: what it holds, e.g. ``raw``, ``gzip``, ``jsonl+zstd``, ``parquet``.
+    - ``identity``: JSON-ready; it must change whenever the documents may change (a
+      file's path, size and modification time; a generator's seed). The cache key is
+      made of it, the source's name and the source's settings.
+    - ``stored_bytes``: its size as stored (before decompression); 0 when generated.
+    - ``read(tally)``: yields its documents in a fixed order, streaming; raises a
+      :class:`~neat_core.errors.DataError` naming the file for data it cannot read
+      (a truncated archive) and reports skipped records to ``tally``.
+    """
+
+    name: str
+    kind: str
+    identity: Any
+    stored_bytes: int
+    read: Callable[[Tally], Iterator[SourceDocument]] = attrs.field(eq=False, repr=False)
+
+
 class DataSource(Protocol):
-    """What a data-source factory ``factory(config)`` returns: a kind of source spec
-    (a scheme such as ``synthetic:``, or a kind of file) turned into documents."""
+    """What a data-source factory ``factory(config)`` returns: one kind of source.
 
-    def accepts(self, spec: str) -> bool: ...
+    A spec in ``data.train`` / ``data.eval`` reaches a source in one of two ways:
 
-    def documents(self, spec: str) -> Iterator[tuple[str, bytes]]: ...
+    - ``NAME:TARGET``, where NAME is the source's registered name (``synthetic:random``,
+      ``builtin:python-stdlib``, ``jsonl:notes/*.txt``): ``units(TARGET, seed)``;
+    - any other spec is a path, directory or glob: the core lists it (directories
+      recursively in sorted order, hidden names and ``__pycache__`` skipped) and offers
+      every directory and file found to the sources' ``accepts(path)``; the one that
+      accepts it reads it with ``units(str(path), seed)`` (a directory it accepts is not
+      walked). A file no source accepts goes to the source registered with
+      ``default=True``. Two sources accepting one path is an error naming both.
+
+    ``seed`` identifies the source's place in the config (``run.seed``, the split, its
+    position): sources that generate data seed from it (``neat_core.data.rng_for(*seed,
+    ...)``) so that train and eval sources differ; others ignore it. ``units`` raises a
+    :class:`~neat_core.errors.DataError` for a target with nothing to read.
+    """
+
+    def accepts(self, path: Path) -> bool: ...
+
+    def units(self, target: str, seed: tuple[int | str, ...]) -> Sequence[DataUnit]: ...
 
 
 class EntropyScorer(Protocol):
@@ -201,6 +294,6 @@ def check_train_result(result: Any, trainer: str, plugin: str) -> TrainResult:
     return result
 
 
-__all__ = ["Backend", "Callback", "DataSource", "Documents", "EntropyScorer", "Evaluator",
-           "MAX_BITS", "Model", "Report", "TrainResult", "Trainer", "VOCAB_SIZE",
-           "check_model", "check_train_result", "takes_targets"]
+__all__ = ["Backend", "Callback", "DataSource", "DataUnit", "Documents", "EntropyScorer",
+           "Evaluator", "MAX_BITS", "Model", "Report", "SourceDocument", "Tally", "TrainResult",
+           "Trainer", "VOCAB_SIZE", "check_model", "check_train_result", "takes_targets"]

@@ -115,8 +115,7 @@ def load_documents(config: NeatConfig, data: Sequence[str] | None = None,
     elif data:
         from .data import read_documents
 
-        documents = read_documents(list(data), synthetic=config.data.synthetic,
-                                   seed=config.run.seed)
+        documents = read_documents(config, list(data))
         origin = {"origin": "files", "sources": list(data)}
     else:
         documents, origin = _eval_split(config), {
@@ -138,7 +137,7 @@ def _eval_split(config: NeatConfig) -> Documents:
     from .data import build_corpora
 
     # block_size=1: evaluation scores documents of any length, unlike training windows
-    corpus = build_corpora(config.data, seed=config.run.seed, block_size=1).eval
+    corpus = build_corpora(config, block_size=1, progress=config.run.progress).eval
     return [(doc.name, bytes(corpus.array[doc.start:doc.end])) for doc in corpus.documents]
 
 

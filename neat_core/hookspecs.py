@@ -150,11 +150,19 @@ def register_training_callbacks(register: Register) -> None:
 
 @hookspec
 def register_data_sources(register: Register) -> None:
-    """Register data sources: kinds of source spec that turn into documents (settings:
-    ``data.<name>``).
+    """Register data sources: schemes (``synthetic:``) and kinds of file (JSON lines)
+    that turn into documents, streamed (settings: ``data.<name>``).
 
     ``factory(config)`` receives the resolved config and returns a
-    :class:`neat_core.api.DataSource`.
+    :class:`neat_core.api.DataSource`: ``units(target, seed)`` lists the
+    :class:`~neat_core.api.DataUnit` objects (files, generators) of a spec ``NAME:TARGET``
+    or of a path the source ``accepts(path)``; each unit's ``read(tally)`` yields
+    :class:`~neat_core.api.SourceDocument` objects (a name and the bytes in chunks) and
+    reports progress and skipped records to the :class:`~neat_core.api.Tally`. The core
+    keeps everything else: listing paths, the byte cache, splits, mixing, sampling.
+    ``default=True`` makes the source read files that no other source accepts. The
+    source's settings and its units' identities make the cache key, so changing either
+    rebuilds the cache.
     """
 
 

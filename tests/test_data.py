@@ -10,22 +10,23 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 
-from neat_core.config import DataConfig, SyntheticConfig
+from neat_core.config import NeatConfig, load_config
 from neat_core.data import (
     BatchSampler,
     build_corpora,
     cache_files,
     cache_state,
     eval_batches,
-    plan_corpora,
-    python_stdlib_files,
+    prepare_plans,
     read_documents,
 )
-from neat_core.data.cache import HEADER_SIZE
+from neat_core.data.store import HEADER_SIZE
 from neat_core.errors import DataError
+from neat_plugins.data.files import python_stdlib_files
 
 ALL_BYTES = bytes(range(256)) * 8
 
@@ -42,14 +43,53 @@ def docs_dir(root: Path, count: int = 20, size: int = 300) -> Path:
     return root
 
 
+def make_config(cache_dir: Path | str | None = None, *, seed: int = 0,
+                **fields) -> NeatConfig:
+    """A config whose data section has ``fields``; a dict sets a source's section, e.g.
+    ``synthetic={"documents": 5}`` sets data.synthetic.documents."""
+    overrides = {}
+    for key, value in fields.items():
+        if isinstance(value, dict):
+            overrides.update({f"data.{key}.{name}": item for name, item in value.items()})
+        else:
+            overrides[f"data.{key}"] = value
+    if cache_dir is not None:
+        overrides["data.cache_dir"] = str(cache_dir)
+    overrides["run.seed"] = seed
+    return load_config(overrides=overrides).config
+
+
 @pytest.fixture
 def config(tmp_path):
-    """DataConfig with the cache in tmp_path; keyword arguments replace fields."""
+    """A config with the cache in tmp_path; keyword arguments set data.* fields."""
 
-    def make(**fields) -> DataConfig:
-        return DataConfig(cache_dir=str(tmp_path / "cache"), **fields)
+    def make(**fields) -> NeatConfig:
+        return make_config(tmp_path / "cache", **fields)
 
     return make
+
+
+def documents(sources: list[str], **fields) -> list[tuple[str, bytes]]:
+    return read_documents(make_config(**fields), sources)
+
+
+def with_seed(config: NeatConfig, seed: int) -> NeatConfig:
+    return attrs.evolve(config, run=attrs.evolve(config.run, seed=seed))
+
+
+def plans(config: NeatConfig, seed: int):
+    return prepare_plans(with_seed(config, seed))
+
+
+def names(plan) -> set[str]:
+    return {name for source in plan.sources for name, _, _ in
+            _index(source.catalog).entries(source.picks)}
+
+
+def _index(catalog):
+    from neat_core.data.store import open_index
+
+    return open_index(catalog.files, catalog.meta)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -57,11 +97,10 @@ def config(tmp_path):
 def test_binary_file_is_read_byte_exact(tmp_path, config):
     binary = write(tmp_path / "all.bin", ALL_BYTES)
     other = write(tmp_path / "eval.bin", ALL_BYTES[::-1])
-    corpora = build_corpora(config(train=[str(binary)], eval=[str(other)], separator="none"),
-                            seed=0, block_size=16)
+    corpora = build_corpora(config(train=[str(binary)], eval=[str(other)], separator="none"), block_size=16)
     assert bytes(corpora.train.array) == ALL_BYTES
     assert bytes(corpora.eval.array) == ALL_BYTES[::-1]
-    assert read_documents([str(binary)]) == [(str(binary), ALL_BYTES)]
+    assert documents([str(binary)]) == [(str(binary), ALL_BYTES)]
 
 
 def test_documents_are_joined_by_the_separator(tmp_path, config):
@@ -69,7 +108,7 @@ def test_documents_are_joined_by_the_separator(tmp_path, config):
     write(tmp_path / "d/b", b"second")
     for separator, byte in (("none", b""), ("newline", b"\n"), ("nul", b"\0")):
         corpora = build_corpora(config(train=[str(tmp_path / "d")], eval=[str(tmp_path / "d")],
-                                       separator=separator), seed=0, block_size=4)
+                                       separator=separator), block_size=4)
         assert bytes(corpora.train.array) == b"first" + byte + b"second"
         [a, b] = corpora.train.documents
         assert (a.name, a.start, a.end) == (str(tmp_path / "d/a"), 0, 5)
@@ -81,14 +120,14 @@ def test_directories_are_walked_sorted_recursively_skipping_hidden(tmp_path):
                  "a/__pycache__/1.cpython-311.pyc"):
         write(tmp_path / "src" / name, name.encode())
     names = [Path(n).relative_to(tmp_path / "src").as_posix()
-             for n, _ in read_documents([str(tmp_path / "src")])]
+             for n, _ in documents([str(tmp_path / "src")])]
     assert names == ["a/1.txt", "a/2.txt", "b.bin", "z.txt"]
 
 
 def test_globs_match_recursively_without_duplicates(tmp_path):
     for name in ("x/1.py", "x/y/2.py", "x/3.txt"):
         write(tmp_path / name, name.encode())
-    docs = read_documents([str(tmp_path / "x/**/*.py"), str(tmp_path / "x/*.txt")])
+    docs = documents([str(tmp_path / "x/**/*.py"), str(tmp_path / "x/*.txt")])
     assert [data for _, data in docs] == [b"x/1.py", b"x/y/2.py", b"x/3.txt"]
 
 
@@ -107,15 +146,13 @@ def test_builtin_corpus_is_the_python_standard_library():
 def test_holdout_takes_whole_documents_deterministically(tmp_path, config):
     source = str(docs_dir(tmp_path / "docs", count=40))
     data = config(train=[source], eval_fraction=0.1)
-    train, evals = plan_corpora(data, seed=5)
-    train_names = {d.name for s in train.sources for d in s.docs}
-    eval_names = {d.name for s in evals.sources for d in s.docs}
+    train, evals = plans(data, 5)
+    train_names, eval_names = names(train), names(evals)
     assert len(eval_names) == 4 and not train_names & eval_names
     assert len(train_names | eval_names) == 40
-    again = {d.name for s in plan_corpora(data, seed=5)[1].sources for d in s.docs}
-    other = {d.name for s in plan_corpora(data, seed=6)[1].sources for d in s.docs}
+    again, other = names(plans(data, 5)[1]), names(plans(data, 6)[1])
     assert again == eval_names and other != eval_names
-    corpora = build_corpora(data, seed=5, block_size=32)
+    corpora = build_corpora(with_seed(data, 5), block_size=32)
     assert {d.name for d in corpora.eval.documents} == eval_names
 
 
@@ -129,10 +166,10 @@ def fingerprint(path: Path) -> tuple[int, int]:
 def test_cache_is_reused_and_train_and_eval_never_share_a_file(tmp_path, config):
     source = str(docs_dir(tmp_path / "docs"))
     data = config(train=[source], eval=[source])
-    first = build_corpora(data, seed=0, block_size=32)
+    first = build_corpora(data, block_size=32)
     assert first.train.path != first.eval.path
     before = fingerprint(first.train.path), fingerprint(first.eval.path)
-    second = build_corpora(data, seed=0, block_size=32)
+    second = build_corpora(data, block_size=32)
     assert (fingerprint(second.train.path), fingerprint(second.eval.path)) == before
     assert second.train.path == first.train.path
     assert bytes(second.train.array) == bytes(first.train.array)
@@ -141,21 +178,21 @@ def test_cache_is_reused_and_train_and_eval_never_share_a_file(tmp_path, config)
 def test_touching_or_changing_a_file_rebuilds_the_cache(tmp_path, config):
     docs = docs_dir(tmp_path / "docs")
     data = config(train=[str(docs)], eval_fraction=0.1)
-    train, _ = plan_corpora(data, seed=0)
-    assert cache_state(train, data.cache_dir) == "missing"
-    corpus = build_corpora(data, seed=0, block_size=32).train
-    assert cache_state(train, data.cache_dir) == "built"
+    train, _ = plans(data, 0)
+    assert cache_state(train, data.data.cache_dir) == "missing"
+    corpus = build_corpora(data, block_size=32).train
+    assert cache_state(train, data.data.cache_dir) == "built"
     path, before = corpus.path, fingerprint(corpus.path)
 
     changed = Path(corpus.documents[3].name)
     stat = changed.stat()
     os.utime(changed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-    assert cache_state(plan_corpora(data, seed=0)[0], data.cache_dir) == "stale"
-    build_corpora(data, seed=0, block_size=32)
+    assert cache_state(plans(data, 0)[0], data.data.cache_dir) == "stale"
+    build_corpora(data, block_size=32)
     assert fingerprint(path) != before
 
     changed.write_bytes(b"Z" * stat.st_size)  # same size, new bytes
-    corpora = build_corpora(data, seed=0, block_size=32)
+    corpora = build_corpora(data, block_size=32)
     document = next(d for d in corpora.train.documents if d.name == str(changed))
     assert bytes(corpora.train.array[document.start:document.end]) == b"Z" * stat.st_size
 
@@ -164,8 +201,8 @@ def test_touching_or_changing_a_file_rebuilds_the_cache(tmp_path, config):
 def test_a_damaged_cache_is_rebuilt(tmp_path, config, damage):
     data = config(train=[str(write(tmp_path / "a.bin", ALL_BYTES))],
                   eval=[str(write(tmp_path / "b.bin", ALL_BYTES[:300]))], separator="none")
-    files = cache_files(plan_corpora(data, seed=0)[0], data.cache_dir)
-    build_corpora(data, seed=0, block_size=16)
+    files = cache_files(plans(data, 0)[0], data.data.cache_dir)
+    build_corpora(data, block_size=16)
     if damage == "truncate":
         os.truncate(files.data, HEADER_SIZE + 100)
     elif damage == "header":
@@ -175,21 +212,21 @@ def test_a_damaged_cache_is_rebuilt(tmp_path, config, damage):
         files.meta.write_text("{not json")
     else:
         files.meta.unlink()
-    assert cache_state(plan_corpora(data, seed=0)[0], data.cache_dir) == "corrupt"
-    corpora = build_corpora(data, seed=0, block_size=16)
+    assert cache_state(plans(data, 0)[0], data.data.cache_dir) == "corrupt"
+    corpora = build_corpora(data, block_size=16)
     assert bytes(corpora.train.array) == ALL_BYTES
-    assert cache_state(plan_corpora(data, seed=0)[0], data.cache_dir) == "built"
+    assert cache_state(plans(data, 0)[0], data.data.cache_dir) == "built"
     assert json.loads(files.meta.read_text())["size"] == len(ALL_BYTES)
     assert not [p for p in files.data.parent.iterdir() if p.name.startswith(".")]
 
 
 # --- synthetic -----------------------------------------------------------------------------
 
-SYNTHETIC = SyntheticConfig(documents=50, min_length=100, max_length=400)
+SYNTHETIC = {"documents": 50, "min_length": 100, "max_length": 400}
 
 
 def synthetic(pattern: str, seed: int = 0) -> list[bytes]:
-    return [data for _, data in read_documents([f"synthetic:{pattern}"],
+    return [data for _, data in documents([f"synthetic:{pattern}"],
                                                synthetic=SYNTHETIC, seed=seed)]
 
 
@@ -216,8 +253,8 @@ def test_synthetic_patterns_have_their_documented_structure():
 
 def test_synthetic_train_and_eval_sources_differ(config):
     data = config(train=["synthetic:random"], eval=["synthetic:random"],
-                  synthetic=SyntheticConfig(documents=5, min_length=64, max_length=64))
-    corpora = build_corpora(data, seed=0, block_size=16)
+                  synthetic={"documents": 5, "min_length": 64, "max_length": 64})
+    corpora = build_corpora(data, block_size=16)
     assert len(corpora.train) == len(corpora.eval) == 5 * 65 - 1
     assert bytes(corpora.train.array) != bytes(corpora.eval.array)
 
@@ -242,7 +279,7 @@ def share_of_b(sampler: BatchSampler, batches: int) -> float:
 def test_windows_follow_the_mix(tmp_path, config, mix, expected):
     a, b = two_sources(tmp_path)
     data = config(train=[a, b], eval=[a], mix=mix, separator="none")
-    corpora = build_corpora(data, seed=0, block_size=31)
+    corpora = build_corpora(data, block_size=31)
     sampler = BatchSampler(corpora.train, block_size=31, batch_size=50, seed=3)
     assert share_of_b(sampler, 200) == pytest.approx(expected, abs=0.02)
 
@@ -250,13 +287,13 @@ def test_windows_follow_the_mix(tmp_path, config, mix, expected):
 def test_max_bytes_splits_between_sources_by_share(tmp_path, config):
     a, b = two_sources(tmp_path)
     data = config(train=[a, b], eval=[a], mix=[75, 25], max_bytes=4000)
-    sizes = [s.end - s.start for s in build_corpora(data, seed=0, block_size=15).train.sources]
+    sizes = [s.end - s.start for s in build_corpora(data, block_size=15).train.sources]
     assert sizes == [3000, 1000]
 
 
 def test_sampler_resumes_exactly_and_ranks_differ(tmp_path, config):
     source = str(docs_dir(tmp_path / "docs"))
-    corpus = build_corpora(config(train=[source], eval=[source]), seed=0, block_size=32).train
+    corpus = build_corpora(config(train=[source], eval=[source]), block_size=32).train
 
     def sampler(**kw) -> BatchSampler:
         return BatchSampler(corpus, block_size=32, batch_size=4, seed=9, **kw)
@@ -285,7 +322,7 @@ def test_sampler_resumes_exactly_and_ranks_differ(tmp_path, config):
 
 def test_eval_batches_are_the_same_every_time_and_cover_the_split(tmp_path, config):
     source = str(docs_dir(tmp_path / "docs"))
-    corpus = build_corpora(config(train=[source], eval=[source]), seed=0, block_size=32).eval
+    corpus = build_corpora(config(train=[source], eval=[source]), block_size=32).eval
     first = list(eval_batches(corpus, block_size=32, batch_size=4, num_batches=5, seed=1))
     again = list(eval_batches(corpus, block_size=32, batch_size=4, num_batches=5, seed=1))
     assert len(first) == 5 and all(b.shape == (4, 33) for b in first)
@@ -296,9 +333,9 @@ def test_eval_batches_are_the_same_every_time_and_cover_the_split(tmp_path, conf
 
 # --- bad inputs ----------------------------------------------------------------------------
 
-def fails(data: DataConfig, match: str, block_size: int = 16) -> None:
+def fails(data: NeatConfig, match: str, block_size: int = 16) -> None:
     with pytest.raises(DataError, match=match) as info:
-        build_corpora(data, seed=0, block_size=block_size)
+        build_corpora(data, block_size=block_size)
     assert "\n" not in info.value.one_line() and info.value.exit_code == 2
 
 
@@ -378,9 +415,9 @@ def without_read_permission():
 
 def test_an_unreadable_file_is_an_error():
     with without_read_permission() as (secret, cache):
-        data = DataConfig(train=[str(secret)], eval=[str(secret)], cache_dir=str(cache))
+        data = make_config(cache, train=[str(secret)], eval=[str(secret)])
         with pytest.raises(DataError, match="cannot read .*secret: Permission denied"):
-            build_corpora(data, seed=0, block_size=16)
+            build_corpora(data, block_size=16)
         with pytest.raises(DataError, match="Permission denied"):
-            read_documents([str(secret)])
+            documents([str(secret)])
         assert [p.name for p in cache.iterdir()] == []  # no half-written cache left

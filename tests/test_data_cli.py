@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from neat_core.config import DataConfig
+from neat_core.config import load_config
 from neat_core.data import build_corpora
 
 TEXT = "héllo wörld\n".encode() * 100  # valid UTF-8 with multi-byte characters
@@ -35,13 +35,15 @@ def test_inspect_json_counts_files_bytes_text_and_binary(tmp_path, run_cli):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     [source] = report["sources"]
-    assert source["documents"] == 8 and source["empty_files"] == 1
-    assert source["bytes"] == 6 * len(TEXT) + len(BINARY) + 50
+    assert source["documents"] == 8 and source["empty_documents"] == 1
+    assert source["bytes"] == source["stored_bytes"] == 6 * len(TEXT) + len(BINARY) + 50
     assert source["text_bytes"] == 6 * len(TEXT)
     assert source["binary_documents"] == 2 and source["binary_bytes"] == len(BINARY) + 50
-    kinds = {Path(f["name"]).name: f["kind"] for f in source["files"]}
-    assert kinds == {**{f"text{i}.txt": "text" for i in range(6)}, "blob.bin": "binary",
-                     "latin1.txt": "binary", "empty.txt": "empty"}
+    assert source["kinds"] == {"raw": 9} and source["bad_records"] == 0
+    assert source["cache"]["state"] == "missing"
+    text = {Path(f["name"]).name: f["text_documents"] for f in source["files"]}
+    assert text == {**{f"text{i}.txt": 1 for i in range(6)}, "blob.bin": 0,
+                    "latin1.txt": 0, "empty.txt": 0}
     assert report["splits"]["train"]["cache"]["state"] == "missing"
     assert report["splits"]["eval"]["documents"] == 1  # 5%, but at least one document
 
@@ -57,15 +59,18 @@ def test_inspect_reads_the_config_and_shows_the_cache_state(tmp_path, run_cli):
         return {k: v["cache"]["state"] for k, v in json.loads(result.stdout)["splits"].items()}
 
     assert states() == {"train": "missing", "eval": "missing"}
-    build_corpora(DataConfig(train=[str(root)], cache_dir=str(cache)), seed=1337,
-                  block_size=32)  # the default run.seed, as the config has none
+    build_corpora(load_config(config).config, block_size=32)
     assert states() == {"train": "built", "eval": "built"}
     train_file = next(Path(d) for d in sorted(root.iterdir()))
     os.utime(train_file, ns=(0, train_file.stat().st_mtime_ns + 10**9))
     assert "stale" in states().values()
 
     text = run_cli("data", "inspect", "-c", str(config)).stdout
-    assert str(root) in text and "text " in text and "cache built" in text
+    assert str(root) in text and "text " in text and "cache stale" in text
+    assert "cache missing" in text  # the source's new content is not ingested yet
+    assert run_cli("data", "prepare", "-c", str(config)).exit_code == 0
+    assert "cache built" in run_cli("data", "inspect", "-c", str(config)).stdout
+    assert "stale" not in run_cli("data", "inspect", "-c", str(config)).stdout
 
 
 def test_inspect_defaults_to_the_builtin_corpus(tmp_path, run_cli):

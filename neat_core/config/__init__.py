@@ -24,7 +24,6 @@ from .schema import (
                      PluginSettings,
                      RunConfig,
                      Settings,
-                     SyntheticConfig,
                      TrainingConfig,
                      frozen,
                      require,
@@ -35,7 +34,7 @@ __all__ = [
     "BackendConfig", "CallbackConfig", "DataConfig", "EvalConfig", "FieldInfo", "Former",
     "Migration", "ModelConfig", "NeatConfig", "Override", "Overrides", "PluginSettings",
     "ResolvedConfig", "RunConfig", "SCHEMA_VERSION", "SectionNode", "Settings",
-    "SyntheticConfig", "TrainingConfig", "as_overrides", "config_fields", "config_from_dict",
+    "TrainingConfig", "as_overrides", "config_fields", "config_from_dict",
     "default_config", "frozen", "is_legacy", "load_config", "migrate", "parse_assignments",
     "read_json_file", "require", "schema_tree", "section", "setting", "to_dict",
 ]

@@ -152,31 +152,16 @@ class CallbackConfig(Settings):
 
 
 @frozen
-class SyntheticConfig:
-    documents: int = setting(1000, min=1, help="Documents generated per synthetic source.")
-    min_length: int = setting(64, min=1, help="Shortest synthetic document, in bytes.")
-    max_length: int = setting(2048, min=1, max=1 << 24,
-                              help="Longest synthetic document, in bytes (lengths are "
-                                   "drawn uniformly between min_length and max_length).")
-
-    def __attrs_post_init__(self) -> None:
-        require(self.min_length <= self.max_length,
-                f"data.synthetic.min_length ({self.min_length}) is larger than "
-                f"data.synthetic.max_length ({self.max_length})",
-                hint="make min_length <= max_length")
-
-
-@frozen
 class DataConfig:
     train: list[str] = setting(
         factory=lambda: ["builtin:python-stdlib"],
         formerly=(Former("train_data_dir", _listed,
                          "a list of sources: files, directories or globs"),),
         help="Training sources: files, directories (recursive, sorted, hidden names "
-             "skipped), globs ('**' allowed), 'synthetic:<pattern>' (alternating, "
-             "repeating, random, mixed) or 'builtin:python-stdlib' (the .py files of "
-             "this Python's standard library). Files are read as raw bytes; relative "
-             "paths start in the current directory.")
+             "skipped), globs ('**' allowed), or NAME:TARGET for a registered data source "
+             "(e.g. 'synthetic:random', 'builtin:python-stdlib'). Each file is read by "
+             "the data source that accepts it (JSON lines, compressed files, Parquet...; "
+             "see docs/data.md); relative paths start in the current directory.")
     eval: list[str] = setting(factory=list,
                               help="Evaluation sources, as for data.train; empty: hold "
                                    "out data.eval_fraction of the training documents.",
@@ -208,9 +193,9 @@ class DataConfig:
     max_bytes: int | None = setting(
         None, min=1, help="Use at most this many training bytes, split between the "
                           "sources by their shares; each keeps its documents in order.")
-    synthetic: SyntheticConfig = section(SyntheticConfig, "Synthetic data generators.")
     plugins: PluginSettings = plugin_sections(
-        "data_sources", "Each data source plugin's own settings.", inline=True)
+        "data_sources", "Each data source's own settings, e.g. data.jsonl.field.",
+        inline=True)
 
 
 @frozen

@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import weakref
 from pathlib import Path
+from typing import Iterator, Sequence, overload
 
 import attrs
 import numpy as np
 
-from ..config import DataConfig
-from .cache import HEADER_SIZE, ensure_cache
+from ..config import NeatConfig
+from .cache import ensure_cache
+from .index import DocumentIndex
+from .ingest import Catalog, ensure_source
 from .plan import SplitPlan, check_windows, plan_corpora
+from .sources import Seed, Sources
+from .store import HEADER_SIZE
 
 
 @attrs.frozen
@@ -19,6 +24,33 @@ class Document:
     name: str
     start: int  # offset in Corpus.array
     end: int
+
+
+class Documents(Sequence[Document]):
+    """The documents of a split, looked up in its index when asked for (a corpus may
+    hold millions)."""
+
+    def __init__(self, index: DocumentIndex) -> None:
+        self._index = index
+        weakref.finalize(self, index.close)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    @overload
+    def __getitem__(self, item: int) -> Document: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[Document]: ...
+
+    def __getitem__(self, item: int | slice) -> Document | list[Document]:
+        if isinstance(item, slice):
+            return [self[i] for i in range(*item.indices(len(self)))]
+        return Document(*self._index.entry(item if item >= 0 else len(self) + item))
+
+    def __iter__(self) -> Iterator[Document]:
+        for name, start, end in self._index.entries(np.arange(len(self))):
+            yield Document(name, start, end)
 
 
 @attrs.frozen
@@ -40,7 +72,7 @@ class Corpus:
     path: Path
     key: str  # the content key of the cache
     array: np.memmap = attrs.field(eq=False, repr=False)
-    documents: tuple[Document, ...] = attrs.field(repr=False)
+    documents: Documents = attrs.field(eq=False, repr=False)
     sources: tuple[Source, ...]
     fd: int = attrs.field(eq=False, repr=False)  # the cache file, for windows()
 
@@ -66,26 +98,44 @@ class Corpora:
     eval: Corpus
 
 
-def build_corpora(data: DataConfig, *, seed: int, block_size: int) -> Corpora:
-    """The train and eval corpora of ``data``, built into the cache when needed.
+def prepare_plans(config: NeatConfig, *, progress: bool = False
+                  ) -> tuple[SplitPlan, SplitPlan]:
+    """The train and eval plans, every source ingested into its cache first."""
+    sources = Sources(config)
+    catalogs: dict[tuple[str, Seed], Catalog] = {}
+
+    def catalog(spec: str, seed: Seed) -> Catalog:
+        if (spec, seed) not in catalogs:
+            resolved = sources.resolve(spec, seed)
+            catalogs[spec, seed] = ensure_source(sources, resolved, config.data.cache_dir,
+                                                 progress=progress)
+        return catalogs[spec, seed]
+
+    return plan_corpora(config, catalog, sources.entries)
+
+
+def build_corpora(config: NeatConfig, *, block_size: int, progress: bool = False) -> Corpora:
+    """The train and eval corpora of ``config.data``, ingested and cut into the cache
+    when needed (``progress``: a bar on a terminal).
 
     Raises :class:`~neat_core.errors.DataError` for missing or unusable data, including
     a split too short for one ``block_size + 1`` window. Never substitutes other data.
     """
-    train, evals = plan_corpora(data, seed=seed)
+    train, evals = prepare_plans(config, progress=progress)
     check_windows(train, evals, block_size)
-    return Corpora(open_corpus(train, data.cache_dir), open_corpus(evals, data.cache_dir))
+    cache_dir = config.data.cache_dir
+    return Corpora(open_corpus(train, cache_dir), open_corpus(evals, cache_dir))
 
 
 def open_corpus(plan: SplitPlan, cache_dir: str) -> Corpus:
-    path = ensure_cache(plan, cache_dir)
+    path, index = ensure_cache(plan, cache_dir)
     layout = plan.layout()
     array = np.memmap(path, dtype=np.uint8, mode="r", offset=HEADER_SIZE,
                       shape=(layout.size,))
     sources = tuple(Source(spec, start, end, count, source.share)
                     for (spec, start, end, count), source in zip(layout.sources, plan.sources))
     fd = os.open(path, os.O_RDONLY)
-    corpus = Corpus(plan.split, path, plan.content_key(), array,
-                    tuple(Document(*doc) for doc in layout.documents), sources, fd)
+    corpus = Corpus(plan.split, path, plan.content_key(), array, Documents(index), sources,
+                    fd)
     weakref.finalize(corpus, os.close, fd)
     return corpus

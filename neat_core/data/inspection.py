@@ -1,49 +1,57 @@
-"""What ``neat data inspect`` reports: files found, bytes, text vs binary, splits, cache.
+"""What ``neat data inspect`` reports: per source its kinds, documents, bytes before and
+after decompression, bad records, text vs binary and cache state; the splits.
 
-A document counts as **binary** when its first 8 KB hold a NUL byte or are not valid
-UTF-8 (a multi-byte character cut off at the 8 KB mark is allowed), else as **text**.
+Figures come from a source's cache when it is built; otherwise the source is read (not
+written) to count them. A document counts as **binary** when its first 8 KB hold a NUL
+byte or are not valid UTF-8, else as **text** (see :func:`.ingest.classify`).
 """
 
 from __future__ import annotations
 
-import codecs
 from typing import Any
 
-from ..config import DataConfig
+from ..config import NeatConfig
 from ..errors import DataError
 from .cache import cache_files, cache_state
+from .ingest import Catalog, count_source, ensure_source, source_files, source_state
 from .plan import SplitPlan, plan_corpora
-from .sources import resolve_source
-
-HEAD_BYTES = 8192
+from .sources import Seed, Sources
 
 
-def classify(head: bytes) -> str:
-    """'text' or 'binary' for the first bytes of a document (see the module docstring)."""
-    if b"\0" in head:
-        return "binary"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "binary"
-    return "text"
-
-
-def inspect_data(data: DataConfig, *, seed: int, list_files: bool = False) -> dict[str, Any]:
+def inspect_data(config: NeatConfig, *, list_files: bool = False, progress: bool = False
+                 ) -> dict[str, Any]:
     """Sources of ``data.train`` (and ``data.eval``) with their splits and cache states.
 
     A problem with a source raises :class:`DataError`; a problem with the split (e.g. an
     empty eval split) is reported under ``"error"`` so the sources are still shown.
     """
+    data, seed = config.data, config.run.seed
+    sources = Sources(config)
+    found: dict[tuple[str, Seed], tuple[Catalog, str, str]] = {}
+
+    def look(spec: str, seed: Seed) -> tuple[Catalog, str, str]:
+        if (spec, seed) not in found:
+            resolved = sources.resolve(spec, seed)
+            state = source_state(resolved, data.cache_dir)
+            catalog = (ensure_source(sources, resolved, data.cache_dir) if state == "built"
+                       else count_source(sources, resolved, progress=progress))
+            found[spec, seed] = (catalog, state,
+                                 str(source_files(resolved, data.cache_dir).data))
+        return found[spec, seed]
+
+    def catalog(spec: str, seed: Seed) -> Catalog:
+        return look(spec, seed)[0]
+
+    def describe(spec: str, split: str, position: int) -> dict[str, Any]:
+        return _describe_source(*look(spec, (seed, split, position)), list_files)
+
     report: dict[str, Any] = {
-        "sources": [describe_source(data, spec, seed, "train", i, list_files)
-                    for i, spec in enumerate(data.train)],
-        "eval_sources": [describe_source(data, spec, seed, "eval", i, list_files)
-                         for i, spec in enumerate(data.eval)],
+        "sources": [describe(spec, "train", i) for i, spec in enumerate(data.train)],
+        "eval_sources": [describe(spec, "eval", i) for i, spec in enumerate(data.eval)],
         "seed": seed, "eval_fraction": None if data.eval else data.eval_fraction,
         "cache_dir": data.cache_dir, "splits": None, "error": None}
     try:
-        plans = plan_corpora(data, seed=seed)
+        plans = plan_corpora(config, catalog, sources.entries)
     except DataError as error:
         report["error"] = error.one_line()
         return report
@@ -51,24 +59,27 @@ def inspect_data(data: DataConfig, *, seed: int, list_files: bool = False) -> di
     return report
 
 
-def describe_source(data: DataConfig, spec: str, seed: int, split: str, position: int,
-                    list_files: bool) -> dict[str, Any]:
-    docs = resolve_source(spec, synthetic=data.synthetic, seed_parts=(seed, split, position))
-    kinds = [(doc, classify(doc.head(HEAD_BYTES)) if doc.size else "empty") for doc in docs]
-    row: dict[str, Any] = {"spec": spec, "documents": sum(1 for d in docs if d.size),
-                           "empty_files": sum(1 for d in docs if not d.size),
-                           "bytes": sum(d.size for d in docs)}
-    for kind in ("text", "binary"):
-        row[f"{kind}_documents"] = sum(1 for _, k in kinds if k == kind)
-        row[f"{kind}_bytes"] = sum(d.size for d, k in kinds if k == kind)
+def _describe_source(catalog: Catalog, state: str, path: str, list_files: bool
+                     ) -> dict[str, Any]:
+    figures = catalog.figures
+    row: dict[str, Any] = {
+        "spec": catalog.spec, "kinds": figures["kinds"], "units": len(figures["units"]),
+        "sources": figures["sources"], "documents": figures["documents"],
+        "empty_documents": figures["empty"], "stored_bytes": figures["stored_bytes"],
+        "bytes": figures["bytes"], "bad_records": figures["bad_records"],
+        "bad_examples": figures["bad_examples"],
+        "text_documents": figures["text_documents"], "text_bytes": figures["text_bytes"],
+        "binary_documents": figures["documents"] - figures["text_documents"],
+        "binary_bytes": figures["bytes"] - figures["text_bytes"],
+        "cache": {"state": state, "path": path}}
     if list_files:
-        row["files"] = [{"name": d.name, "bytes": d.size, "kind": k} for d, k in kinds]
+        row["files"] = figures["units"]
     return row
 
 
 def _describe_split(plan: SplitPlan, cache_dir: str) -> dict[str, Any]:
     layout = plan.layout()
-    return {"documents": len(layout.documents), "bytes": layout.size,
+    return {"documents": layout.documents, "bytes": layout.size,
             "shares": {source.spec: source.share for source in plan.sources},
             "cache": {"state": cache_state(plan, cache_dir),
                       "path": str(cache_files(plan, cache_dir).data)}}

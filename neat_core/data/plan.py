@@ -1,8 +1,9 @@
 """What goes into the train and eval corpora: sources, eval holdout, mixing, caps.
 
-A :class:`SplitPlan` lists every document (and how many of its bytes are used) of one
-split, in order, with each source's share of sampled windows. It is computed from the
-config and file metadata alone; the cache (:mod:`.cache`) turns it into bytes.
+A :class:`SplitPlan` lists, for each source of one split, which of its documents are
+used (and how many bytes of each) with the source's share of sampled windows. It is
+computed from the sources' catalogs (:mod:`.ingest`: the size of every document); the
+split cache (:mod:`.cache`) turns it into bytes.
 """
 
 from __future__ import annotations
@@ -10,33 +11,37 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import Any
+from typing import Any, Callable
 
 import attrs
+import numpy as np
 
-from ..config import DataConfig
+from ..config import NeatConfig
 from ..errors import DataError
-from .documents import Doc, rng_for
-from .sources import SYNTHETIC_PREFIX, absolute_spec, resolve_source
+from .documents import rng_for
+from .ingest import Catalog
+from .sources import Seed, absolute_spec
 
-CACHE_FORMAT = 1  # part of every cache key: bump when the cache layout changes
+CACHE_FORMAT = 2  # part of every split cache key: bump when the cache layout changes
 SEPARATORS = {"none": b"", "newline": b"\n", "nul": b"\x00"}
+CatalogFor = Callable[[str, Seed], Catalog]  # (spec, seed) -> the source's catalog
 
 
 @attrs.frozen
 class SourcePlan:
     spec: str
-    docs: tuple[Doc, ...]
-    lengths: tuple[int, ...]  # bytes used of each document (data.max_bytes may cut)
+    catalog: Catalog
+    picks: np.ndarray = attrs.field(eq=False, repr=False)  # documents used, in order
+    lengths: np.ndarray = attrs.field(eq=False, repr=False)  # bytes used of each
     share: float  # fraction of sampled windows drawn from this source
 
 
 @attrs.frozen
 class Layout:
-    """Where each document and source lies in the joined bytes of a split."""
+    """Where each source lies in the joined bytes of a split."""
 
     size: int
-    documents: list[tuple[str, int, int]]  # (name, start, end)
+    documents: int
     sources: list[tuple[str, int, int, int]]  # (spec, start, end, number of documents)
 
 
@@ -53,25 +58,21 @@ class SplitPlan:
         return _digest({"format": CACHE_FORMAT, **self.settings})
 
     def content_key(self) -> str:
-        """Changes whenever any byte of the split may change (paths, sizes, mtimes...)."""
-        docs = [[*doc.identity, length] for source in self.sources
-                for doc, length in zip(source.docs, source.lengths)]
+        """Changes whenever any byte of the split may change (a source's content)."""
         return _digest({"name": self.name_key,
-                        "sources": [[s.spec, len(s.docs)] for s in self.sources],
-                        "docs": docs})
+                        "sources": [[s.spec, s.catalog.key] for s in self.sources]})
 
     def layout(self) -> Layout:
-        position = 0
-        documents: list[tuple[str, int, int]] = []
+        position, documents = 0, 0
         sources: list[tuple[str, int, int, int]] = []
         for source in self.sources:
-            start = position + (len(self.separator) if documents else 0)
-            for doc, length in zip(source.docs, source.lengths):
-                if documents:
-                    position += len(self.separator)
-                documents.append((doc.name, position, position + length))
-                position += length
-            sources.append((source.spec, min(start, position), position, len(source.docs)))
+            count = len(source.picks)
+            start = position + (len(self.separator) if documents and count else 0)
+            if count:
+                position = start + int(source.lengths.sum()) + \
+                    (count - 1) * len(self.separator)
+            documents += count
+            sources.append((source.spec, min(start, position), position, count))
         return Layout(position, documents, sources)
 
 
@@ -79,36 +80,44 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
-def plan_corpora(data: DataConfig, *, seed: int) -> tuple[SplitPlan, SplitPlan]:
-    """The train and eval plans of ``data``; a :class:`DataError` for unusable data."""
+def plan_corpora(config: NeatConfig, catalog: CatalogFor, names: Any = ()
+                 ) -> tuple[SplitPlan, SplitPlan]:
+    """The train and eval plans of ``config.data``; ``catalog`` gives each source's
+    documents (``names``: the registered source names, for cache keys). A
+    :class:`DataError` for unusable data."""
+    data, seed = config.data, config.run.seed
     if not data.train:
         raise DataError("data.train lists no sources",
                         hint="e.g. data.train = [\"builtin:python-stdlib\"]")
     check_mix(data.mix, len(data.train))
-    train = [_resolve(data, spec, seed, "train", i) for i, spec in enumerate(data.train)]
+    train = [catalog(spec, (seed, "train", i)) for i, spec in enumerate(data.train)]
+    every = [np.arange(len(c.sizes)) for c in train]
     if data.eval:
-        evals = [_resolve(data, spec, seed, "eval", i) for i, spec in enumerate(data.eval)]
-        eval_specs = list(data.eval)
+        evals = [catalog(spec, (seed, "eval", i)) for i, spec in enumerate(data.eval)]
+        eval_specs, eval_picks, train_picks = list(data.eval), \
+            [np.arange(len(c.sizes)) for c in evals], every
     else:
-        train, evals = _hold_out(train, data.eval_fraction, seed)
-        eval_specs = [f"{spec} (held out)" for spec in data.train]
-        evals, eval_specs = _drop_empty(evals, eval_specs)
-        if not evals:
+        train_picks, eval_picks = _hold_out(train, data.eval_fraction, seed)
+        kept = [(c, p, f"{c.spec} (held out)") for c, p in zip(train, eval_picks) if len(p)]
+        if not kept:
             raise _empty_eval(data.eval_fraction)
-    sizes = [sum(doc.size for doc in docs) for docs in train]
+        evals = [c for c, _, _ in kept]
+        eval_picks = [p for _, p, _ in kept]
+        eval_specs = [s for _, _, s in kept]
+    sizes = [int(c.sizes[p].sum()) for c, p in zip(train, train_picks)]
     shares = mix_shares(data.mix, sizes)
     limits = ([math.floor(data.max_bytes * share) for share in shares]
               if data.max_bytes is not None else [None] * len(train))
     separator = SEPARATORS[data.separator]
     train_plan = SplitPlan("train", tuple(
-        _source_plan(spec, docs, share, limit)
-        for spec, docs, share, limit in zip(data.train, train, shares, limits)),
-        separator, _settings(data, seed, "train"))
-    eval_sizes = [sum(doc.size for doc in docs) for docs in evals]
+        _source_plan(spec, c, p, share, limit)
+        for spec, c, p, share, limit in zip(data.train, train, train_picks, shares, limits)),
+        separator, _settings(config, "train", names))
+    eval_sizes = [int(c.sizes[p].sum()) for c, p in zip(evals, eval_picks)]
     eval_plan = SplitPlan("eval", tuple(
-        _source_plan(spec, docs, size / sum(eval_sizes), None)
-        for spec, docs, size in zip(eval_specs, evals, eval_sizes)),
-        separator, _settings(data, seed, "eval"))
+        _source_plan(spec, c, p, size / sum(eval_sizes), None)
+        for spec, c, p, size in zip(eval_specs, evals, eval_picks, eval_sizes)),
+        separator, _settings(config, "eval", names))
     return train_plan, eval_plan
 
 
@@ -160,28 +169,19 @@ def check_windows(train: SplitPlan, evals: SplitPlan, block_size: int) -> None:
                              "data.eval_fraction) or lower model.block_size")
 
 
-def _resolve(data: DataConfig, spec: str, seed: int, split: str, position: int) -> list[Doc]:
-    docs = resolve_source(spec, synthetic=data.synthetic, seed_parts=(seed, split, position))
-    return [doc for doc in docs if doc.size]
-
-
-def _hold_out(sources: list[list[Doc]], fraction: float,
-              seed: int) -> tuple[list[list[Doc]], list[list[Doc]]]:
+def _hold_out(sources: list[Catalog], fraction: float, seed: int
+              ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Hold out ``fraction`` of each source's documents (at least one when it has two or
     more, never all of them), chosen by a seeded permutation, order kept."""
     train, held = [], []
-    for position, docs in enumerate(sources):
-        count = len(docs)
+    for position, catalog in enumerate(sources):
+        count = len(catalog.sizes)
         k = min(max(round(fraction * count), 1), count - 1) if fraction > 0 else 0
-        chosen = set(rng_for(seed, "holdout", position).permutation(count)[:k].tolist())
-        train.append([d for i, d in enumerate(docs) if i not in chosen])
-        held.append([d for i, d in enumerate(docs) if i in chosen])
+        chosen = np.zeros(count, dtype=bool)
+        chosen[rng_for(seed, "holdout", position).permutation(count)[:k]] = True
+        train.append(np.flatnonzero(~chosen))
+        held.append(np.flatnonzero(chosen))
     return train, held
-
-
-def _drop_empty(sources: list[list[Doc]], specs: list[str]) -> tuple[list[list[Doc]], list[str]]:
-    kept = [(docs, spec) for docs, spec in zip(sources, specs) if docs]
-    return [d for d, _ in kept], [s for _, s in kept]
 
 
 def _empty_eval(fraction: float) -> DataError:
@@ -196,27 +196,30 @@ def _empty_eval(fraction: float) -> DataError:
                           "of several files")
 
 
-def _source_plan(spec: str, docs: list[Doc], share: float, limit: int | None) -> SourcePlan:
-    lengths: list[int] = []
-    left = sum(doc.size for doc in docs) if limit is None else limit
-    for doc in docs:
-        if left <= 0:
-            break
-        lengths.append(min(doc.size, left))
-        left -= lengths[-1]
-    return SourcePlan(spec, tuple(docs[:len(lengths)]), tuple(lengths), share)
+def _source_plan(spec: str, catalog: Catalog, picks: np.ndarray, share: float,
+                 limit: int | None) -> SourcePlan:
+    lengths = catalog.sizes[picks]
+    if limit is not None:  # whole documents in order, the last one cut at the limit
+        ends = np.cumsum(lengths)
+        count = min(int(np.searchsorted(ends, limit, side="left")) + 1, len(ends))
+        lengths = lengths[:count].copy()
+        if count and ends[count - 1] > limit:
+            lengths[-1] -= int(ends[count - 1]) - limit
+        picks = picks[:count]
+        used = lengths > 0
+        picks, lengths = picks[used], lengths[used]
+    return SourcePlan(spec, catalog, picks, lengths, share)
 
 
-def _settings(data: DataConfig, seed: int, split: str) -> dict[str, Any]:
-    """What decides a split's documents besides the files' content."""
+def _settings(config: NeatConfig, split: str, names: Any) -> dict[str, Any]:
+    """What decides a split's documents besides the sources' content."""
+    data = config.data
     holdout = not data.eval
     specs = data.train if split == "train" or holdout else data.eval
-    synthetic = any(spec.startswith(SYNTHETIC_PREFIX) for spec in specs)
-    settings: dict[str, Any] = {"split": split, "sources": [absolute_spec(s) for s in specs],
-                "holdout": data.eval_fraction if holdout else None,
-                "separator": data.separator,
-                "seed": seed if synthetic or holdout else None,
-                "synthetic": attrs.asdict(data.synthetic) if synthetic else None}
+    settings: dict[str, Any] = {
+        "split": split, "sources": [absolute_spec(s, names) for s in specs],
+        "holdout": data.eval_fraction if holdout else None, "separator": data.separator,
+        "seed": config.run.seed}
     if split == "train" and data.max_bytes is not None:
         settings.update(max_bytes=data.max_bytes, mix=data.mix)
     return settings

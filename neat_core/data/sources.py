@@ -1,161 +1,131 @@
-"""Turning source specs into documents: files, directories, globs, the built-in corpus
-and ``synthetic:<pattern>`` generators.
+"""Turning a source spec into data units through the registered data sources.
 
-Every file is read as raw bytes, never decoded. Directories are walked recursively in
-sorted order, skipping hidden names (``.git``, ``.cache``...) and ``__pycache__``
-(compiled copies of the sources beside them); globs accept ``**``.
-Relative paths are relative to the current directory.
+``NAME:TARGET`` goes to the source registered as NAME; any other spec is a path,
+directory or glob that the core lists (:mod:`.paths`), offering each directory and file
+to the sources' ``accepts`` (see :class:`neat_core.api.DataSource`). The core names no
+source: what exists is what plugins registered.
 """
 
 from __future__ import annotations
 
-import glob
 import os
-import sysconfig
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
-from ..config import SyntheticConfig
-from ..errors import DataError
-from .documents import Doc, file_doc, is_regular_file
-from .synthetic import PATTERNS, synthetic_docs
+import attrs
 
-BUILTIN_PREFIX = "builtin:"
-SYNTHETIC_PREFIX = "synthetic:"
-GLOB_CHARACTERS = frozenset("*?[")
-SOURCE_KINDS = ("files, directories, globs, synthetic:<pattern> (" + ", ".join(PATTERNS)
-                + ") or builtin:python-stdlib")
+from ..api import DataSource, DataUnit
+from ..config import NeatConfig, to_dict
+from ..errors import DataError, NeatError, PluginError
+from ..registry import Entry, get_registry
+from .paths import list_paths
 
-# The built-in corpus leaves out test suites, installed packages and huge generated files.
-STDLIB_SKIPPED_DIRS = frozenset({"site-packages", "dist-packages", "__pycache__", "test",
-                                 "tests", "idle_test"})
-STDLIB_MAX_FILE_BYTES = 512 * 1024
+Seed = tuple  # (run.seed, split, position): what generated sources seed from
 
 
-def python_stdlib_files() -> list[Path]:
-    """``builtin:python-stdlib``: the ``.py`` files of the running Python's standard library.
+@attrs.frozen
+class ResolvedSource:
+    """The units of one spec, each with the name of the source that reads it."""
 
-    The directory is ``sysconfig.get_paths()['stdlib']`` (the base installation, also
-    inside a virtual environment), walked in sorted order. Left out: directories named
-    site-packages, dist-packages, __pycache__, test, tests and idle_test (the test
-    suites), hidden names, and files over 512 KiB (generated tables such as
-    pydoc_data/topics.py). For CPython 3.11 that is about 730 files, 11-12 MB of real
-    Python source (code, comments, docstrings), present on every machine without a
-    download. Its exact content depends on the Python version.
-    """
-    root = Path(sysconfig.get_paths()["stdlib"])
-    return [path for path in _walk(root, skip=STDLIB_SKIPPED_DIRS)
-            if path.suffix == ".py" and path.stat().st_size <= STDLIB_MAX_FILE_BYTES]
+    spec: str
+    seed: Seed
+    units: tuple[tuple[str, DataUnit], ...]
+    settings: dict[str, Any]  # the settings of each source used, by name
 
-
-BUILTINS = {"python-stdlib": python_stdlib_files}
+    def identity(self) -> dict[str, Any]:
+        """Everything the bytes of this spec depend on (the cache key is made of it)."""
+        return {"settings": self.settings,
+                "units": [[name, unit.identity] for name, unit in self.units]}
 
 
-def resolve_source(spec: str, *, synthetic: SyntheticConfig, seed_parts: tuple) -> list[Doc]:
-    """The documents of one source, in a deterministic order; empty files included.
+class Sources:
+    """The registered data sources, built for one config on first use."""
 
-    ``seed_parts`` seed synthetic sources (e.g. ``(seed, "train", position)``).
-    Raises :class:`DataError` for a source with nothing in it.
-    """
-    if spec.startswith(SYNTHETIC_PREFIX):
-        return synthetic_docs(spec.removeprefix(SYNTHETIC_PREFIX), synthetic, seed_parts)
-    docs = [file_doc(path) for path in _source_files(spec)]
-    if not any(doc.size for doc in docs):
-        raise DataError(f"data source '{spec}' has only empty files ({len(docs)})",
-                        hint="point it at files with content")
-    return docs
+    def __init__(self, config: NeatConfig) -> None:
+        self.config = config
+        self.entries = get_registry().data_sources
+        self._built: dict[str, DataSource] = {}
+
+    def kinds(self) -> str:
+        """The spec forms that are understood, for hints."""
+        names = ", ".join(f"{name}:..." for name in sorted(self.entries))
+        return f"files, directories, globs or {names or 'no other (no data source plugin)'}"
+
+    def source(self, name: str) -> DataSource:
+        if name not in self._built:
+            entry = self.entries[name]
+            with plugin_errors(entry, "starting"):
+                self._built[name] = entry.factory(self.config)
+        return self._built[name]
+
+    def resolve(self, spec: str, seed: Seed) -> ResolvedSource:
+        """The units of ``spec``; a :class:`DataError` when it names nothing usable."""
+        name, colon, target = spec.partition(":")
+        if colon and name in self.entries:
+            with plugin_errors(self.entries[name], f"reading '{spec}'"):
+                units = [(name, unit) for unit in self.source(name).units(target, seed)]
+        else:
+            units = []
+            for path in list_paths(spec, take_dir=self._claims_dir, kinds=self.kinds()):
+                reader = self._reader(path)
+                with plugin_errors(self.entries[reader], f"reading {path}"):
+                    units += [(reader, unit) for unit in self.source(reader).units(str(path),
+                                                                                    seed)]
+        if not units:
+            raise DataError(f"data source '{spec}' has nothing to read",
+                            hint=f"sources are {self.kinds()}")
+        used = sorted({name for name, _ in units})
+        return ResolvedSource(spec, seed, tuple(units),
+                              {name: self._settings(name) for name in used})
+
+    def _claims_dir(self, path: Path) -> bool:
+        return bool(self._accepting(path, default=False))
+
+    def _accepting(self, path: Path, *, default: bool) -> list[str]:
+        names = []
+        for name, entry in self.entries.items():
+            if entry.default == default:
+                with plugin_errors(entry, f"checking {path}"):
+                    if self.source(name).accepts(path):
+                        names.append(name)
+        return names
+
+    def _reader(self, path: Path) -> str:
+        names = sorted(self._accepting(path, default=False))
+        if len(names) > 1:
+            raise DataError(f"{path} is claimed by the data sources {' and '.join(names)}",
+                            hint="change the settings of one of them (data.<name>.*) or "
+                                 "name one in the spec, as NAME:PATH")
+        if not names and not path.is_dir():
+            names = self._accepting(path, default=True)
+        if not names:
+            raise DataError(f"no data source reads {path}",
+                            hint="name one in the spec, as NAME:PATH (see `neat plugins`)")
+        return names[0]
+
+    def _settings(self, name: str) -> Any:
+        plugins = self.config.data.plugins
+        return to_dict(plugins[name]) if name in plugins else None
 
 
-def absolute_spec(spec: str) -> str:
+@contextmanager
+def plugin_errors(entry: Entry, doing: str) -> Iterator[None]:
+    """A data source plugin's unexpected exception becomes an error naming it."""
+    try:
+        yield
+    except (NeatError, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        raise PluginError(f"data source '{entry.name}' of plugin '{entry.plugin}' failed "
+                          f"{doing}: {type(error).__name__}: {error}",
+                          hint=f"fix the plugin, or block it with "
+                               f"NEAT_PLUGINS_BLOCK={entry.plugin}") from error
+
+
+def absolute_spec(spec: str, names: Any) -> str:
     """The spec with a path made absolute (what a cache key records)."""
-    if spec.startswith((SYNTHETIC_PREFIX, BUILTIN_PREFIX)):
+    name, colon, _ = spec.partition(":")
+    if colon and name in names:
         return spec
     return os.path.abspath(os.path.expanduser(spec))
-
-
-def _source_files(spec: str) -> list[Path]:
-    if spec.startswith(BUILTIN_PREFIX):
-        name = spec.removeprefix(BUILTIN_PREFIX)
-        if name not in BUILTINS:
-            raise DataError(f"unknown built-in corpus '{spec}'",
-                            hint=f"use one of: {', '.join(BUILTIN_PREFIX + b for b in BUILTINS)}")
-        files = BUILTINS[name]()
-        if not files:
-            raise DataError(f"{spec} found no .py files in this Python's standard library "
-                            f"({sysconfig.get_paths()['stdlib']})",
-                            hint="set data.train to your own files")
-        return files
-    if not spec.strip():
-        raise DataError("a data source is an empty string", hint=f"sources are {SOURCE_KINDS}")
-    path = Path(os.path.expanduser(spec))
-    if os.path.lexists(path):
-        return _path_files(spec, path)
-    if GLOB_CHARACTERS & set(spec):
-        matches = sorted(glob.glob(str(path), recursive=True))
-        if not matches:
-            raise DataError(f"data source '{spec}' matches no files",
-                            hint=f"relative paths start in {os.getcwd()}")
-        unique = {p.resolve(): p for m in matches for p in _path_files(spec, Path(m), False)}
-        return _non_empty_listing(spec, list(unique.values()))
-    raise DataError(f"data source '{spec}' does not exist",
-                    hint=f"sources are {SOURCE_KINDS}; relative paths start in {os.getcwd()}")
-
-
-def _path_files(spec: str, path: Path, strict: bool = True) -> list[Path]:
-    if path.is_dir():
-        return _non_empty_listing(spec, _walk(path), strict)
-    if is_regular_file(path):
-        return [path]
-    if not strict:  # a glob that also matched a FIFO or socket: not data
-        return []
-    if not path.exists():
-        raise DataError(f"data source '{spec}' is a broken symbolic link")
-    raise DataError(f"data source '{spec}' is not a regular file or directory",
-                    hint="FIFOs, sockets and devices are not read")
-
-
-def _non_empty_listing(spec: str, files: list[Path], strict: bool = True) -> list[Path]:
-    if not files and strict:
-        raise DataError(f"data source '{spec}' has no files",
-                        hint="hidden files and directories (names starting with '.') "
-                             "and __pycache__ are skipped")
-    return files
-
-
-ALWAYS_SKIPPED_DIRS = frozenset({"__pycache__"})
-
-
-def _walk(root: Path, skip: frozenset[str] = frozenset()) -> list[Path]:
-    """Regular files under ``root`` sorted by path; hidden names, __pycache__ and
-    ``skip`` left out."""
-    found = []
-    skip = skip | ALWAYS_SKIPPED_DIRS
-    for directory, dirs, files in os.walk(root, onerror=_walk_error):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in skip]
-        found += [Path(directory, name) for name in files
-                  if not name.startswith(".") and is_regular_file(Path(directory, name))]
-    return sorted(found, key=lambda path: path.relative_to(root).parts)
-
-
-def _walk_error(error: OSError) -> None:
-    raise DataError(f"cannot list directory {error.filename}: {error.strerror}",
-                    hint="check its permissions")
-
-
-def read_documents(sources: list[str], *, synthetic: SyntheticConfig | None = None,
-                   seed: int = 0) -> list[tuple[str, bytes]]:
-    """Every non-empty document of ``sources`` as ``(name, raw bytes)``, in order.
-
-    For evaluators and analysis, which need whole documents rather than a cache.
-    Synthetic sources are seeded by ``seed`` exactly as explicit eval sources
-    (``data.eval``) are in :func:`neat_core.data.build_corpora`.
-    """
-    if not sources:
-        raise DataError("no data sources given", hint=f"sources are {SOURCE_KINDS}")
-    synthetic = synthetic or SyntheticConfig()
-    out = []
-    for position, spec in enumerate(sources):
-        for doc in resolve_source(spec, synthetic=synthetic,
-                                  seed_parts=(seed, "eval", position)):
-            if doc.size:
-                out.append((doc.name, b"".join(doc.read(doc.size))))
-    return out

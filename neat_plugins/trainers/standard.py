@@ -91,19 +91,21 @@ class StandardTrainer:
 
     def run(self, resume: str | Path | None = None) -> TrainResult:
         checkpoint = load_checkpoint(resume) if resume is not None else None
-        with Parallel(self.env, self.device) as self.parallel, StopRequest() as self.stop:
-            self._build_data()
-            self._build_model(checkpoint)
-            if checkpoint is not None:
-                self._restore(checkpoint)
-            self._open_outputs(resumed=checkpoint is not None)
-            return self._train()
+        with Parallel(self.env, self.device) as self.parallel:
+            self._build_data()  # Ctrl-C while ingesting stops at once, nothing half-built
+            with StopRequest() as self.stop:
+                self._build_model(checkpoint)
+                if checkpoint is not None:
+                    self._restore(checkpoint)
+                self._open_outputs(resumed=checkpoint is not None)
+                return self._train()
 
     def _build_data(self) -> None:
-        data, seed = self.config.data, self.config.run.seed
+        seed = self.config.run.seed
         if not self.env.is_main:
             self.parallel.barrier()  # rank 0 writes the byte cache first
-        corpora = build_corpora(data, seed=seed, block_size=self.block_size)
+        corpora = build_corpora(self.config, block_size=self.block_size,
+                                progress=self.env.is_main and self.config.run.progress)
         if self.env.is_main:
             self.parallel.barrier()
         self._check_fits(len(corpora.train))

@@ -8,13 +8,17 @@ values are drawn from all 256 values, so every pattern is binary data.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from ..config import SyntheticConfig
-from ..errors import DataError
-from .documents import Doc, rng_for
+from neat_core.api import DataUnit, SourceDocument, Tally
+from neat_core.config import NeatConfig
+from neat_core.data import rng_for
+from neat_core.errors import DataError
+
+from .config import SyntheticSettings
 
 GENERATOR_VERSION = 1  # part of the cache key: bump when a pattern's output changes
 RUN_LENGTHS = (16, 256)  # shortest and longest run of the mixed pattern
@@ -56,21 +60,29 @@ PATTERNS: dict[str, tuple[Callable[[np.random.Generator, int], np.ndarray], str]
 }
 
 
-def synthetic_docs(pattern: str, settings: SyntheticConfig, seed_parts: tuple) -> list[Doc]:
-    """The documents of one synthetic source; ``seed_parts`` seed it (seed, split, ...)."""
-    if pattern not in PATTERNS:
-        raise DataError(f"unknown synthetic pattern '{pattern}'",
-                        hint=f"use one of: {', '.join(f'synthetic:{p}' for p in PATTERNS)}")
-    lengths = rng_for(*seed_parts, pattern, "lengths").integers(
-        settings.min_length, settings.max_length + 1, size=settings.documents)
-    return [_doc(pattern, seed_parts, index, int(length))
-            for index, length in enumerate(lengths)]
+class SyntheticSource:
+    """``synthetic:<pattern>``: one generated unit of ``data.synthetic.documents``
+    documents, seeded by the source's place in the config."""
 
+    def __init__(self, config: NeatConfig) -> None:
+        self.settings = config.settings(SyntheticSettings)
 
-def _doc(pattern: str, seed_parts: tuple, index: int, length: int) -> Doc:
-    def read(limit: int) -> Iterator[bytes]:
-        generate = PATTERNS[pattern][0]
-        yield generate(rng_for(*seed_parts, pattern, index), length)[:limit].tobytes()
+    def accepts(self, path: Path) -> bool:
+        return False
 
-    identity = ("synthetic", GENERATOR_VERSION, pattern, *seed_parts, index, length)
-    return Doc(f"synthetic:{pattern}#{index}", length, identity, read)
+    def units(self, target: str, seed: tuple) -> Sequence[DataUnit]:
+        if target not in PATTERNS:
+            raise DataError(f"unknown synthetic pattern '{target}'",
+                            hint=f"use one of: {', '.join(f'synthetic:{p}' for p in PATTERNS)}")
+        settings = self.settings
+        lengths = rng_for(*seed, target, "lengths").integers(
+            settings.min_length, settings.max_length + 1, size=settings.documents).tolist()
+        generate = PATTERNS[target][0]
+
+        def read(tally: Tally) -> Iterator[SourceDocument]:
+            for index, length in enumerate(lengths):
+                data = generate(rng_for(*seed, target, index), length).tobytes()
+                yield SourceDocument(f"synthetic:{target}#{index}", (data,), length)
+
+        identity = ["synthetic", GENERATOR_VERSION, target, *seed]
+        return [DataUnit(f"synthetic:{target}", "synthetic", identity, 0, read)]
