@@ -130,8 +130,11 @@ def register_training_callbacks(register: Register) -> None:
     ``config_class``, when given, derives from :class:`neat_core.config.CallbackConfig`;
     a callback that should run only when asked redeclares ``enabled`` with default
     False. ``factory(config, run_dir)`` receives the resolved config and the run's output
-    directory (a ``Path``) when a run with the callback enabled starts, and returns a
-    :class:`neat_core.api.Callback`, or ``None`` to sit this run out. On the rank that
+    directory (a ``Path``) when a run with the callback enabled starts (before its data
+    is prepared: write nothing until ``on_train_start``), and returns a
+    :class:`neat_core.api.Callback`, or ``None`` to sit this run out. A factory that
+    raises a :class:`neat_core.errors.NeatError` (a missing optional package: name the
+    extra that installs it) stops the run with that error. On the rank that
     writes logs (rank 0) the trainer calls whichever of these methods the object defines,
     with JSON-ready dicts:
 

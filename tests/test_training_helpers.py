@@ -155,7 +155,7 @@ class ClashingPlugin:
 def test_callbacks_get_events_and_a_broken_one_is_disabled(tmp_path, caplog):
     Recorder.events = []
     with plugin_registered(RecordingPlugin(), "recording"):
-        assert set(neat_core.get_registry().callbacks) == {"recorder", "absent"}
+        assert {"recorder", "absent"} <= set(neat_core.get_registry().callbacks)
         callbacks = Callbacks.for_run(default_config(), tmp_path)
         assert callbacks.names == ["recorder"]
         callbacks.emit("on_log", {"step": 1})

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import NeatConfig
+from ..errors import NeatError
 from ..plugins import report_plugin_failure
 from ..registry import Entry, get_registry
 
@@ -20,13 +21,19 @@ class Callbacks:
 
     @classmethod
     def for_run(cls, config: NeatConfig, run_dir: Path) -> Callbacks:
-        """The callbacks whose ``callbacks.<name>.enabled`` is true, built for this run."""
+        """The callbacks whose ``callbacks.<name>.enabled`` is true, built for this run.
+
+        A factory raising a :class:`NeatError` stops the run with it; any other
+        exception disables that callback with a warning naming its plugin.
+        """
         active = []
         for name, entry in get_registry().callbacks.items():
             if not config.callbacks[name].enabled:
                 continue
             try:
                 callback = entry.factory(config, run_dir)
+            except NeatError:  # the user's to fix: a missing optional package, a setting
+                raise
             except Exception as error:
                 report_plugin_failure(entry.plugin, error, f"creating callback '{name}'")
                 continue

@@ -91,6 +91,10 @@ class StandardTrainer:
 
     def run(self, resume: str | Path | None = None) -> TrainResult:
         checkpoint = load_checkpoint(resume) if resume is not None else None
+        # callbacks first: a logger whose package is missing stops the run before the
+        # data is prepared
+        self.callbacks = (Callbacks.for_run(self.config, self.run_dir.path)
+                          if self.env.is_main else Callbacks([]))
         with Parallel(self.env, self.device) as self.parallel:
             self._build_data()  # Ctrl-C while ingesting stops at once, nothing half-built
             with StopRequest() as self.stop:
@@ -176,7 +180,6 @@ class StandardTrainer:
 
     def _open_outputs(self, resumed: bool) -> None:
         self.metrics = MetricsLog(self.run_dir.path)
-        self.callbacks = Callbacks([])
         if not self.env.is_main:
             return
         self.run_dir.check_writable()
@@ -188,7 +191,6 @@ class StandardTrainer:
                 self.run_dir.mark_best(self.best_step)
         elif self.metrics.path.exists():
             self.metrics.path.unlink()
-        self.callbacks = Callbacks.for_run(self.config, self.run_dir.path)
         flops = model_flops(self.model)
         log.info("model %s: %s parameters%s", self.config.model.name, f"{self.parameters:,}",
                  f"; {describe_flops(flops)}" if flops else "")

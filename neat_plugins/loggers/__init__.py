@@ -1,0 +1,1 @@
+"""Metric loggers (training callbacks), each off until enabled: TensorBoard and CSV."""
