@@ -1,7 +1,9 @@
-"""Resident memory of building and sampling a 10 MB versus a 1 GB byte corpus.
+"""Resident memory of building and sampling a 10 MB versus a 1 GB byte corpus, and a
+10 MB versus a multi-GB ``.jsonl.zst`` corpus (The Pile's format).
 
-Each case runs in its own child process, which builds the byte cache from one source
-file (streamed into the cache, as training does) and then draws batches of
+Each case runs in its own child process, which ingests one source file into the byte
+cache (decompressing and parsing it for JSON lines) and cuts the train split from it,
+streamed as training does, and then draws batches of
 ``block_size + 1`` windows with ``BatchSampler``. The child reports its resident memory
 after imports (the baseline), its peak (VmHWM; ru_maxrss would include the parent's
 memory at fork time) and, at the end, the anonymous and file-backed parts (RssAnon /
@@ -13,12 +15,16 @@ A third case draws as many random windows from the large corpus by indexing the 
 with pread (``Corpus.windows``): Linux counts mapped file pages as resident, which is
 why the sampler reads windows instead.
 
-The corpora are random bytes (a 16 MiB random block written repeatedly, for speed) in a
-temporary directory that is removed afterwards; the 1 GB case needs ~2 GB of disk
-(source + cache).
+The raw corpora are random bytes (a 16 MiB random block written repeatedly, for speed);
+the JSON lines corpora hold one document of 1-8 KB of words per line under "text"
+(with a "meta" field beside it, as in The Pile), a 32 MiB block of lines written
+repeatedly through a zstd stream. Everything lives in a temporary directory that is
+removed afterwards; a case needs about three times its decompressed size of disk
+(source, ingested source, split).
 
-    .venv/bin/python benchmarks/bench_data_memory.py            # ~30 s
-    .venv/bin/python benchmarks/bench_data_memory.py --large-mb 256 --batches 500
+    .venv/bin/python benchmarks/bench_data_memory.py            # a few minutes
+    .venv/bin/python benchmarks/bench_data_memory.py --large-mb 256 --jsonl-mb 512 \
+        --batches 500
 """
 
 from __future__ import annotations
@@ -54,14 +60,40 @@ def memory_kib() -> dict[str, int]:
         return {key: int(value.split()[0]) for key, value in rows if key in wanted}
 
 
+WORDS = ("byte level models read text as bytes and learn where the entropy of the next "
+         "byte is high so that patches begin there the pile ships as json lines compressed "
+         "with zstd one document per line").split()
+
+
+def write_jsonl_zst(path: Path, size: int) -> None:
+    """About ``size`` bytes of JSON lines (decompressed), compressed with zstd."""
+    import zstandard
+
+    rng = np.random.default_rng(0)
+    lines = []
+    block = 0
+    while block < min(size, 32 << 20):
+        words = rng.choice(WORDS, size=int(rng.integers(200, 1400)))
+        line = json.dumps({"text": " ".join(words), "meta": {"pile_set_name": "Bench"}})
+        lines.append(line)
+        block += len(line) + 1
+    data = ("\n".join(lines) + "\n").encode()
+    with open(path, "wb") as raw, \
+            zstandard.ZstdCompressor(level=3).stream_writer(raw) as out:
+        for start in range(0, size, len(data)):  # whole lines only
+            out.write(data if size - start >= len(data)
+                      else data[:data.rfind(b"\n", 0, size - start) + 1])
+
+
 def child(source: str, eval_source: str, cache: str, batches: int, memmap: bool) -> None:
-    from neat_core.config import DataConfig
+    from neat_core.config import load_config
     from neat_core.data import BatchSampler, build_corpora
 
     baseline = memory_kib()["VmRSS"]
     started = time.perf_counter()
-    data = DataConfig(train=[source], eval=[eval_source], cache_dir=cache)
-    corpora = build_corpora(data, seed=0, block_size=BLOCK_SIZE)
+    config = load_config(overrides={"data.train": [source], "data.eval": [eval_source],
+                                    "data.cache_dir": cache, "run.seed": 0}).config
+    corpora = build_corpora(config, block_size=BLOCK_SIZE)
     built = time.perf_counter()
     sampler = BatchSampler(corpora.train, block_size=BLOCK_SIZE, batch_size=BATCH_SIZE,
                            seed=0)
@@ -77,7 +109,8 @@ def child(source: str, eval_source: str, cache: str, batches: int, memmap: bool)
         checksum += int(batch[:, -1].sum())
     sampled = time.perf_counter()
     end = memory_kib()
-    print(json.dumps({"bytes": len(corpora.train), "baseline_kib": baseline,
+    print(json.dumps({"bytes": len(corpora.train), "documents": len(corpora.train.documents),
+                      "baseline_kib": baseline,
                       "peak_kib": end["VmHWM"],
                       "anon_kib": end["RssAnon"], "file_kib": end["RssFile"],
                       "build_s": built - started, "sample_s": sampled - built,
@@ -96,6 +129,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--small-mb", type=int, default=10)
     parser.add_argument("--large-mb", type=int, default=1024)
+    parser.add_argument("--jsonl-mb", type=int, default=2048,
+                        help="decompressed size of the large .jsonl.zst corpus")
     parser.add_argument("--batches", type=int, default=2000,
                         help=f"batches of {BATCH_SIZE} windows of {BLOCK_SIZE + 1} bytes")
     parser.add_argument("--tmp", help="directory for the temporary corpora")
@@ -108,36 +143,46 @@ def main() -> None:
         return
 
     root = Path(tempfile.mkdtemp(prefix="neat-bench-data-", dir=args.tmp))
+    cases = [("raw", args.small_mb, write_random_file, ".bin"),
+             ("raw", args.large_mb, write_random_file, ".bin"),
+             ("jsonl.zst", args.small_mb, write_jsonl_zst, ".jsonl.zst"),
+             ("jsonl.zst", args.jsonl_mb, write_jsonl_zst, ".jsonl.zst")]
     try:
         eval_source = root / "eval.bin"
         write_random_file(eval_source, 1 << 20)
         rows = []
-        for label, megabytes in (("small", args.small_mb), ("large", args.large_mb)):
-            source = root / f"{label}.bin"
+        for kind, megabytes, write, suffix in cases:
+            source = root / f"{kind}-{megabytes}{suffix}"
             started = time.perf_counter()
-            write_random_file(source, megabytes * 1_000_000)
-            print(f"wrote {source.name} ({megabytes} MB) in "
-                  f"{time.perf_counter() - started:.1f} s", flush=True)
-            rows.append((f"{megabytes} MB", run_case(source, eval_source, root / "cache",
-                                                     args.batches)))
-        rows.append((f"{args.large_mb} MB, memmap indexing",
-                     run_case(root / "large.bin", eval_source, root / "cache", args.batches,
-                              memmap=True)))
+            write(source, megabytes * 1_000_000)
+            print(f"wrote {source.name} ({megabytes} MB, {source.stat().st_size / 1e6:.0f} MB "
+                  f"on disk) in {time.perf_counter() - started:.1f} s", flush=True)
+            rows.append((f"{kind} {megabytes} MB", run_case(source, eval_source,
+                                                          root / "cache", args.batches)))
+            if (kind, megabytes) == ("raw", args.large_mb):
+                rows.append((f"raw {megabytes} MB, memmap indexing",
+                             run_case(source, eval_source, root / "cache", args.batches,
+                                      memmap=True)))
+            source.unlink()
+            shutil.rmtree(root / "cache")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
     print(f"\n{args.batches} batches of {BATCH_SIZE} x {BLOCK_SIZE + 1} bytes per case; "
-          f"memory in MiB")
-    print(f"{'corpus':<26}{'baseline':>9}{'peak RSS':>10}{'anon end':>10}{'file end':>10}"
-          f"{'build s':>9}{'sample s':>10}")
+          f"memory in MiB; build = ingest + train/eval split")
+    print(f"{'corpus':<34}{'documents':>10}{'baseline':>9}{'peak RSS':>10}{'anon end':>10}"
+          f"{'file end':>10}{'build s':>9}{'sample s':>10}")
     for label, row in rows:
-        print(f"{label:<26}{row['baseline_kib'] / 1024:>9.1f}{row['peak_kib'] / 1024:>10.1f}"
-              f"{row['anon_kib'] / 1024:>10.1f}{row['file_kib'] / 1024:>10.1f}"
-              f"{row['build_s']:>9.2f}{row['sample_s']:>10.2f}")
-    small, large = rows[0][1], rows[1][1]
-    print(f"\nratio large/small: peak RSS {large['peak_kib'] / small['peak_kib']:.2f}x, "
-          f"anonymous {large['anon_kib'] / small['anon_kib']:.2f}x "
-          f"(corpus {large['bytes'] / small['bytes']:.0f}x larger)")
+        print(f"{label:<34}{row['documents']:>10}{row['baseline_kib'] / 1024:>9.1f}"
+              f"{row['peak_kib'] / 1024:>10.1f}{row['anon_kib'] / 1024:>10.1f}"
+              f"{row['file_kib'] / 1024:>10.1f}{row['build_s']:>9.2f}{row['sample_s']:>10.2f}")
+    by_label = dict(rows)
+    for kind, large in (("raw", args.large_mb), ("jsonl.zst", args.jsonl_mb)):
+        small, big = by_label[f"{kind} {args.small_mb} MB"], by_label[f"{kind} {large} MB"]
+        print(f"ratio {kind} {large} MB / {args.small_mb} MB: peak RSS "
+              f"{big['peak_kib'] / small['peak_kib']:.2f}x, anonymous "
+              f"{big['anon_kib'] / small['anon_kib']:.2f}x (corpus "
+              f"{big['bytes'] / small['bytes']:.0f}x larger)")
 
 
 if __name__ == "__main__":
