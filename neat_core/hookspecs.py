@@ -163,9 +163,10 @@ def register_data_sources(register: Register) -> None:
     :class:`~neat_core.api.SourceDocument` objects (a name and the bytes in chunks) and
     reports progress and skipped records to the :class:`~neat_core.api.Tally`. The core
     keeps everything else: listing paths, the byte cache, splits, mixing, sampling.
-    ``default=True`` makes the source read files that no other source accepts. The
-    source's settings and its units' identities make the cache key, so changing either
-    rebuilds the cache.
+    ``default=True`` makes the source read files that no other source accepts;
+    ``default_corpus="NAME:TARGET"`` offers a spec as ``data.train`` of configs that set
+    none (the first source offering one wins). The source's settings and its units'
+    identities make the cache key, so changing either rebuilds the cache.
     """
 
 

@@ -53,7 +53,8 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("evaluators", "register_evaluators", "evaluator", options=("analysis",)),
     Kind("reports", "register_reports", "report"),
     Kind("callbacks", "register_training_callbacks", "training callback"),
-    Kind("data_sources", "register_data_sources", "data source"),
+    Kind("data_sources", "register_data_sources", "data source",
+         options=("default_corpus",)),
     Kind("sections", "register_config_sections", "config section", needs_factory=False),
     Kind("interactive_commands", "register_interactive_commands", "interactive command"),
 )}

@@ -455,3 +455,12 @@ def test_a_crashing_evaluator_or_report_is_named(args, message, run_cli, tmp_pat
         result = run_cli("eval", str(ckpt), "--data", __file__, *args)
     assert result.exit_code == 2 and message in result.stderr
     assert "please report it" not in result.stderr
+
+
+def test_the_default_corpus_comes_from_a_data_source(run_cli, monkeypatch):
+    assert load_config().config.data.train == ["builtin:python-stdlib"]
+    monkeypatch.setenv("NEAT_PLUGINS_BLOCK", "data")
+    neat_core.reset_plugins()
+    assert load_config().config.data.train == []
+    result = run_cli("data", "inspect")
+    assert result.exit_code == 2 and "data.train lists no sources" in result.stderr

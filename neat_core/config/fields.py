@@ -49,7 +49,8 @@ def setting(default: Any = REQUIRED, *, help: str, factory: Any = None,
     commands may also list it themselves); ``notes`` documents interactions with other
     fields; ``formerly`` lists earlier names, migrated automatically; ``default_from``
     takes the default from the registry: ``"models"``/``"trainers"`` the default name
-    of that kind, ``"evaluators"``/``"analyzers"``/``"reports"`` the default list.
+    of that kind, ``"evaluators"``/``"analyzers"``/``"reports"`` the default list,
+    ``"corpus"`` the training corpus a data source offers (``default_corpus``).
     Without a default (and factory) the field is required.
     """
     metadata = {"help": help, "min": min, "max": max, "min_exclusive": min_exclusive,

@@ -154,7 +154,7 @@ class CallbackConfig(Settings):
 @frozen
 class DataConfig:
     train: list[str] = setting(
-        factory=lambda: ["builtin:python-stdlib"],
+        factory=list, default_from="corpus",
         formerly=(Former("train_data_dir", _listed,
                          "a list of sources: files, directories or globs"),),
         help="Training sources: files, directories (recursive, sorted, hidden names "

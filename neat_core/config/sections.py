@@ -105,6 +105,9 @@ def _registry_default(source: str, registry: Registry) -> Any:
         return registry.default_name(source) or ""
     if source == "analyzers":
         return registry.default_names("evaluators", analysis=True)
+    if source == "corpus":  # the corpus a data source offers for configs that name none
+        return [spec for entry in registry.data_sources.values()
+                if (spec := entry.options.get("default_corpus"))][:1]
     return registry.default_names(source)
 
 

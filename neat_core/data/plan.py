@@ -88,7 +88,8 @@ def plan_corpora(config: NeatConfig, catalog: CatalogFor, names: Any = ()
     data, seed = config.data, config.run.seed
     if not data.train:
         raise DataError("data.train lists no sources",
-                        hint="e.g. data.train = [\"builtin:python-stdlib\"]")
+                        hint="list files, directories, globs or NAME:TARGET specs of a data "
+                             "source in data.train (`neat plugins` lists the sources)")
     check_mix(data.mix, len(data.train))
     train = [catalog(spec, (seed, "train", i)) for i, spec in enumerate(data.train)]
     every = [np.arange(len(c.sizes)) for c in train]
