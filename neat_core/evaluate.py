@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 import attrs
 
 from . import __version__
-from .config import NeatConfig, Overrides, load_config, to_dict
+from .config import NeatConfig, Overrides, load_config, refuse_inactive, to_dict
 from .errors import CheckpointError, DataError, UsageError
 from .flops import model_flops
 from .plugins import blamed
@@ -55,6 +55,7 @@ class Session:
     def with_overrides(self, overrides: Overrides) -> Session:
         """The same model with config values changed (ConfigError when invalid)."""
         resolved = load_config(base=to_dict(self.config), overrides=overrides)
+        refuse_inactive(resolved.config, resolved.sources)
         return attrs.evolve(self, config=resolved.config)
 
     def run(self, evaluators: Sequence[str], documents: Documents) -> dict[str, Any]:
@@ -75,13 +76,16 @@ def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
 
     The checkpoint's config is the base; ``overrides`` go on top (a command's
     ResolvedConfig contributes its explicit values: file, flags, ``--set``).
-    ``model.*`` values must fit the saved weights.
+    ``model.*`` values must fit the saved weights; a typed value that has no effect
+    with the other settings is refused (see :func:`neat_core.config.refuse_inactive`).
     """
     from .backends import select_backend
     from .checkpoint import load_checkpoint
 
     checkpoint = load_checkpoint(resolve_checkpoint(path))
-    config = load_config(base=to_dict(checkpoint.config), overrides=overrides).config
+    resolved = load_config(base=to_dict(checkpoint.config), overrides=overrides)
+    refuse_inactive(resolved.config, resolved.sources)
+    config = resolved.config
     backend = select_backend(config.backend)
     model = checkpoint.build_model(backend.device, config.model)
     return Session(checkpoint.path, model, config, backend, checkpoint.meta)

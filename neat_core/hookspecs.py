@@ -188,7 +188,16 @@ def register_interactive_commands(register: Register) -> None:
 
     ``factory(config, argument)`` receives the session's resolved config and the rest of
     the line, and returns the settings to change as a ``{dotted.path: value}`` mapping
-    (empty to change nothing); the loop validates them like ``--set`` and shows the
+    (empty to change nothing; a string value is parsed by the field's type, as ``--set``
+    parses it); the loop validates them like ``--set``, refuses a value its settings
+    class calls inactive (:meth:`neat_core.config.Settings.inactive`) and shows the
     input again. Raise a :class:`neat_core.errors.UsageError` for a bad argument. The
-    ``description`` is shown by ``:help``.
+    ``description`` is shown by ``:help``. Optional keywords of ``register``:
+
+    - ``status=callable(config) -> str``: a part of the status line shown under the
+      prompt (and by ``:show``), e.g. the blt plugin's patching mode and threshold;
+    - ``choices=(...)``: words Tab completes after the command;
+    - ``reads_results=True``: the factory is called as ``factory(config, argument,
+      results)``, with the analysis results of the last input (the dict of
+      ``neat_core.evaluate.analysis_results``, or None before any input).
     """

@@ -56,7 +56,8 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("data_sources", "register_data_sources", "data source",
          options=("default_corpus",)),
     Kind("sections", "register_config_sections", "config section", needs_factory=False),
-    Kind("interactive_commands", "register_interactive_commands", "interactive command"),
+    Kind("interactive_commands", "register_interactive_commands", "interactive command",
+         options=("status", "choices", "reads_results")),
 )}
 COMMANDS = "commands"
 

@@ -59,6 +59,16 @@ class ConfigCommand(click.Command):
         self._flags = {f"flag__{index}": info for index, info in enumerate(fields)}
         self.params += [_flag_option(info, param) for param, info in self._flags.items()]
 
+    def schema_flags(self) -> dict[str, FieldInfo]:
+        """The schema field behind each flag option, by parameter name."""
+        self._refresh_flags()
+        return dict(self._flags)
+
+    def flag_for(self, path: str) -> str | None:
+        """The flag this command offers for config key ``path``, if any."""
+        return next((info.flag for info in self.schema_flags().values() if info.path == path),
+                    None)
+
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         self._refresh_flags()
         return super().get_params(ctx)

@@ -28,7 +28,7 @@ from .schema import (
                      frozen,
                      require,
 )
-from .sections import SectionNode, config_fields, schema_tree, to_dict
+from .sections import SectionNode, config_fields, refuse_inactive, schema_tree, to_dict
 
 __all__ = [
     "BackendConfig", "CallbackConfig", "DataConfig", "EvalConfig", "FieldInfo", "Former",
@@ -36,5 +36,5 @@ __all__ = [
     "ResolvedConfig", "RunConfig", "SCHEMA_VERSION", "SectionNode", "Settings",
     "TrainingConfig", "as_overrides", "config_fields", "config_from_dict",
     "default_config", "frozen", "is_legacy", "load_config", "migrate", "parse_assignments",
-    "read_json_file", "require", "schema_tree", "section", "setting", "to_dict",
+    "read_json_file", "refuse_inactive", "require", "schema_tree", "section", "setting", "to_dict",
 ]

@@ -244,9 +244,9 @@ def parse_value(override: Override, raw: Any, field: FieldInfo) -> Any:
     try:
         return _parse(raw.strip(), field.type)
     except ValueError:
-        shown = (f"--set {override.path}={raw}" if override.source == "--set"
-                 else f"{override.source} {raw}")
-        raise ConfigError(f"{shown}: cannot read '{raw}' as {type_name(field.type)}",
+        shown = (f"--set {override.path}={raw}: " if override.source == "--set"
+                 else f"{override.source} {raw}: " if override.source else "")
+        raise ConfigError(f"{shown}cannot read '{raw}' as {type_name(field.type)}",
                           hint=f"{override.path}: {field.help}") from None
 
 

@@ -38,6 +38,13 @@ class Settings:
     """Base of every plugin's settings class: frozen, keyword-only, each field declared
     with :func:`neat_core.config.setting` (help text required)."""
 
+    def inactive(self, name: str) -> str | None:
+        """Why field ``name`` has no effect with this section's other values (e.g. a
+        threshold that the chosen mode does not use), else None. Commands refuse such a
+        value when the user types it (a flag, ``--set``, ``:set``) instead of ignoring it;
+        a class whose fields all always apply keeps this default."""
+        return None
+
 
 class PluginSettings(Mapping[str, Any]):
     """The settings sections of one kind of plugin, by registered name (read-only)."""

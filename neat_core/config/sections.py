@@ -32,7 +32,7 @@ import cattrs
 from ..errors import ConfigError
 from ..registry import Registry, get_registry, suggest
 from .fields import REQUIRED, FieldInfo, attribute_default, is_section, plugin_kind, resolved_fields
-from .schema import ModelConfig, NeatConfig, PluginSettings
+from .schema import ModelConfig, NeatConfig, PluginSettings, Settings
 
 
 @attrs.frozen
@@ -183,6 +183,28 @@ def schema_tree(model_name: str | None = None) -> SectionNode:
 def config_fields(model_name: str | None = None) -> list[FieldInfo]:
     """Every leaf field of the full schema with ``model_name``'s model section."""
     return list(schema_tree(model_name).leaves())
+
+
+def refuse_inactive(config: NeatConfig, sources: Mapping[str, str]) -> None:
+    """A ConfigError for a value typed by the user (a flag, ``--set``, an interactive
+    command: a source starting with ``-`` or ``:``) that has no effect with the rest of
+    ``config``, as its settings class says (:meth:`Settings.inactive`)."""
+    tree = schema_tree(config.model.name)
+    for path, source in sources.items():
+        if not source.startswith(("-", ":")):
+            continue
+        section, _, name = path.rpartition(".")
+        node = tree.find(section)
+        if node is None or node.cls is None:
+            continue
+        try:
+            settings: Any = config.settings(node.cls)
+        except KeyError:
+            continue
+        reason = settings.inactive(name) if isinstance(settings, Settings) else None
+        if reason:
+            raise ConfigError(f"{source}: {reason}",
+                              hint="change the setting that makes it unused, or leave it out")
 
 
 def model_name_of(data: Mapping[str, Any]) -> Any:

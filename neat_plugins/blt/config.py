@@ -38,6 +38,9 @@ def check_hash_ngrams(config: Any) -> None:
     require(all(2 <= n <= MAX_NGRAM for n in sizes) and len(set(sizes)) == len(sizes),
             f"model.hash_ngrams must hold distinct sizes from 2 to {MAX_NGRAM}, got {sizes}",
             hint="e.g. [3, 4, 5, 6, 7, 8]; single bytes already have the byte embedding")
+FIELD_MODES = {  # the modes each mode-specific setting applies to
+    "threshold": ("global", "combined"), "relative_threshold": ("relative", "combined"),
+    "patch_size": ("static",), "target_patch_size": THRESHOLD_MODES}
 
 
 @frozen
@@ -118,6 +121,13 @@ class PatchingConfig(Settings):
             require(self.min_patch_size <= self.max_patch_size,
                     f"patching.min_patch_size ({self.min_patch_size}) is larger than "
                     f"patching.max_patch_size ({self.max_patch_size})")
+
+    def inactive(self, name: str) -> str | None:
+        modes = FIELD_MODES.get(name)
+        if modes is None or self.mode in modes:
+            return None
+        return (f"patching.{name} has no effect in mode '{self.mode}' (it applies in "
+                f"{', '.join(modes)})")
 
     @property
     def uses_threshold(self) -> bool:

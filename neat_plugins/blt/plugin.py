@@ -1,5 +1,6 @@
 """Entry-point module of the blt plugin: the blt-entropy and blt models, the ``patching``
-section, the patch evaluator, `neat patch` and the interactive commands ``:threshold``/``:mode``.
+section, the patch evaluator, `neat patch` and the interactive commands (``:mode``,
+``:threshold``, ``:patches``, ...).
 
 Light on purpose: torch is imported only when a model is built or a command runs.
 """
@@ -10,9 +11,9 @@ from typing import Any
 
 from neat_core import hookimpl
 
+from . import interactive
 from .blt_config import BltConfig
 from .config import ENTROPY_MODEL, BltEntropyConfig, PatchingConfig
-from .interactive import mode, threshold
 
 
 def build_model(config: BltEntropyConfig) -> Any:
@@ -58,11 +59,7 @@ def register_evaluators(register: Any) -> None:
 
 @hookimpl
 def register_interactive_commands(register: Any) -> None:
-    register("threshold", threshold,
-             description="threshold of the current patching mode in bits (0-8); clears a "
-                         "target size; no value: show it")
-    register("mode", mode, description="patching mode: global, relative, combined, static "
-                                        "or space; no value: show it")
+    interactive.register(register)
 
 
 @hookimpl

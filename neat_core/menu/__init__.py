@@ -1,0 +1,115 @@
+"""``neat menu``: choose with the arrow keys instead of typing commands.
+
+Every entry asks for the values it needs (checked as they are typed, paths completed
+with Tab), shows the command line it builds and runs that very command in this
+process -- the menu is a face over the commands and holds no logic of theirs. It
+starts from the chosen config's values and passes only what the user changed; it
+remembers the last run and checkpoint for the next question. Ctrl-C, Ctrl-D or Escape
+at a question goes back to the menu; Ctrl-C during a command stops the command (a
+training run saves a checkpoint first) and comes back to the menu.
+
+Entries: the forms of :mod:`neat_core.menu.items` (train, resume, eval, compare,
+analyze), then every other command of ``neat`` -- plugin commands included -- through
+the form built from its parameters (:mod:`neat_core.menu.generic`).
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+from typing import Callable
+
+import click
+
+from ..errors import NeatError
+from ..prompts import Cancelled, choose, console
+from ..registry import get_registry
+from .generic import command_form
+from .items import FORMS, Job, MenuState
+
+CORE_ORDER = ("config", "data", "backends", "plugins", "bench")  # after the forms and plugins
+HELP = """\
+Arrow keys (or the number) and Enter choose; at a question, Tab completes paths and
+names, the up arrow recalls earlier answers, and a value is checked as you type.
+Esc, Ctrl-C or Ctrl-D at a question goes back here; Ctrl-C during a command stops it
+(training saves a checkpoint first). Each command is shown before it runs, so you can
+type it yourself next time."""
+
+
+def entries(root: click.Group) -> list[tuple[str, str, Callable[[MenuState], Job]]]:
+    """(name, description, form) of every menu entry, in menu order."""
+    ctx = click.Context(root, info_name="neat")
+    out: list[tuple[str, str, Callable[[MenuState], Job]]] = []
+    for name, (command_name, description, form) in FORMS.items():
+        command = root.get_command(ctx, command_name)
+        if command is not None:
+            out.append((name, description, functools.partial(form, command)))
+    taken = {command for command, _, _ in FORMS.values()} | {"menu"}
+    plugin_names = sorted(set(get_registry().commands) - taken)
+    core_names = [name for name in CORE_ORDER if name in root.list_commands(ctx)]
+    for name in [*plugin_names, *core_names]:
+        command = root.get_command(ctx, name)
+        if command is None or name in taken or command.hidden:
+            continue
+        out.append((name, command.get_short_help_str(60),
+                    functools.partial(command_form, root=root, name=name)))
+    return out
+
+
+def run_job(root: click.Group, args: list[str]) -> int:
+    """Run ``neat ARGS`` in this process; its exit code (130 when Ctrl-C stopped it)."""
+    try:
+        code = root.main(args, prog_name="neat", standalone_mode=False)
+    except click.ClickException as error:  # bad flags: shown, then back to the menu
+        error.show()
+        return error.exit_code
+    except click.Abort:
+        return 1
+    except KeyboardInterrupt:
+        console().print("interrupted", style="yellow")
+        return 130
+    except SystemExit as error:  # errors raised while the command line was parsed
+        return error.code if isinstance(error.code, int) else 1
+    return code if isinstance(code, int) else 0
+
+
+def run_menu(root: click.Group) -> None:
+    """The menu loop, until the user quits (or presses Ctrl-D / Esc at the menu)."""
+    out = console()
+    state = MenuState()
+    items = entries(root)
+    forms = {name: form for name, _, form in items}
+    width = max(len(name) for name, _, _ in items)
+    options = [(name, f"{name:<{width}}  {description}") for name, description, _ in items]
+    options += [("help", f"{'help':<{width}}  how the menu works"),
+                ("quit", f"{'quit':<{width}}  leave (Ctrl-D, Esc)")]
+    last = options[0][0]
+    while True:
+        out.rule("NEAT")
+        context = [f"config: {state.config_file or 'built-in defaults'}"]
+        if state.last_run:
+            context.append(f"last run: {state.last_run}")
+        out.print("  ·  ".join(context), style="dim")
+        try:
+            last = choose("What would you like to do?", options, default=last)
+        except Cancelled:
+            last = "quit"
+        if last == "quit":
+            out.print("bye")
+            return
+        if last == "help":
+            out.print(HELP)
+            continue
+        try:
+            job = forms[last](state)
+        except Cancelled:
+            out.print("cancelled; back to the menu", style="yellow")
+            continue
+        except NeatError as error:
+            out.print(f"error: {error.one_line()}", style="red")
+            continue
+        out.print(f"$ neat {shlex.join(job.args)}", style="bold cyan")
+        code = run_job(root, job.args)
+        job.after(code)
+        out.print("done" if code == 0 else f"(exit code {code})",
+                  style="green" if code == 0 else "red")
