@@ -9,9 +9,11 @@ fixed pseudo-random bytes with a freshly initialised model.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import tempfile
 import time
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import attrs
 import numpy as np
@@ -80,6 +82,17 @@ def time_inference(config: NeatConfig, backend_name: str, batches: int) -> dict[
             "flops_per_byte": model_flops(model)}
 
 
+@contextlib.contextmanager
+def _info_logs_off() -> Iterator[None]:
+    logger = logging.getLogger("neat")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def bench(config: NeatConfig, backends: Sequence[str] = (), *, steps: int = 10,
           warmup: int = 3, infer_batches: int = 10) -> list[dict[str, Any]]:
     """One row per backend (default: every available one) with bytes/s and peak memory."""
@@ -90,7 +103,8 @@ def bench(config: NeatConfig, backends: Sequence[str] = (), *, steps: int = 10,
         row: dict[str, Any] = {"backend": name, "device": str(backend.device),
                                "mixed_precision": backend.amp or "off",
                                "peak_memory": backend.peak_memory_meaning}
-        row.update(time_training(config, name, steps, warmup))
-        row.update(time_inference(config, name, infer_batches))
+        with _info_logs_off():  # the measured runs' set-up and eval lines are noise here
+            row.update(time_training(config, name, steps, warmup))
+            row.update(time_inference(config, name, infer_batches))
         rows.append(row)
     return rows

@@ -331,8 +331,8 @@ def _checkpoint_dir(path: Path) -> Path:
                         path, backup)
             return backup
         raise CheckpointError(f"checkpoint not found: {path}",
-                              hint="pass a checkpoint directory, e.g. "
-                                   "runs/quickstart/checkpoints/latest")
+                              hint="pass a run directory (e.g. runs/quickstart) or one of "
+                                   "its checkpoints (runs/quickstart/checkpoints/step-N)")
     if not path.is_dir():
         raise CheckpointError(f"{path} is not a checkpoint directory",
                               hint=f"a checkpoint is a directory holding {MODEL_FILE}, "

@@ -174,8 +174,14 @@ class Scorer:
                          "batch_size": config.eval.batch_size}
 
     def _kwargs(self) -> dict[str, Any]:
+        # a bar of bytes scored, for long inputs (it appears after a second)
         return {"batch_size": self.settings["batch_size"], "stride": self.settings["stride"],
-                "device": self.backend.device}
+                "device": self.backend.device, "progress": self.shows_progress}
+
+    @property
+    def shows_progress(self) -> bool:
+        """Whether progress bars are wanted: ``run.progress`` and stderr a terminal."""
+        return bool(self.config.run.progress) and sys.stderr.isatty()
 
     def entropies(self, data: bytes) -> np.ndarray:
         """Next-byte entropies in bits, one per byte (see :func:`compute_entropies`)."""
@@ -202,7 +208,7 @@ class Scorer:
     def documents(self, documents: Sequence[tuple[str, bytes]], description: str
                   ) -> Iterator[tuple[str, bytes]]:
         """The documents, with a progress bar (in bytes) on a terminal when enabled."""
-        if not (self.config.run.progress and sys.stderr.isatty() and len(documents) > 1):
+        if not (self.shows_progress and len(documents) > 1):
             yield from documents
             return
         from tqdm import tqdm

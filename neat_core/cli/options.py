@@ -17,6 +17,7 @@ import click
 from ..config import Override, config_fields, load_config, parse_assignments
 from ..config.fields import FieldInfo
 from ..plugins import generation
+from .logs import quiet_console
 
 ALL = "*"  # as a flag path: every schema field that has a flag
 
@@ -43,6 +44,8 @@ class ConfigCommand(click.Command):
             click.Option(["--set", "assignments"], multiple=True, metavar="KEY=VALUE",
                          help="Set any config key, e.g. --set training.max_steps=100 "
                               "(repeatable; lists as a,b,c)."),
+            click.Option(["-q", "--quiet"], is_flag=True,
+                         help="Only errors; no progress bars (as `neat -q`)."),
         ]
         self._flags: dict[str, FieldInfo] = {}  # param name -> field
         self._generation = -1
@@ -75,6 +78,12 @@ class ConfigCommand(click.Command):
 
     def invoke(self, ctx: click.Context) -> Any:
         params = ctx.params
+        if params.pop("quiet", False):  # for every context of this run, root included
+            root = ctx.find_root()
+            root.obj = root.obj if isinstance(root.obj, dict) else {}
+            root.obj["quiet"] = True
+            ctx.obj = root.obj
+            quiet_console()
         overrides = [Override(info.path, params[param], info.flag or "", raw=isinstance(
                          params[param], str))
                      for param, info in self._flags.items() if params.get(param) is not None]

@@ -106,7 +106,8 @@ def header_lines(results: Mapping[str, Any]) -> list[str]:
 def truncated(rows: Sequence[Any]) -> tuple[Sequence[Any], list[str]]:
     if len(rows) <= MAX_ROWS:
         return rows, []
-    return rows[:MAX_ROWS], [f"  … {len(rows) - MAX_ROWS} more (all in the json report)"]
+    return rows[:MAX_ROWS], [f"  … {len(rows) - MAX_ROWS} more (the json report lists "
+                             f"them all: --report json)"]
 
 
 # --- sections ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ class Progress:
         self._bar: Any = None
         self._stack = contextlib.ExitStack()
         self._eval_bpb: float | None = None
+        self._postfix: dict[str, str] = {}
 
     def __enter__(self) -> Progress:
         if self.show:
@@ -38,12 +39,16 @@ class Progress:
     def update(self, loss: float, lr: float, bytes_per_second: float) -> None:
         if self._bar is None:
             return
-        postfix = {"loss": f"{loss:.3f}", "bpb": f"{loss / LN2:.3f}", "lr": f"{lr:.2e}",
-                   "bytes/s": f"{bytes_per_second:,.0f}"}
-        if self._eval_bpb is not None:
-            postfix["eval_bpb"] = f"{self._eval_bpb:.3f}"
-        self._bar.set_postfix(postfix, refresh=False)
+        self._postfix.update({"loss": f"{loss:.3f}", "bpb": f"{loss / LN2:.3f}",
+                              "lr": f"{lr:.2e}", "bytes/s": f"{bytes_per_second:,.0f}"})
+        self._bar.set_postfix(self._postfix, refresh=False)
         self._bar.update(1)
 
     def set_eval(self, bpb: float | None) -> None:
+        """Show the latest evaluation at once (the last one comes after the last step)."""
+        if bpb == self._eval_bpb:
+            return
         self._eval_bpb = bpb
+        if self._bar is not None and bpb is not None:
+            self._postfix["eval_bpb"] = f"{bpb:.3f}"
+            self._bar.set_postfix(self._postfix)

@@ -177,6 +177,18 @@ class StandardTrainer:
                 hint="raise --max-steps to train further")
         self.last_saved = path
         log.info("resuming from %s at step %d", path, self.step)
+        self._warn_if_schedule_moved(LrSchedule.from_config(checkpoint.config.training))
+
+    def _warn_if_schedule_moved(self, saved: LrSchedule) -> None:
+        """The decay runs to training.max_steps: a resume with another value reshapes the
+        rest of the schedule, which the user should hear about."""
+        if saved.total_steps == self.schedule.total_steps or saved.kind == "constant":
+            return
+        log.warning("training.max_steps changed from %d to %d: the %s learning-rate decay now "
+                    "ends at step %d, so the rate at step %d becomes %.3g (it was %.3g)",
+                    saved.total_steps, self.schedule.total_steps, self.schedule.kind,
+                    self.schedule.total_steps, self.step, self.schedule(self.step),
+                    saved(self.step))
 
     def _open_outputs(self, resumed: bool) -> None:
         self.metrics = MetricsLog(self.run_dir.path)
