@@ -128,7 +128,7 @@ def command_form(state: MenuState, root: click.Group, name: str) -> Job:
         command = command.commands[sub]
     sub_ctx = click.Context(command, info_name=path[-1], parent=ctx)
     params = [p for p in command.get_params(sub_ctx)
-              if not getattr(p, "hidden", False) and p.name != "help"]
+              if not getattr(p, "hidden", False) and "--help" not in p.opts]
     args: list[str] = []
     checkpoint: str | None = None
     for param in params:
