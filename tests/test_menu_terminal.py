@@ -50,7 +50,7 @@ def type_slowly(child: pexpect.spawn, *keys: str) -> None:
 
 def test_menu_in_a_terminal_ctrl_c_stops_training_and_resume_continues(tmp_path):
     run = tmp_path / "long run"
-    config = tiny_config_file(tmp_path / "cfg.json", run, steps=100000)
+    tiny_config_file(tmp_path / "cfg.json", run, steps=100000)
     child = spawn("menu", cwd=tmp_path)
     child.expect("What would you like to do")
     child.send("1" + ENTER)
