@@ -1,6 +1,6 @@
-"""neat eval / compare / analyze / menu on the command line: inputs, config precedence,
-the default evaluation split, interactive analysis and the menu driven by input, and
-the exit codes of bad input."""
+"""neat eval / compare / analyze on the command line: inputs, config precedence, the
+default evaluation split, interactive analysis driven by piped input, and the exit codes
+of bad input (the menu: test_menu.py)."""
 
 from __future__ import annotations
 
@@ -155,30 +155,6 @@ def test_interactive_ends_at_end_of_input_and_takes_a_first_text(run_cli, ckpt):
     assert result.exit_code == 0 and result.stdout.startswith("ab |cd\n")
     entropy_line = result.stdout.splitlines()[2]
     assert entropy_line.startswith("  entropy mean ")
-
-
-def test_menu_runs_the_same_commands_with_the_values_asked_for(run_cli, tmp_path, ckpt):
-    answers = ["plugins",                                   # plugins
-               "2", str(ckpt), __file__, "json", str(tmp_path),   # evaluate
-               "5", "",                                      # configs: defaults
-               "q"]
-    result = run_cli("menu", input="\n".join(answers) + "\n")
-    assert result.exit_code == 0, result.stderr
-    assert "evaluators: bits-per-byte, entropy" in result.stdout
-    assert "evaluators: patches" in result.stdout  # the blt plugin's
-    assert f"$ neat eval {ckpt} --data {__file__} --report json --out {tmp_path}" in result.stdout
-    bpb = json_results(tmp_path, "eval")["results"]["bits-per-byte"]["overall"]
-    assert bpb["bits_per_byte"] == pytest.approx(bpb["loss"] / math.log(2))
-    assert "$ neat config show --explain" in result.stdout
-    assert "patching.threshold" in result.stdout
-
-
-def test_menu_reports_a_failing_command_and_carries_on(run_cli, tmp_path, successor):
-    answers = ["analyse", str(tmp_path / "nowhere"), "n", "some text", "text", "quit"]
-    result = run_cli("menu", input="\n".join(answers) + "\n")
-    assert result.exit_code == 0
-    assert "checkpoint not found" in result.stderr and "(exit code 2)" in result.stdout
-    assert run_cli("menu", input="").exit_code == 0  # end of input leaves quietly
 
 
 class _ByteCount:

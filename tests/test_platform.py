@@ -203,7 +203,8 @@ def test_every_registered_thing_is_listed_by_neat_plugins(run_cli):
         "backends": ["fast"], "evaluators": ["count"], "reports": ["fancy"],
         "callbacks": ["log-csv"], "data_sources": ["jsonish"], "sections": ["shared"]}
     assert listed["blt"]["registered"]["commands"] == ["patch"]
-    assert listed["blt"]["registered"]["interactive_commands"] == ["threshold", "mode"]
+    assert listed["blt"]["registered"]["interactive_commands"] == [
+        "mode", "threshold", "relative", "size", "target", "min", "max", "patches"]
 
 
 @frozen

@@ -57,6 +57,18 @@ def test_cli_trains_quietly_without_a_terminal(run_cli, tmp_path, cache_dir):
     quiet = run_cli("-q", "train", "--output-dir", str(tmp_path / "quiet"),
                     *set_args({**settings, "run.output_dir": str(tmp_path / "quiet")}))
     assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
+    after = run_cli("train", "-q", "--output-dir", str(tmp_path / "after"),  # -q after too
+                    *set_args({**settings, "run.output_dir": str(tmp_path / "after")}))
+    assert after.exit_code == 0 and after.stdout == "" and after.stderr == ""
+
+
+def test_a_resume_that_reshapes_the_schedule_says_so(run_cli, tmp_path, cache_dir):
+    settings = tiny_settings(tmp_path / "run", cache_dir, training__max_steps=3)
+    assert run_cli("train", *set_args(settings)).exit_code == 0
+    resumed = run_cli("train", "--resume", str(tmp_path / "run"), "--max-steps", "5")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert ("warning: training.max_steps changed from 3 to 5: the cosine learning-rate "
+            "decay now ends at step 5, so the rate at step 3 becomes") in resumed.stderr
 
 
 def test_n_steps_then_resume_n_equals_2n_steps(run_cli, tmp_path, cache_dir):
@@ -150,6 +162,8 @@ def test_bench_reports_speed_and_memory_as_table_and_json(run_cli, tmp_path, cac
     assert row["train_peak_memory_bytes"] > 2**20
     table = run_cli(*args)
     assert table.exit_code == 0 and "train bytes/s" in table.stdout
+    assert table.stderr.count("backend: cpu") == 1  # not once per measured run
+    assert "eval loss" not in table.stderr
     assert "cpu" in table.stdout.splitlines()[1]
     assert not (tmp_path / "unused").exists()
 

@@ -47,6 +47,7 @@ def test_a_signal_saves_a_checkpoint_and_exits_130(tmp_path, signum):
     assert process.returncode == 130, stderr
     last = stderr.strip().splitlines()[-1]
     assert f"training interrupted ({signum.name})" in last and "checkpoint saved to" in last
+    assert f"continue with: neat train --resume {run})" in last  # the run's own directory
     checkpoint = RunDirectory(run).latest()
     assert checkpoint is not None and str(checkpoint) in last
     step = load_checkpoint(checkpoint).training_state["step"]
