@@ -15,6 +15,7 @@ end of the input, so all windows have the same width and batch without padding.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import sys
@@ -38,6 +39,12 @@ def as_byte_array(data: bytes | bytearray | memoryview | np.ndarray) -> np.ndarr
     return np.frombuffer(data, dtype=np.uint8)
 
 
+def check_stride(stride: int, block_size: int) -> None:
+    if not 1 <= stride <= block_size:
+        raise UsageError(f"stride {stride} must be between 1 and the model's block_size "
+                         f"({block_size})", hint="leave it unset for block_size // 2")
+
+
 def plan_windows(length: int, block_size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
     """Start of each window and the first position (absolute) that window scores.
 
@@ -45,9 +52,7 @@ def plan_windows(length: int, block_size: int, stride: int) -> tuple[np.ndarray,
     positions ``[first[i], starts[i] + width)``. Together they cover ``0..length-1``
     once each.
     """
-    if not 1 <= stride <= block_size:
-        raise UsageError(f"stride {stride} must be between 1 and the model's block_size "
-                         f"({block_size})", hint="leave it unset for block_size // 2")
+    check_stride(stride, block_size)
     if length <= block_size:
         return np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     last = length - block_size
@@ -68,69 +73,143 @@ def entropy_bits(logits: torch.Tensor) -> torch.Tensor:
     return -(logp.exp() * logp).sum(-1) / math.log(2)
 
 
-def _sliding(model: torch.nn.Module, inputs: np.ndarray,
-             per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
-             batch_size: int, stride: int | None, device: str | torch.device | None,
-             progress: bool, targets: np.ndarray | None = None) -> np.ndarray:
-    """``per_position(logits, target_windows)`` for every input position, windowed."""
+def _score(model: torch.nn.Module, inputs: np.ndarray,
+           per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
+           batch_size: int, stride: int | None, device: str | torch.device | None,
+           progress: bool, cache: bool, targets: np.ndarray | None = None) -> np.ndarray:
+    """``per_position(logits, targets)`` for every input position: through the model's
+    cache where it has one and ``cache`` allows, else with a sliding window."""
     block_size = context_length(model)
     stride = max(1, block_size // 2) if stride is None else stride
+    if batch_size < 1:
+        raise UsageError(f"batch_size must be at least 1, got {batch_size}")
+    check_stride(stride, block_size)
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    if cache and len(inputs) > block_size and callable(getattr(model, "new_cache", None)):
+        values = _incremental(model, inputs, per_position, batch_size=batch_size,
+                              device=device, progress=progress, targets=targets)
+        if values is not None:
+            return values
+    return _sliding(model, inputs, per_position, batch_size=batch_size, stride=stride,
+                    device=device, progress=progress, targets=targets)
+
+
+def _sliding(model: torch.nn.Module, inputs: np.ndarray,
+             per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
+             batch_size: int, stride: int, device: torch.device, progress: bool,
+             targets: np.ndarray | None = None) -> np.ndarray:
+    """``per_position(logits, target_windows)`` for every input position, windowed."""
+    block_size = context_length(model)
     out = np.empty(len(inputs), dtype=np.float32)
     if len(inputs) == 0:
         return out
-    if batch_size < 1:
-        raise UsageError(f"batch_size must be at least 1, got {batch_size}")
     starts, first = plan_windows(len(inputs), block_size, stride)
     width = min(block_size, len(inputs))
-    device = torch.device(device) if device is not None else next(model.parameters()).device
     windows = np.lib.stride_tricks.sliding_window_view(inputs, width)
     target_windows = (np.lib.stride_tricks.sliding_window_view(targets, width)
                       if targets is not None else None)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.inference_mode(), _progress_bar(len(inputs), progress) as bar:
-            for lo in range(0, len(starts), batch_size):
-                batch = starts[lo:lo + batch_size]
-                idx = torch.from_numpy(windows[batch].astype(np.int64)).to(device)
-                tgt = (torch.from_numpy(target_windows[batch].astype(np.int64)).to(device)
-                       if target_windows is not None else None)
-                values = per_position(model(idx), tgt).cpu().numpy()
-                for row, (start, begin) in enumerate(zip(batch, first[lo:lo + batch_size])):
-                    out[begin:start + width] = values[row, begin - start:]
-                bar.update(int(batch[-1]) + width - int(first[lo]))
-    finally:
-        model.train(was_training)
+    with _scoring(model, len(inputs), progress) as bar:
+        for lo in range(0, len(starts), batch_size):
+            batch = starts[lo:lo + batch_size]
+            idx = torch.from_numpy(windows[batch].astype(np.int64)).to(device)
+            tgt = (torch.from_numpy(target_windows[batch].astype(np.int64)).to(device)
+                   if target_windows is not None else None)
+            values = per_position(model(idx), tgt).cpu().numpy()
+            for row, (start, begin) in enumerate(zip(batch, first[lo:lo + batch_size])):
+                out[begin:start + width] = values[row, begin - start:]
+            bar.update(int(batch[-1]) + width - int(first[lo]))
     return out
 
 
-def _progress_bar(total: int, enabled: bool):
+def plan_lanes(length: int, lanes: int, keep: int) -> tuple[int, np.ndarray]:
+    """Split ``length`` positions between at most ``lanes`` rows that a cache advances
+    side by side: (bytes each row reads, start of each row).
+
+    Row ``r`` reads ``[starts[r], starts[r] + width)``; row 0 scores all it reads, every
+    later row first reads ``keep`` bytes of context it does not score. Rows are dropped
+    until that context is at most an eighth of the input, so short inputs do not pay
+    for it. The last row may end past ``length`` (the caller pads).
+    """
+    lanes = max(1, min(lanes, 1 + length // (8 * max(keep, 1))))
+    width = -(-(length + (lanes - 1) * keep) // lanes)  # ceiling division
+    return width, np.arange(lanes, dtype=np.int64) * (width - keep)
+
+
+def _incremental(model: torch.nn.Module, inputs: np.ndarray,
+                 per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
+                 batch_size: int, device: torch.device, progress: bool,
+                 targets: np.ndarray | None = None) -> np.ndarray | None:
+    """``per_position`` for every input position through the model's key/value cache;
+    None when the model keeps none (see the module docstring)."""
+    block_size = context_length(model)
+    keep, chunk = block_size - 1, max(1, block_size // 2)
+    # as many bytes per forward as batch_size windows of the sliding path
+    width, starts = plan_lanes(len(inputs), batch_size * block_size // chunk, keep)
+    cache = model.new_cache(len(starts))
+    if cache is None:
+        return None
+
+    def lanes_of(array: np.ndarray) -> np.ndarray:
+        padded = np.zeros(int(starts[-1]) + width, dtype=np.int64)
+        padded[:len(array)] = array
+        return np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
+
+    rows = lanes_of(inputs)
+    target_rows = lanes_of(targets) if targets is not None else None
+    first = np.where(np.arange(len(starts)) == 0, 0, keep)[:, None]  # first scored offset
+    out = np.empty(len(inputs), dtype=np.float32)
+    with _scoring(model, len(inputs), progress) as bar:
+        for lo in range(0, width, chunk):
+            idx = torch.from_numpy(rows[:, lo:lo + chunk].copy()).to(device)
+            tgt = (torch.from_numpy(target_rows[:, lo:lo + chunk].copy()).to(device)
+                   if target_rows is not None else None)
+            values = per_position(model.forward_cached(idx, cache), tgt).cpu().numpy()
+            offsets = np.arange(lo, lo + idx.shape[1])[None, :]
+            positions = starts[:, None] + offsets
+            scored = (offsets >= first) & (positions < len(inputs))
+            out[positions[scored]] = values[scored]
+            bar.update(int(scored.sum()))
+    return out
+
+
+@contextlib.contextmanager
+def _scoring(model: torch.nn.Module, total: int, progress: bool) -> Iterator[Any]:
+    """Eval mode (restored after), inference mode and a progress bar over ``total`` bytes."""
     from tqdm.auto import tqdm
 
-    # delay: short inputs finish before a bar would appear
-    return tqdm(total=total, unit="B", unit_scale=True, desc="scoring", disable=not enabled,
-                delay=1.0, leave=False)
+    was_training = model.training
+    model.eval()
+    try:
+        # delay: short inputs finish before a bar would appear
+        with torch.inference_mode(), tqdm(total=total, unit="B", unit_scale=True,
+                                          desc="scoring", disable=not progress,
+                                          delay=1.0, leave=False) as bar:
+            yield bar
+    finally:
+        model.train(was_training)
 
 
 def compute_entropies(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size: int = 16,
                       stride: int | None = None, device: str | torch.device | None = None,
-                      progress: bool = False) -> np.ndarray:
+                      progress: bool = False, cache: bool = True) -> np.ndarray:
     """Per-byte next-byte entropy in bits (0-8), float32, one entry per input byte.
 
     Entry ``t`` is the entropy of the model's distribution for byte ``t + 1`` given
     bytes ``0..t`` (the last entry predicts the byte after the input). ``model`` is any
     registered model (``forward(idx) -> logits [B, T, 256]``, ``model.config.block_size``);
     ``stride`` defaults to ``block_size // 2``; inputs go to ``device``, by default the
-    model's (the model itself is not moved).
+    model's (the model itself is not moved). ``cache=False`` uses the sliding window
+    even where the model has a key/value cache.
     """
     inputs = as_byte_array(data)
-    return _sliding(model, inputs, lambda logits, _: entropy_bits(logits),
-                    batch_size=batch_size, stride=stride, device=device, progress=progress)
+    return _score(model, inputs, lambda logits, _: entropy_bits(logits),
+                  batch_size=batch_size, stride=stride, device=device, progress=progress,
+                  cache=cache)
 
 
 def score_bytes(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size: int = 16,
                 stride: int | None = None, device: str | torch.device | None = None,
-                progress: bool = False) -> np.ndarray:
+                progress: bool = False, cache: bool = True) -> np.ndarray:
     """Negative log-likelihood in nats of bytes ``1..n-1``, float32, ``n - 1`` entries.
 
     Entry ``i`` is ``-ln p(byte i+1 | bytes 0..i)``, windowed like
@@ -146,8 +225,8 @@ def score_bytes(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size:
         logp = F.log_softmax(logits.float(), dim=-1)
         return -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
-    return _sliding(model, array[:-1], nll, targets=array[1:], batch_size=batch_size,
-                    stride=stride, device=device, progress=progress)
+    return _score(model, array[:-1], nll, targets=array[1:], batch_size=batch_size,
+                  stride=stride, device=device, progress=progress, cache=cache)
 
 
 # --- the scorer evaluators and reports use ------------------------------------------------

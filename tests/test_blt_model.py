@@ -95,3 +95,49 @@ def test_registry_builds_the_model_from_its_config():
     model = entry.factory(config)
     assert isinstance(model, EntropyModel)
     assert model.config is config and len(model.blocks) == 3
+
+
+# --- the key/value cache ------------------------------------------------------------------
+
+def cached_logits(model, idx: torch.Tensor, pieces: list[int]) -> torch.Tensor:
+    """forward_cached over ``idx`` fed in pieces of these lengths (the rest at the end)."""
+    cache = model.new_cache(idx.shape[0])
+    bounds = [0, *torch.tensor(pieces).cumsum(0).tolist(), idx.shape[1]]
+    with torch.no_grad():
+        return torch.cat([model.forward_cached(idx[:, lo:hi], cache)
+                          for lo, hi in zip(bounds, bounds[1:]) if hi > lo], dim=1)
+
+
+@pytest.mark.parametrize("pieces", [[1] * 40, [5, 1, 16, 20, 3], [16, 16, 16], [70]])
+@pytest.mark.parametrize("hashed", [{}, {"hash_ngrams": [2, 4], "hash_buckets": 64}])
+def test_cached_pieces_equal_one_pass_and_the_plain_forward_within_the_context(pieces,
+                                                                              hashed):
+    model = tiny_model(block_size=16, num_layers=3, **hashed).eval()
+    idx = torch.randint(0, 256, (3, 90), generator=torch.Generator().manual_seed(2))
+    whole = cached_logits(model, idx, [])  # one call: attention over a band of 16 bytes
+    torch.testing.assert_close(cached_logits(model, idx, pieces), whole,
+                               atol=1e-5, rtol=1e-5)
+    with torch.no_grad():  # until the band slides, it is the plain causal forward
+        torch.testing.assert_close(whole[:, :16], model(idx[:, :16]), atol=1e-5, rtol=1e-5)
+
+
+def test_a_cached_byte_sees_the_block_size_bytes_that_end_at_it():
+    # (with hash n-grams a cached byte's n-gram also reads the bytes before its window,
+    # where a window cuts it short: the pieces test above covers that model)
+    model = tiny_model(block_size=16, num_layers=1).eval()
+    idx = torch.randint(0, 256, (2, 60), generator=torch.Generator().manual_seed(3))
+    logits = cached_logits(model, idx, [7] * 8)
+    with torch.no_grad():
+        for t in (15, 16, 33, 59):
+            expected = model(idx[:, t - 15:t + 1])[:, -1]
+            torch.testing.assert_close(logits[:, t], expected, atol=1e-5, rtol=1e-5)
+    changed = idx.clone()
+    changed[:, 10] = (changed[:, 10] + 1) % 256  # outside the context of byte 26 on
+    assert torch.equal(cached_logits(model, changed, [7] * 8)[:, 26:], logits[:, 26:])
+
+
+def test_cache_errors_and_learned_positions():
+    assert tiny_model(positional="learned").new_cache(2) is None
+    model = tiny_model()
+    with pytest.raises(UsageError, match="a batch of 3 rows for a cache of 2"):
+        model.forward_cached(torch.zeros(3, 4, dtype=torch.long), model.new_cache(2))

@@ -1,4 +1,5 @@
-"""Per-byte entropy and NLL: exact values, sliding windows, context, inputs."""
+"""Per-byte entropy and NLL: exact values, sliding windows, the key/value cache, context,
+inputs."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neat_core.errors import UsageError
-from neat_core.scoring import compute_entropies, entropy_bits, plan_windows, score_bytes
+from neat_core.scoring import (compute_entropies, entropy_bits, plan_lanes, plan_windows,
+                                score_bytes)
 
 from .blt_util import (
     CORPUS,
@@ -72,7 +74,7 @@ def test_window_equals_full_context_where_both_fit(trained):
 
 def test_stride_one_gives_every_byte_a_full_context(trained):
     data = CORPUS[:90]
-    windowed = compute_entropies(trained, data, stride=1, batch_size=5)
+    windowed = compute_entropies(trained, data, stride=1, batch_size=5, cache=False)
     for t in range(BLOCK, len(data)):
         context = data[t - BLOCK + 1:t + 1]  # the block_size bytes ending at t
         expected = entropy_bits(logits_of(trained, context)[-1]).item()
@@ -109,8 +111,75 @@ def test_windows_score_each_position_once_with_at_least_block_minus_stride_conte
 
 def test_bad_stride_is_a_clear_error(trained):
     for stride in (0, 40):
-        with pytest.raises(UsageError, match=f"stride {stride} must be between 1"):
-            compute_entropies(trained, CORPUS[:100], stride=stride)
+        for cache in (True, False):
+            with pytest.raises(UsageError, match=f"stride {stride} must be between 1"):
+                compute_entropies(trained, CORPUS[:100], stride=stride, cache=cache)
+
+
+# --- the key/value cache --------------------------------------------------------------------
+
+@pytest.mark.parametrize("length", [BLOCK + 1, 100, 700])
+def test_cache_equals_the_stride_one_window_for_a_one_layer_model(length):
+    # one layer: its keys depend on the byte and its position only, so the cache gives
+    # exactly what a window of block_size bytes ending at each byte gives
+    model = tiny_model(block_size=BLOCK, num_layers=1)
+    train(model, steps=30)
+    data = CORPUS[:length]
+    for batch_size in (1, 3, 16):
+        np.testing.assert_allclose(
+            compute_entropies(model, data, batch_size=batch_size),
+            compute_entropies(model, data, stride=1, cache=False), atol=1e-4)
+        np.testing.assert_allclose(score_bytes(model, data, batch_size=batch_size),
+                                   score_bytes(model, data, stride=1, cache=False),
+                                   atol=1e-4)
+
+
+def test_cache_gives_deeper_models_more_context_than_the_default_window(trained):
+    # with more layers, cached keys carry their own full context (sliding-window
+    # attention), where a window restarts every layer's context at its first byte: both
+    # approximate the full context of every byte (stride 1), the cache more closely
+    data = CORPUS[:1500]
+    full = compute_entropies(trained, data, stride=1, cache=False)
+    cached = compute_entropies(trained, data)
+    window = compute_entropies(trained, data, cache=False)
+    assert not np.allclose(cached, window, atol=1e-3)  # the cache was used
+    assert np.abs(cached - full).mean() < 0.6 * np.abs(window - full).mean()
+    np.testing.assert_allclose(cached[:BLOCK], full[:BLOCK], atol=1e-4)
+
+
+def test_learned_positions_keep_the_window():
+    model = tiny_model(block_size=BLOCK, positional="learned")
+    assert model.new_cache(4) is None  # absolute positions cannot slide
+    data = CORPUS[:300]
+    np.testing.assert_array_equal(compute_entropies(model, data),
+                                  compute_entropies(model, data, cache=False))
+
+
+def test_a_model_without_cache_methods_is_scored_with_the_window(trained):
+    class Plain(torch.nn.Module):  # only the required contract
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner, self.config = trained, trained.config
+
+        def forward(self, idx):
+            return self.inner(idx)
+
+    data = CORPUS[:300]
+    np.testing.assert_array_equal(compute_entropies(Plain(), data),
+                                  compute_entropies(trained, data, cache=False))
+
+
+@settings(max_examples=200, deadline=None)
+@given(length=st.integers(2, 5000), lanes=st.integers(1, 64), keep=st.integers(1, 128))
+def test_lanes_score_each_position_once_with_a_full_context(length, lanes, keep):
+    width, starts = plan_lanes(length, lanes, keep)
+    assert 1 <= len(starts) <= lanes and starts[0] == 0
+    scored = np.zeros(length, dtype=int)
+    for row, start in enumerate(starts.tolist()):
+        first = start if row == 0 else start + keep  # later rows read keep bytes first
+        scored[first:min(start + width, length)] += 1
+    assert scored.tolist() == [1] * length
+    assert (len(starts) - 1) * keep <= length / 8  # bytes read only as context
 
 
 def test_batch_size_does_not_change_the_result(trained):
@@ -130,7 +199,7 @@ def test_score_bytes_is_the_next_byte_nll_in_nats(trained):
 
 def test_score_bytes_windows_like_entropies(trained):
     data = CORPUS[:130]
-    scores = score_bytes(trained, data, stride=1, batch_size=16)
+    scores = score_bytes(trained, data, stride=1, batch_size=16, cache=False)
     t = 100
     logp = F.log_softmax(logits_of(trained, data[t - BLOCK + 1:t + 1])[-1], dim=-1)
     assert scores[t] == pytest.approx(-logp[data[t + 1]].item(), abs=1e-4)

@@ -5,6 +5,11 @@ Input: byte values ``idx`` (LongTensor ``[batch, time]``, 0-255). Output: logits
 Pre-norm blocks, fused QKV projection, ``scaled_dot_product_attention(is_causal=True)``,
 rotary or learned absolute positions, optional tied input/output embeddings, optional
 hash n-gram embeddings (:mod:`.hash_embeddings`).
+
+With rotary positions the model also keeps a key/value cache (``new_cache`` and
+``forward_cached``, the optional methods of the model contract in
+:mod:`neat_core.scoring`): it scores long inputs and generates bytes computing each
+position once, every byte seeing the ``block_size`` bytes that end at it.
 """
 
 from __future__ import annotations
@@ -24,11 +29,17 @@ VOCAB_SIZE = 256  # one token per byte value
 ROPE_BASE = 10000.0
 
 
-def rope_tables(head_dim: int, length: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos and sin of the rotary angles, each ``[length, head_dim // 2]``."""
-    inv_freq = ROPE_BASE ** (-torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
-    angles = torch.outer(torch.arange(length, dtype=torch.float32), inv_freq)
-    return angles.cos(), angles.sin()
+def rope_tables(head_dim: int, start: int, length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin of the rotary angles of positions ``start..start+length-1``, each
+    ``[length, head_dim // 2]``, on the CPU.
+
+    Computed in float64 and rounded once, so far positions (a cache sliding over a long
+    input) keep the relative angles that near ones have.
+    """
+    inv_freq = ROPE_BASE ** (-torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim)
+    positions = torch.arange(start, start + length, dtype=torch.float64)
+    angles = torch.outer(positions, inv_freq)
+    return angles.cos().float(), angles.sin().float()
 
 
 def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
@@ -47,15 +58,19 @@ class CausalSelfAttention(nn.Module):
         self.proj = nn.Linear(config.hidden_size, config.hidden_size, bias=False)
         self.resid_dropout = nn.Dropout(config.dropout)
 
-    def forward(self, x: torch.Tensor,
-                rope: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None,
+                cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
         batch, time, channels = x.shape
         q, k, v = (self.qkv(x).view(batch, time, 3, self.num_heads, -1)
                    .permute(2, 0, 3, 1, 4).unbind(0))  # each [B, H, T, D]
         if rope is not None:
             q, k = apply_rope(q, *rope), apply_rope(k, *rope)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True,
-                                           dropout_p=self.dropout if self.training else 0.0)
+        if cache is None:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True,
+                                               dropout_p=self.dropout if self.training else 0.0)
+        else:
+            k, v, mask = cache.store(layer, k, v)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         y = y.transpose(1, 2).reshape(batch, time, channels)
         return self.resid_dropout(self.proj(y))
 
@@ -82,10 +97,77 @@ class Block(nn.Module):
         self.ffn_norm = nn.LayerNorm(config.hidden_size)
         self.ffn = FeedForward(config)
 
-    def forward(self, x: torch.Tensor,
-                rope: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
-        x = x + self.attn(self.attn_norm(x), rope)
+    def forward(self, x: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None,
+                cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
+        x = x + self.attn(self.attn_norm(x), rope, cache, layer)
         return x + self.ffn(self.ffn_norm(x))
+
+
+class KVCache:
+    """Rotated keys and values of the last bytes each batch row has seen, per layer.
+
+    Each layer's keys and values are a ring of ``capacity`` slots, ``[B, H, slots, D]``:
+    position ``p`` lives in slot ``p % capacity``, so a call writes only its new
+    positions. The capacity is ``block_size - 1`` plus the longest call so far.
+    """
+
+    def __init__(self, batch_size: int, block_size: int, layers: int,
+                 history: int = 0) -> None:
+        self.batch_size, self.block_size = batch_size, block_size
+        self.keys: list[torch.Tensor | None] = [None] * layers
+        self.values: list[torch.Tensor | None] = [None] * layers
+        self.position = 0  # bytes seen so far: the absolute position of the next one
+        self.capacity = 0
+        self._mask = torch.empty(0)
+        self.history = history  # raw bytes kept for the hash n-grams of the next call
+        self._recent: torch.Tensor | None = None
+
+    def with_history(self, idx: torch.Tensor) -> torch.Tensor:
+        """The last ``history`` bytes seen, then ``idx``; keeps the new last ones."""
+        full = idx if self._recent is None else torch.cat((self._recent, idx), dim=1)
+        self._recent = full[:, full.shape[1] - min(self.history, full.shape[1]):]
+        return full
+
+    def advance(self, time: int, device: torch.device) -> int:
+        """Make room for ``time`` new positions; returns the first one's position."""
+        start, end = self.position, self.position + time
+        if self.block_size - 1 + time > self.capacity:
+            self._grow(self.block_size - 1 + time)
+        slot = torch.arange(self.capacity, device=device)
+        held = end - 1 - (end - 1 - slot) % self.capacity  # position in each slot then
+        query = torch.arange(start, end, device=device)[:, None]
+        distance = query - held[None, :]
+        # new byte i sees the block_size bytes that end at it
+        self._mask = (distance >= 0) & (distance < self.block_size) & (held >= 0)
+        self.position = end
+        return start
+
+    def store(self, layer: int, keys: torch.Tensor, values: torch.Tensor
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Write a layer's new keys and values; all of them, and the attention mask."""
+        if self.keys[layer] is None:
+            shape = (*keys.shape[:2], self.capacity, keys.shape[3])
+            self.keys[layer] = keys.new_zeros(shape)
+            self.values[layer] = values.new_zeros(shape)
+        time = keys.shape[2]
+        first = (self.position - time) % self.capacity  # slot of the first new position
+        split = min(time, self.capacity - first)  # the rest wraps around to slot 0
+        for ring, new in ((self.keys[layer], keys), (self.values[layer], values)):
+            ring[:, :, first:first + split] = new[:, :, :split]
+            ring[:, :, :time - split] = new[:, :, split:]
+        return self.keys[layer], self.values[layer], self._mask
+
+    def _grow(self, capacity: int) -> None:
+        """Re-lay the rings out for ``capacity`` slots, keeping what they hold."""
+        kept = torch.arange(max(0, self.position - self.block_size + 1), self.position)
+        for ring in (self.keys, self.values):
+            for layer, old in enumerate(ring):
+                if old is not None:
+                    new = old.new_zeros((*old.shape[:2], capacity, old.shape[3]))
+                    slots = kept.to(old.device)
+                    new[:, :, slots % capacity] = old[:, :, slots % self.capacity]
+                    ring[layer] = new
+        self.capacity = capacity
 
 
 class EntropyModel(nn.Module):
@@ -97,6 +179,7 @@ class EntropyModel(nn.Module):
     def __init__(self, config: BltEntropyConfig) -> None:
         super().__init__()
         self.config = config
+        self.head_dim = config.hidden_size // config.num_heads
         self.embed = nn.Embedding(VOCAB_SIZE, config.hidden_size)
         self.hash_embed = (HashNgramEmbedding(config.hash_ngrams, config.hash_buckets,
                                               config.hidden_size)
@@ -104,7 +187,7 @@ class EntropyModel(nn.Module):
         self.pos_embed = (nn.Embedding(config.block_size, config.hidden_size)
                           if config.positional == "learned" else None)
         if config.positional == "rope":
-            cos, sin = rope_tables(config.hidden_size // config.num_heads, config.block_size)
+            cos, sin = rope_tables(self.head_dim, 0, config.block_size)
             # not persistent: derived from the config, so not part of the checkpoint
             self.register_buffer("rope_cos", cos, persistent=False)
             self.register_buffer("rope_sin", sin, persistent=False)
@@ -162,3 +245,36 @@ class EntropyModel(nn.Module):
             return logits
         loss = F.cross_entropy(logits.view(-1, VOCAB_SIZE), targets.reshape(-1))
         return logits, loss
+
+    # --- the key/value cache (rotary positions only) ----------------------------------
+
+    def new_cache(self, batch_size: int) -> KVCache | None:
+        """An empty cache for ``batch_size`` rows; None with learned positions.
+
+        Learned absolute positions cannot slide: a byte's keys depend on its place in
+        the window, which changes as the window moves, so they would all be recomputed.
+        """
+        if self.pos_embed is not None:
+            return None
+        history = max(self.hash_embed.sizes) - 1 if self.hash_embed is not None else 0
+        return KVCache(batch_size, self.config.block_size, len(self.blocks), history)
+
+    def forward_cached(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
+        """Logits ``[B, t, 256]`` of ``t`` new bytes that follow those ``cache`` holds.
+
+        New byte ``i`` is predicted from the ``block_size`` bytes that end at it (fewer
+        at the start), as ``forward`` predicts the last byte of that window; the bytes
+        are then appended to ``cache``, which keeps the last ``block_size - 1``.
+        """
+        batch, time = idx.shape
+        if batch != cache.batch_size:
+            raise UsageError(f"a batch of {batch} rows for a cache of "
+                             f"{cache.batch_size}", hint="make a cache per batch size")
+        start = cache.advance(time, idx.device)
+        rope = tuple(table.to(idx.device) for table in rope_tables(self.head_dim, start, time))
+        x = self.embed(idx)
+        if self.hash_embed is not None:  # the n-grams reach back into earlier calls
+            x = x + self.hash_embed(cache.with_history(idx))[:, -time:]
+        for layer, block in enumerate(self.blocks):
+            x = block(x, rope, cache, layer)
+        return self.head(self.final_norm(x))
