@@ -11,6 +11,25 @@ previous one did not reach, so every byte after the first window is scored with 
 least ``block_size - stride`` bytes of context (a full context with ``stride=1``), and
 never with a context that was reset at a chunk edge. The last window is aligned to the
 end of the input, so all windows have the same width and batch without padding.
+
+A model may also keep a key/value cache, through two optional methods of the contract:
+
+- ``new_cache(batch_size) -> object``: an empty cache for that many rows, or None where
+  this model cannot keep one (the window is used then);
+- ``forward_cached(idx [B, t], cache) -> logits [B, t, 256]``: predicts ``t`` new
+  bytes of each row after those the cache holds, then appends them; every layer
+  attends to at most the ``block_size`` positions that end at each byte, and the cache
+  keeps at most ``block_size - 1``.
+
+Where a model has them, inputs are scored through the cache instead of the window: the
+input is cut into rows that advance side by side (each after reading the
+``block_size - 1`` bytes before its first scored byte, see :func:`plan_lanes`), every
+byte is computed once and sees the ``block_size`` bytes that end at it, whatever the
+stride. With one layer this equals the window with ``stride=1``; with more, a cached
+position's keys carry its own full context, where a window restarts every layer's
+context at its first byte (sliding-window attention, as in BLT's entropy model), so
+results differ slightly from any window and lie closer to a full context than the
+default stride does. ``cache=False`` keeps the window.
 """
 
 from __future__ import annotations
