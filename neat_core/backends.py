@@ -210,6 +210,10 @@ class Backend(abc.ABC):
     def synchronize(self) -> None:  # noqa: B027 - a no-op where the device is synchronous
         """Wait for queued device work (for timing); a no-op on synchronous devices."""
 
+    def observe_step(self, seconds: float) -> None:  # noqa: B027 - optional hook
+        """Trainers report each optimizer step's duration; a backend may adapt its
+        settings to it (the cpu backend picks its thread count). Default: nothing."""
+
     def reset_peak_memory(self) -> None:  # noqa: B027 - a no-op where nothing is measured
         """Start a new peak-memory measurement (where the device allows it)."""
 

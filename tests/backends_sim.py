@@ -1,8 +1,9 @@
 """Simulated hardware for backend tests: the plugins' probe functions, replaced.
 
-The ``machine`` fixture starts with no GPU of any kind; ``machine.cuda(...)`` and
-``machine.mps()`` turn one on. torch.cuda calls that need a real GPU are replaced by
-recorders, so tests can assert what the backend asked of the device.
+The ``machine`` fixture starts with no GPU of any kind and a CPU without native bf16;
+``machine.cuda(...)``, ``machine.mps()`` and ``machine.cpu_bf16()`` turn them on.
+torch.cuda calls that need a real GPU are replaced by recorders, so tests can assert
+what the backend asked of the device.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import torch
 from neat_core import backends as core_backends
 from neat_core import hookimpl
 from neat_core.backends import Backend
-from neat_plugins.backends import cuda, mps
+from neat_plugins.backends import cpu, cuda, mps
 
 MPS_VARIABLES = (mps.HIGH, mps.LOW, mps.FALLBACK)
 
@@ -29,6 +30,11 @@ class Machine:
         monkeypatch.setattr(cuda, "_cuda_available", lambda: (False, "simulated: no GPU"))
         monkeypatch.setattr(mps, "_on_macos", lambda: False)
         monkeypatch.setattr(mps, "_mps_available", lambda: (False, "simulated: not a Mac"))
+        monkeypatch.setattr(cpu, "_native_bf16", lambda: False)
+
+    def cpu_bf16(self) -> None:
+        """A CPU that computes bf16 natively (AVX512-BF16 or AMX)."""
+        self._monkeypatch.setattr(cpu, "_native_bf16", lambda: True)
 
     def cuda(self, devices: int = 1, bf16: bool = True) -> None:
         patch = self._monkeypatch.setattr

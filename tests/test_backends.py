@@ -273,8 +273,14 @@ def test_cpu_uses_all_cores_unless_told_otherwise(machine, monkeypatch):
     assert torch.get_num_threads() == 1
 
 
-def test_cpu_mixed_precision_is_off_by_default_and_bf16_on_request(machine):
+def test_cpu_mixed_precision_is_bf16_by_default_only_where_the_cpu_has_it(machine):
     assert select_backend(config(name="cpu")).amp_dtype is None
+    machine.cpu_bf16()
+    assert select_backend(config(name="cpu")).amp_dtype == torch.bfloat16
+    assert select_backend(config(name="cpu", mixed_precision="off")).amp_dtype is None
+
+
+def test_cpu_bf16_on_request_fp16_refused(machine):
     backend = select_backend(config(name="cpu", mixed_precision="bf16"))
     assert backend.amp_dtype == torch.bfloat16 and backend.grad_scaler() is None
     with pytest.raises(UsageError, match=r"backend 'cpu' does not support mixed precision "
