@@ -34,33 +34,42 @@ from .state import load_optimizer_state, rng_state, set_rng_state
 log = logging.getLogger("neat.train")
 
 
+FUSED_ADAMW_DEVICES = ("cpu", "cuda")  # one kernel for all parameters (torch >= 2.4)
+
+
 def build_optimizer(model: torch.nn.Module, config: NeatConfig) -> torch.optim.AdamW:
-    """AdamW with weight decay on matrices only (not on biases, norms or scalars)."""
+    """AdamW with weight decay on matrices only (not on biases, norms or scalars); the
+    fused implementation where torch has one for the device."""
     training = config.training
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if p.dim() >= 2],
                "weight_decay": training.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=training.learning_rate,
+    fused = all(p.device.type in FUSED_ADAMW_DEVICES for p in params) or None
+    return torch.optim.AdamW(groups, lr=training.learning_rate, fused=fused,
                              betas=(training.adam_beta1, training.adam_beta2))
 
 
 @attrs.define
 class Meter:
-    """Loss and time summed over steps."""
+    """Loss and time summed over steps (a step's loss may be read after its time)."""
 
     loss: float = 0.0
+    losses: int = 0
     steps: int = 0
     seconds: float = 0.0
 
-    def add(self, loss: float, seconds: float) -> None:
+    def add_loss(self, loss: float) -> None:
         self.loss += loss
+        self.losses += 1
+
+    def add_time(self, seconds: float) -> None:
         self.steps += 1
         self.seconds += seconds
 
     @property
     def mean_loss(self) -> float:
-        return self.loss / max(self.steps, 1)
+        return self.loss / max(self.losses, 1)
 
     def bytes_per_second(self, bytes_per_step: int) -> float:
         return self.steps * bytes_per_step / max(self.seconds, 1e-9)
@@ -224,22 +233,38 @@ class StandardTrainer:
         window, session = Meter(), Meter()  # since the last log record; this process
         self.backend.reset_peak_memory()
         show = self.env.is_main and self.config.run.progress and sys.stderr.isatty()
+        # A step's loss is read (a host sync) only once the next step is queued, so an
+        # asynchronous device (CUDA) never idles while the host waits; steps that log,
+        # evaluate or save read their own loss first.
+        unread: list[tuple[int, torch.Tensor]] = []
         with Progress(show, self.training.max_steps, self.step) as progress:
             while self.step < self.training.max_steps:
                 started = time.perf_counter()
                 lr = self.schedule(self.step, self.elapsed / budget if budget else 0.0)
                 loss, grad_norm = self._optimizer_step(lr)
                 self.step += 1
+                unread.append((self.step, loss))
+                due = self.step == self.training.max_steps or any(
+                    self.step % every == 0 for every in (self.training.log_steps,
+                                                          self.training.eval_steps,
+                                                          self.training.save_steps))
+                read, unread = (unread, []) if due else (unread[:-1], unread[-1:])
                 took = time.perf_counter() - started
-                stop = self._agree(loss, took)
-                window.add(loss, took)
-                session.add(loss, took)
-                progress.update(loss, lr, self.bytes_per_step / took)
+                self.backend.observe_step(took)
+                window.add_time(took)
+                session.add_time(took)
+                speed = self.bytes_per_step / took
+                stop = self._agree(self._read(read, (window, session), progress, lr, speed),
+                                   took)
+                final = (stop or self.step == self.training.max_steps or
+                         (budget is not None and self.elapsed >= budget))
+                if final and unread:
+                    self._agree(self._read(unread, (window, session), progress, lr, speed),
+                                0.0)
+                    unread = []
                 if self.step % self.training.log_steps == 0:
                     self._log(window, lr, grad_norm)
                     window = Meter()
-                final = (stop or self.step == self.training.max_steps or
-                         (budget is not None and self.elapsed >= budget))
                 if final or self.step % self.training.save_steps == 0:
                     self._evaluate()
                     self._save()
@@ -253,41 +278,58 @@ class StandardTrainer:
                     break
         return self._finish(session)
 
-    def _agree(self, loss: float, took: float) -> bool:
+    @staticmethod
+    def _read(losses: list[tuple[int, torch.Tensor]], meters: tuple[Meter, ...],
+              progress: Progress, lr: float, speed: float) -> tuple[int, float] | None:
+        """Read step losses into the meters and the bar; the first non-finite one."""
+        bad = None
+        for step, tensor in losses:
+            loss = tensor.item()
+            if bad is None and not math.isfinite(loss):
+                bad = (step, loss)
+            for meter in meters:
+                meter.add_loss(loss)
+            progress.update(loss, lr, speed)
+        return bad
+
+    def _agree(self, bad: tuple[int, float] | None, took: float) -> bool:
         """Whether to stop; all ranks agree on it, on divergence and on the time spent."""
         self.elapsed += took
         stop, diverged, self.elapsed = self.parallel.max(
-            [float(self.stop.requested is not None), float(not math.isfinite(loss)),
-             self.elapsed])
+            [float(self.stop.requested is not None), float(bad is not None), self.elapsed])
         if diverged:
-            self._diverged(loss)
+            self._diverged(*(bad or (self.step, math.nan)))
         return bool(stop)
 
-    def _optimizer_step(self, lr: float) -> tuple[float, float | None]:
+    def _optimizer_step(self, lr: float) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One optimizer step; its loss and gradient norm stay on the device (no sync)."""
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         accumulation = self.training.gradient_accumulation_steps
-        total = torch.zeros((), device=self.device)
+        losses = []
         for micro in range(accumulation):
-            batch = torch.from_numpy(self.sampler.next_batch()).to(self.device, non_blocking=True)
+            batch = torch.from_numpy(self.sampler.next_batch())
+            if self.device.type == "cuda":  # a pinned copy lets the transfer overlap
+                batch = batch.pin_memory()
+            batch = batch.to(self.device, non_blocking=True)
             sync = micro == accumulation - 1 or not self.env.distributed
             with self._no_sync(sync), self.backend.autocast():
                 loss = self._loss(batch) / accumulation
             (self.scaler.scale(loss) if self.scaler else loss).backward()
-            total += loss.detach()
+            losses.append(loss.detach())
         grad_norm = None
         if self.scaler is not None:
             self.scaler.unscale_(self.optimizer)
         if self.training.max_grad_norm is not None:
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(),
-                                                             self.training.max_grad_norm))
+            grad_norm = torch.nn.utils.clip_grad_norm_(
+                self.model.parameters(), self.training.max_grad_norm, foreach=True)
         if self.scaler is not None:
             self.scaler.step(self.optimizer)
             self.scaler.update()
         else:
             self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return total.item(), grad_norm
+        return torch.stack(losses).sum() if accumulation > 1 else losses[0], grad_norm
 
     def _loss(self, batch: torch.Tensor) -> torch.Tensor:
         """The model's own loss when its forward takes targets, else next-byte
@@ -300,9 +342,9 @@ class StandardTrainer:
     def _no_sync(self, sync: bool) -> Any:
         return contextlib.nullcontext() if sync else self.module.no_sync()
 
-    def _diverged(self, loss: float, what: str = "loss") -> None:
+    def _diverged(self, step: int, loss: float, what: str = "loss") -> None:
         last = f"; the last good checkpoint is {self.last_saved}" if self.last_saved else ""
-        raise RunError(f"training diverged: the {what} became {loss} at step {self.step}"
+        raise RunError(f"training diverged: the {what} became {loss} at step {step}"
                        f"{last}",
                        hint="lower training.learning_rate, keep training.max_grad_norm set, "
                             "or resume from an earlier checkpoint")
@@ -319,14 +361,15 @@ class StandardTrainer:
         return {"kind": kind, "step": self.step, **values,
                 "elapsed_s": round(self.elapsed, 3)}
 
-    def _log(self, window: Meter, lr: float, grad_norm: float | None) -> None:
+    def _log(self, window: Meter, lr: float, grad_norm: torch.Tensor | None) -> None:
         loss, bytes_per_second = self.parallel.sum([
             window.mean_loss / self.env.world_size,
             window.bytes_per_second(self.bytes_per_step) / self.env.world_size])
         self.last_train = loss_metrics(loss)
         if not self.env.is_main:
             return
-        record = self._record("train", {**self.last_train, "lr": lr, "grad_norm": grad_norm,
+        norm = None if grad_norm is None else grad_norm.item()
+        record = self._record("train", {**self.last_train, "lr": lr, "grad_norm": norm,
                                         "bytes_per_second": round(bytes_per_second, 1),
                                         "bytes_seen": self.step * self.bytes_per_step})
         self.metrics.write(record)
@@ -339,7 +382,7 @@ class StandardTrainer:
                                         self.backend.autocast)
         total, count = self.parallel.sum([nats, float(scored)])
         if not math.isfinite(total):
-            self._diverged(total, "evaluation loss")
+            self._diverged(self.step, total, "evaluation loss")
         self.last_eval = loss_metrics(total / count, "eval_")
         self.last_eval_step = self.step
         if not self.env.is_main:
