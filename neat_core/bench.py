@@ -1,16 +1,28 @@
-"""``bench(config)``: training and entropy-inference speed of a config on each backend,
+"""``bench(config)``: training and entropy-scoring speed of a config on each backend,
 with the model's analytic FLOPs per byte (``flops_per_byte``, when the model has them).
 
-It measures and asserts nothing. Training is timed through the real trainer
-(``train``) in a temporary output directory, from its per-step records after a few
-warm-up steps; inference times next-byte entropy (forward pass + softmax entropy) on
-fixed pseudo-random bytes with a freshly initialised model.
+It measures and asserts nothing. Training is timed in alternating rounds in this one
+process, so load from other processes hits both alike:
+
+- NEAT: the real trainer (``train``) with the config's settings, in a temporary output
+  directory; each step from the end of one loop iteration to the end of the next;
+- plain: the loop a user would write in twenty lines of PyTorch, with the same model
+  (built through the registry), batch, context and data on the same device: float32,
+  no clipping, ``torch.optim.AdamW`` with its defaults, torch's default thread count,
+  the loss read every step.
+
+Steps after ``warmup`` count (allocation, compilation and the cpu backend's first
+timing of thread counts happen in the warm-up); a round's speed is its bytes over its
+seconds, and the figures are the medians over rounds. Scoring times next-byte entropy
+through :class:`neat_core.scoring.Scorer` (the path ``neat analyze`` takes) on fixed
+pseudo-random bytes with a freshly initialised model.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import statistics
 import tempfile
 import time
 from typing import Any, Iterator, Sequence
@@ -18,13 +30,19 @@ from typing import Any, Iterator, Sequence
 import attrs
 import numpy as np
 
-from .backends import available_backends, select_backend
+from . import hookimpl
+from .backends import Backend, available_backends, select_backend
 from .config import NeatConfig
 from .flops import model_flops
 from .models import build_model
 from .registry import get_registry
+from .testing import plugin_registered
 from .train import train
-from .training import read_metrics
+
+
+def step_bytes(config: NeatConfig) -> int:
+    training = config.training
+    return training.batch_size * training.gradient_accumulation_steps * config.model.block_size
 
 
 def bench_config(config: NeatConfig, backend: str, steps: int, warmup: int,
@@ -39,45 +57,113 @@ def bench_config(config: NeatConfig, backend: str, steps: int, warmup: int,
                         run=attrs.evolve(config.run, output_dir=output_dir, progress=False))
 
 
-def time_training(config: NeatConfig, backend: str, steps: int, warmup: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="neat-bench-") as output_dir:
+class StepClock:
+    """A training callback that stamps each per-step record (whole loop iterations)."""
+
+    def __init__(self) -> None:
+        self.stamps: list[float] = []
+
+    def on_log(self, record: dict[str, Any]) -> None:
+        self.stamps.append(time.perf_counter())
+
+    @hookimpl
+    def register_training_callbacks(self, register) -> None:
+        register("bench-step-clock", lambda config, run_dir: self,
+                 description="timestamps of each step's record (neat bench)")
+
+
+def time_neat(config: NeatConfig, backend: str, steps: int, warmup: int) -> dict[str, Any]:
+    """Seconds of ``steps`` steps of the real trainer after ``warmup`` (at least 1), and
+    its final metrics."""
+    clock = StepClock()
+    with plugin_registered(clock, "bench-step-clock"), \
+            tempfile.TemporaryDirectory(prefix="neat-bench-") as output_dir:
         metrics = train(bench_config(config, backend, steps, warmup, output_dir))
-        records = [r for r in read_metrics(output_dir)
-                   if r["kind"] == "train" and r["step"] > warmup]
-    step_bytes = (config.training.batch_size * config.training.gradient_accumulation_steps *
-                  config.model.block_size)
-    seconds = sum(step_bytes / r["bytes_per_second"] for r in records)
-    return {"train_steps": len(records), "train_bytes_per_second": len(records) * step_bytes /
-            seconds, "train_peak_memory_bytes": metrics["peak_memory_bytes"],
+    return {"seconds": clock.stamps[-1] - clock.stamps[warmup - 1], "steps": steps,
+            "metrics": metrics}
+
+
+def time_plain(config: NeatConfig, backend: Backend, steps: int, warmup: int,
+               threads: int) -> dict[str, Any]:
+    """Seconds of ``steps`` steps of the plain loop (after ``warmup``)."""
+    import torch
+    import torch.nn.functional as F
+
+    from .data import build_corpora
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(config.run.seed)
+    block, batch_size = config.model.block_size, config.training.batch_size
+    accumulation = config.training.gradient_accumulation_steps
+    data = build_corpora(config, block_size=block).train.array
+    model = build_model(config.model, backend.device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.training.learning_rate)
+    rng = np.random.default_rng(config.run.seed)
+    started = 0.0
+    for step in range(warmup + steps):
+        if step == warmup:
+            backend.synchronize()
+            started = time.perf_counter()
+        for _ in range(accumulation):
+            starts = rng.integers(0, len(data) - block - 1, batch_size)
+            windows = np.stack([data[s:s + block + 1] for s in starts])
+            batch = torch.from_numpy(windows).long().to(backend.device)
+            logits = model(batch[:, :-1])
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1))
+            (loss / accumulation).backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        loss.item()
+    backend.synchronize()
+    return {"seconds": time.perf_counter() - started, "steps": steps}
+
+
+def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int,
+                  rounds: int) -> dict[str, Any]:
+    """NEAT's trainer and the plain loop in alternating rounds; medians and their ratio."""
+    import torch
+
+    threads = torch.get_num_threads()  # torch's default, before a backend changes it
+    backend = select_backend(attrs.evolve(config.backend, name=backend_name))
+    rates: dict[str, list[float]] = {"neat": [], "plain": []}
+    metrics: dict[str, Any] = {}
+    for index in range(rounds):
+        order = ["neat", "plain"] if index % 2 == 0 else ["plain", "neat"]
+        for kind in order:
+            if kind == "neat":
+                result = time_neat(config, backend_name, steps, warmup)
+                metrics = result["metrics"]
+            else:
+                result = time_plain(config, backend, steps, warmup, threads)
+            rates[kind].append(result["steps"] * step_bytes(config) / result["seconds"])
+    torch.set_num_threads(threads)
+    neat, plain = statistics.median(rates["neat"]), statistics.median(rates["plain"])
+    ratios = [n / p for n, p in zip(rates["neat"], rates["plain"])]
+    return {"train_steps": steps, "train_rounds": rounds, "train_bytes_per_second": neat,
+            "plain_bytes_per_second": plain, "neat_vs_plain": statistics.median(ratios),
+            "neat_vs_plain_rounds": ratios,
+            "train_peak_memory_bytes": metrics["peak_memory_bytes"],
             "parameters": metrics["parameters"]}
 
 
-def time_inference(config: NeatConfig, backend_name: str, batches: int) -> dict[str, Any]:
-    import torch
-    import torch.nn.functional as F
+def time_scoring(config: NeatConfig, backend_name: str, batches: int) -> dict[str, Any]:
+    """Entropy scoring of ``batches`` x ``eval.batch_size`` windows' worth of bytes."""
+    from .scoring import Scorer
 
     backend = select_backend(attrs.evolve(config.backend, name=backend_name))
     backend.seed(config.run.seed)
     model = build_model(config.model, backend.device).eval()
-    batch_size, block = config.eval.batch_size, config.model.block_size
-    data = np.random.default_rng(0).integers(0, 256, (batches + 1, batch_size, block))
-    inputs = torch.from_numpy(data)
-
-    def entropies(batch: torch.Tensor) -> torch.Tensor:
-        with torch.inference_mode(), backend.autocast():
-            logp = F.log_softmax(model(batch.to(backend.device)).float(), dim=-1)
-            return (-(logp.exp() * logp).sum(-1)).cpu()
-
-    entropies(inputs[0])  # warm-up
+    size = config.eval.batch_size * config.model.block_size
+    data = np.random.default_rng(0).integers(0, 256, (batches + 1) * size, dtype=np.uint8)
+    scorer = Scorer(model, config, backend)
+    scorer.entropies(data[:size].tobytes())  # warm-up
     backend.synchronize()
     backend.reset_peak_memory()
     started = time.perf_counter()
-    for batch in inputs[1:]:
-        entropies(batch)
+    scorer.entropies(data[size:].tobytes())
     backend.synchronize()
     seconds = time.perf_counter() - started
-    return {"infer_batches": batches,
-            "infer_bytes_per_second": batches * batch_size * block / seconds,
+    return {"infer_batches": batches, "infer_bytes_per_second": batches * size / seconds,
             "infer_peak_memory_bytes": backend.peak_memory_bytes(),
             "flops_per_byte": model_flops(model)}
 
@@ -93,9 +179,10 @@ def _info_logs_off() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def bench(config: NeatConfig, backends: Sequence[str] = (), *, steps: int = 10,
-          warmup: int = 3, infer_batches: int = 10) -> list[dict[str, Any]]:
-    """One row per backend (default: every available one) with bytes/s and peak memory."""
+def bench(config: NeatConfig, backends: Sequence[str] = (), *, steps: int = 20,
+          warmup: int = 10, rounds: int = 2, infer_batches: int = 10) -> list[dict[str, Any]]:
+    """One row per backend (default: every available one): bytes/s of NEAT's trainer
+    and of the plain loop with their ratio, scoring bytes/s, peak memory."""
     names = list(backends) or available_backends(get_registry())
     rows = []
     for name in names:
@@ -104,7 +191,7 @@ def bench(config: NeatConfig, backends: Sequence[str] = (), *, steps: int = 10,
                                "mixed_precision": backend.amp or "off",
                                "peak_memory": backend.peak_memory_meaning}
         with _info_logs_off():  # the measured runs' set-up and eval lines are noise here
-            row.update(time_training(config, name, steps, warmup))
-            row.update(time_inference(config, name, infer_batches))
+            row.update(time_training(config, name, steps, warmup, rounds))
+            row.update(time_scoring(config, name, infer_batches))
         rows.append(row)
     return rows

@@ -150,21 +150,24 @@ def test_training_callbacks_plugin_sees_the_run(tmp_path, cache_dir):
                       ("checkpoint", "step-0000002", 2), ("end", 2)]
 
 
-def test_bench_reports_speed_and_memory_as_table_and_json(run_cli, tmp_path, cache_dir):
+def test_bench_reports_neat_beside_the_plain_loop_as_table_and_json(run_cli, tmp_path,
+                                                                    cache_dir):
     settings = tiny_settings(tmp_path / "unused", cache_dir)
-    args = ["bench", "--backend", "cpu", "--steps", "2", "--infer-batches", "1",
-            *set_args(settings)]
+    args = ["bench", "--backend", "cpu", "--steps", "2", "--warmup", "1", "--rounds", "2",
+            "--infer-batches", "1", *set_args(settings)]
     result = run_cli(*args, "--json")
     assert result.exit_code == 0, result.stderr
     (row,) = json.loads(result.stdout)
-    assert row["backend"] == "cpu" and row["train_steps"] == 2
-    assert row["train_bytes_per_second"] > 0 and row["infer_bytes_per_second"] > 0
-    assert row["train_peak_memory_bytes"] > 2**20
+    assert row["backend"] == "cpu" and row["train_steps"] == 2 and row["train_rounds"] == 2
+    assert row["train_bytes_per_second"] > 0 and row["plain_bytes_per_second"] > 0
+    assert len(row["neat_vs_plain_rounds"]) == 2 and row["neat_vs_plain"] > 0
+    assert row["infer_bytes_per_second"] > 0 and row["train_peak_memory_bytes"] > 2**20
     table = run_cli(*args)
-    assert table.exit_code == 0 and "train bytes/s" in table.stdout
+    assert table.exit_code == 0 and "NEAT/plain" in table.stdout
     assert table.stderr.count("backend: cpu") == 1  # not once per measured run
     assert "eval loss" not in table.stderr
-    assert "cpu" in table.stdout.splitlines()[1]
+    header, cpu_row = table.stdout.splitlines()[:2]
+    assert cpu_row.split()[0] == "cpu" and cpu_row.split()[5].endswith("x")
     assert not (tmp_path / "unused").exists()
 
 
@@ -176,3 +179,24 @@ def test_bf16_autocast_on_the_cpu_changes_the_numerics_not_the_result(tmp_path, 
     fp32, bf16 = losses(tmp_path / "fp32"), losses(tmp_path / "bf16")
     assert fp32 != bf16  # the forward pass ran in bfloat16
     assert all(abs(fp32[step] - bf16[step]) < 0.05 for step in fp32)
+
+
+@pytest.mark.parametrize("setting, pays_back, compiled", [(None, True, True),
+                                                          (None, False, False),
+                                                          (False, True, False)])
+def test_compile_unset_follows_the_backend(tmp_path, cache_dir, monkeypatch, setting,
+                                           pays_back, compiled):
+    import torch
+
+    from .backends_sim import AcceleratorBackend, backend_plugin
+
+    class Compiling(AcceleratorBackend):
+        def compile_pays_back(self, steps: int) -> bool:
+            return pays_back and steps == 2
+
+    calls = []
+    monkeypatch.setattr(torch, "compile", lambda model: calls.append(model) or model)
+    with plugin_registered(backend_plugin(Compiling), name="compiling-plugin"):
+        neat_core.train(tiny_config(tmp_path / "run", cache_dir, backend__name="accel",
+                                    training__max_steps=2, training__compile=setting))
+    assert bool(calls) == compiled
