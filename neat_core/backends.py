@@ -210,6 +210,11 @@ class Backend(abc.ABC):
     def synchronize(self) -> None:  # noqa: B027 - a no-op where the device is synchronous
         """Wait for queued device work (for timing); a no-op on synchronous devices."""
 
+    def compile_pays_back(self, steps: int) -> bool:
+        """Whether ``torch.compile`` repays its compile time over ``steps`` training
+        steps here (what ``training.compile`` unset means). Default: no."""
+        return False
+
     def observe_step(self, seconds: float) -> None:  # noqa: B027 - optional hook
         """Trainers report each optimizer step's duration; a backend may adapt its
         settings to it (the cpu backend picks its thread count). Default: nothing."""

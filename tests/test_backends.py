@@ -259,8 +259,24 @@ def test_cuda_settings_show_what_would_be_applied(machine):
     settings = cuda.CudaBackend().describe(
         config(device_index=1, memory_reserve_pct=10))["settings"]
     assert settings == {"device": "cuda:1", "mixed_precision": "fp16", "grad_scaler": True,
-                        "environment": {}, "memory_fraction": 0.9}
+                        "environment": {}, "memory_fraction": 0.9, "tf32_matmul": True}
     assert machine.cuda_calls == []  # describing applies nothing
+
+
+def test_cuda_turns_on_tf32_matmuls_and_compiles_long_runs(machine):
+    machine.cuda()
+    flags = (torch.backends.cuda.matmul, torch.backends.cudnn)
+    before = [f.allow_tf32 for f in flags]
+    try:
+        for f in flags:
+            f.allow_tf32 = False
+        backend = select_backend(config(name="cuda"))
+        assert all(f.allow_tf32 for f in flags)
+    finally:
+        for f, value in zip(flags, before):
+            f.allow_tf32 = value
+    assert backend.compile_pays_back(20000) and not backend.compile_pays_back(200)
+    assert not select_backend(config(name="cpu")).compile_pays_back(10**6)
 
 
 # --- cpu ----------------------------------------------------------------------------------

@@ -153,7 +153,10 @@ class StandardTrainer:
             self.model = build_model(self.config.model, self.device)
         self.own_loss = takes_targets(self.model)
         self.backend.seed(seed + self.env.rank)  # dropout differs between ranks
-        compiled: Any = torch.compile(self.model) if self.training.compile else self.model
+        compile_model = self.training.compile
+        if compile_model is None:
+            compile_model = self.backend.compile_pays_back(self.training.max_steps)
+        compiled: Any = torch.compile(self.model) if compile_model else self.model
         self.core: torch.nn.Module = compiled
         self.module: Any = self.parallel.wrap(self.core)
         self.optimizer = build_optimizer(self.model, self.config)
