@@ -216,8 +216,9 @@ class Backend(abc.ABC):
         return False
 
     def observe_step(self, seconds: float) -> None:  # noqa: B027 - optional hook
-        """Trainers report each optimizer step's duration; a backend may adapt its
-        settings to it (the cpu backend picks its thread count). Default: nothing."""
+        """Work repeated in equal units reports each one's duration: trainers each
+        optimizer step, scoring each forward batch. A backend may adapt its settings to
+        it (the cpu backend picks its thread count). Default: nothing."""
 
     def reset_peak_memory(self) -> None:  # noqa: B027 - a no-op where nothing is measured
         """Start a new peak-memory measurement (where the device allows it)."""

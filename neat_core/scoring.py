@@ -38,6 +38,7 @@ import contextlib
 import hashlib
 import math
 import sys
+import time
 from collections import OrderedDict
 from typing import Any, Callable, Iterator, Sequence
 
@@ -95,7 +96,8 @@ def entropy_bits(logits: torch.Tensor) -> torch.Tensor:
 def _score(model: torch.nn.Module, inputs: np.ndarray,
            per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
            batch_size: int, stride: int | None, device: str | torch.device | None,
-           progress: bool, cache: bool, targets: np.ndarray | None = None) -> np.ndarray:
+           progress: bool, cache: bool, observe: Callable[[float], None] | None,
+           targets: np.ndarray | None = None) -> np.ndarray:
     """``per_position(logits, targets)`` for every input position: through the model's
     cache where it has one and ``cache`` allows, else with a sliding window."""
     block_size = context_length(model)
@@ -106,16 +108,18 @@ def _score(model: torch.nn.Module, inputs: np.ndarray,
     device = torch.device(device) if device is not None else next(model.parameters()).device
     if cache and len(inputs) > block_size and callable(getattr(model, "new_cache", None)):
         values = _incremental(model, inputs, per_position, batch_size=batch_size,
-                              device=device, progress=progress, targets=targets)
+                              device=device, progress=progress, observe=observe,
+                              targets=targets)
         if values is not None:
             return values
     return _sliding(model, inputs, per_position, batch_size=batch_size, stride=stride,
-                    device=device, progress=progress, targets=targets)
+                    device=device, progress=progress, observe=observe, targets=targets)
 
 
 def _sliding(model: torch.nn.Module, inputs: np.ndarray,
              per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
              batch_size: int, stride: int, device: torch.device, progress: bool,
+             observe: Callable[[float], None] | None,
              targets: np.ndarray | None = None) -> np.ndarray:
     """``per_position(logits, target_windows)`` for every input position, windowed."""
     block_size = context_length(model)
@@ -127,7 +131,7 @@ def _sliding(model: torch.nn.Module, inputs: np.ndarray,
     windows = np.lib.stride_tricks.sliding_window_view(inputs, width)
     target_windows = (np.lib.stride_tricks.sliding_window_view(targets, width)
                       if targets is not None else None)
-    with _scoring(model, len(inputs), progress) as bar:
+    with _scoring(model, len(inputs), progress, observe) as tracker:
         for lo in range(0, len(starts), batch_size):
             batch = starts[lo:lo + batch_size]
             idx = torch.from_numpy(windows[batch].astype(np.int64)).to(device)
@@ -136,7 +140,7 @@ def _sliding(model: torch.nn.Module, inputs: np.ndarray,
             values = per_position(model(idx), tgt).cpu().numpy()
             for row, (start, begin) in enumerate(zip(batch, first[lo:lo + batch_size])):
                 out[begin:start + width] = values[row, begin - start:]
-            bar.update(int(batch[-1]) + width - int(first[lo]))
+            tracker.done(int(batch[-1]) + width - int(first[lo]))
     return out
 
 
@@ -157,6 +161,7 @@ def plan_lanes(length: int, lanes: int, keep: int) -> tuple[int, np.ndarray]:
 def _incremental(model: torch.nn.Module, inputs: np.ndarray,
                  per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
                  batch_size: int, device: torch.device, progress: bool,
+                 observe: Callable[[float], None] | None,
                  targets: np.ndarray | None = None) -> np.ndarray | None:
     """``per_position`` for every input position through the model's key/value cache;
     None when the model keeps none (see the module docstring)."""
@@ -177,7 +182,7 @@ def _incremental(model: torch.nn.Module, inputs: np.ndarray,
     target_rows = lanes_of(targets) if targets is not None else None
     first = np.where(np.arange(len(starts)) == 0, 0, keep)[:, None]  # first scored offset
     out = np.empty(len(inputs), dtype=np.float32)
-    with _scoring(model, len(inputs), progress) as bar:
+    with _scoring(model, len(inputs), progress, observe) as tracker:
         for lo in range(0, width, chunk):
             idx = torch.from_numpy(rows[:, lo:lo + chunk].copy()).to(device)
             tgt = (torch.from_numpy(target_rows[:, lo:lo + chunk].copy()).to(device)
@@ -187,13 +192,29 @@ def _incremental(model: torch.nn.Module, inputs: np.ndarray,
             positions = starts[:, None] + offsets
             scored = (offsets >= first) & (positions < len(inputs))
             out[positions[scored]] = values[scored]
-            bar.update(int(scored.sum()))
+            tracker.done(int(scored.sum()))
     return out
 
 
+class _Tracker:
+    """The progress bar of one scoring pass, and the time of each batch for ``observe``."""
+
+    def __init__(self, bar: Any, observe: Callable[[float], None] | None) -> None:
+        self.bar, self.observe = bar, observe
+        self.last = time.perf_counter()
+
+    def done(self, scored: int) -> None:
+        now = time.perf_counter()
+        if self.observe is not None:
+            self.observe(now - self.last)
+        self.last = now
+        self.bar.update(scored)
+
+
 @contextlib.contextmanager
-def _scoring(model: torch.nn.Module, total: int, progress: bool) -> Iterator[Any]:
-    """Eval mode (restored after), inference mode and a progress bar over ``total`` bytes."""
+def _scoring(model: torch.nn.Module, total: int, progress: bool,
+             observe: Callable[[float], None] | None) -> Iterator[_Tracker]:
+    """Eval mode (restored after), inference mode and a tracker of ``total`` bytes."""
     from tqdm.auto import tqdm
 
     was_training = model.training
@@ -203,14 +224,15 @@ def _scoring(model: torch.nn.Module, total: int, progress: bool) -> Iterator[Any
         with torch.inference_mode(), tqdm(total=total, unit="B", unit_scale=True,
                                           desc="scoring", disable=not progress,
                                           delay=1.0, leave=False) as bar:
-            yield bar
+            yield _Tracker(bar, observe)
     finally:
         model.train(was_training)
 
 
 def compute_entropies(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size: int = 16,
                       stride: int | None = None, device: str | torch.device | None = None,
-                      progress: bool = False, cache: bool = True) -> np.ndarray:
+                      progress: bool = False, cache: bool = True,
+                      observe: Callable[[float], None] | None = None) -> np.ndarray:
     """Per-byte next-byte entropy in bits (0-8), float32, one entry per input byte.
 
     Entry ``t`` is the entropy of the model's distribution for byte ``t + 1`` given
@@ -218,17 +240,20 @@ def compute_entropies(model: torch.nn.Module, data: bytes | np.ndarray, *, batch
     registered model (``forward(idx) -> logits [B, T, 256]``, ``model.config.block_size``);
     ``stride`` defaults to ``block_size // 2``; inputs go to ``device``, by default the
     model's (the model itself is not moved). ``cache=False`` uses the sliding window
-    even where the model has a key/value cache.
+    even where the model has a key/value cache. ``observe`` is called with the seconds
+    of each forward batch (the :class:`Scorer` passes its backend's ``observe_step``,
+    which lets the cpu backend pick its thread count).
     """
     inputs = as_byte_array(data)
     return _score(model, inputs, lambda logits, _: entropy_bits(logits),
                   batch_size=batch_size, stride=stride, device=device, progress=progress,
-                  cache=cache)
+                  cache=cache, observe=observe)
 
 
 def score_bytes(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size: int = 16,
                 stride: int | None = None, device: str | torch.device | None = None,
-                progress: bool = False, cache: bool = True) -> np.ndarray:
+                progress: bool = False, cache: bool = True,
+                observe: Callable[[float], None] | None = None) -> np.ndarray:
     """Negative log-likelihood in nats of bytes ``1..n-1``, float32, ``n - 1`` entries.
 
     Entry ``i`` is ``-ln p(byte i+1 | bytes 0..i)``, windowed like
@@ -245,7 +270,8 @@ def score_bytes(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size:
         return -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
     return _score(model, array[:-1], nll, targets=array[1:], batch_size=batch_size,
-                  stride=stride, device=device, progress=progress, cache=cache)
+                  stride=stride, device=device, progress=progress, cache=cache,
+                  observe=observe)
 
 
 # --- the scorer evaluators and reports use ------------------------------------------------
@@ -274,7 +300,8 @@ class Scorer:
     def _kwargs(self) -> dict[str, Any]:
         # a bar of bytes scored, for long inputs (it appears after a second)
         return {"batch_size": self.settings["batch_size"], "stride": self.settings["stride"],
-                "device": self.backend.device, "progress": self.shows_progress}
+                "device": self.backend.device, "progress": self.shows_progress,
+                "observe": self.backend.observe_step}
 
     @property
     def shows_progress(self) -> bool:

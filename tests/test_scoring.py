@@ -3,6 +3,7 @@ inputs."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -237,3 +238,32 @@ def test_progress_bar_does_not_change_the_result(trained, capsys):
     np.testing.assert_array_equal(compute_entropies(trained, data, progress=True),
                                   compute_entropies(trained, data))
     assert capsys.readouterr().out == ""  # a bar would only ever go to stderr
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_each_forward_batch_is_timed_for_the_backend(trained, cache):
+    data = CORPUS[:1000]
+    seconds: list[float] = []
+    compute_entropies(trained, data, batch_size=4, cache=cache, observe=seconds.append)
+    windows = len(plan_windows(len(data), BLOCK, BLOCK // 2)[0])
+    assert len(seconds) > 1 and all(s > 0 for s in seconds)
+    assert cache or len(seconds) == -(-windows // 4)
+
+
+def test_the_scorer_reports_batches_to_its_backend(trained):
+    from neat_core.config import default_config
+    from neat_core.scoring import Scorer
+
+    class Backend:
+        device = torch.device("cpu")
+        seconds: list[float] = []
+
+        def autocast(self):
+            return contextlib.nullcontext()
+
+        def observe_step(self, seconds: float) -> None:
+            self.seconds.append(seconds)
+
+    backend = Backend()
+    Scorer(trained, default_config(), backend).nll(CORPUS[:2000])
+    assert len(backend.seconds) > 1
