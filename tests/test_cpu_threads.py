@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+import torch
 
 import neat_core
 from neat_core.backends import select_backend
@@ -22,6 +23,7 @@ class SimulatedCores:
     def __init__(self, seconds: dict[int, float], threads: int) -> None:
         self.seconds, self.threads, self.now = seconds, threads, 0.0
         self.switches: list[int] = []
+        self.steps_at: list[int] = []  # the thread count of each step
 
     def set_threads(self, threads: int) -> None:
         self.threads = threads
@@ -31,12 +33,13 @@ class SimulatedCores:
         for _ in range(steps):
             took = self.seconds[self.threads]
             self.now += took
+            self.steps_at.append(self.threads)
             tuner.observe(took)
 
 
 def tuner_on(cores: SimulatedCores, **options) -> ThreadTuner:
     return ThreadTuner(candidate_counts(max(cores.seconds)), cores.set_threads,
-                       current=cores.threads, clock=lambda: cores.now, **options)
+                       clock=lambda: cores.now, **options)
 
 
 def cpu_config(**settings) -> BackendConfig:
@@ -62,6 +65,15 @@ def test_the_faster_count_is_kept_and_said_once(seconds, best, backend_log):
     lines = backend_log.messages(logging.INFO)
     assert len(lines) == 1 and f"using {best} torch thread" in lines[0]
     assert "1 thread 50 ms, 2 threads 400 ms" in lines[0] or best == 2
+
+
+def test_a_count_twice_as_slow_costs_one_step_per_check():
+    cores = SimulatedCores({1: 0.05, 2: 0.40}, threads=2)
+    tuner = tuner_on(cores, interval=1.0, max_interval=1.0)
+    cores.run(tuner, 200)  # 10 s: a check every second
+    assert cores.steps_at[:6] == [1] * 5 + [2]  # warm-up and timing on one thread first
+    checks = cores.switches.count(2)
+    assert checks >= 5 and cores.steps_at.count(2) == checks
 
 
 def test_a_change_of_load_is_found_at_the_next_check_and_said(backend_log):
@@ -101,6 +113,7 @@ def test_cpu_backend_tunes_only_when_threads_are_unset(machine, monkeypatch):
     backend = select_backend(cpu_config())
     assert backend.tuner is not None and backend.tuner.candidates == [1, 2, 4]
     assert "fastest of 1, 2, 4" in backend.settings(backend.config)["threads"]
+    assert torch.get_num_threads() == 1  # where it starts
     assert select_backend(cpu_config(threads=2)).tuner is None
     monkeypatch.setattr(cpu, "_all_cores", lambda: 1)
     assert select_backend(cpu_config()).tuner is None

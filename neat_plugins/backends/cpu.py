@@ -2,9 +2,10 @@
 
 Unless ``backend.cpu.threads`` is set, :class:`~.cpu_threads.ThreadTuner` times
 training steps and scoring batches at one, half and all cores (shared between the
-processes of a torchrun job) and keeps whichever count runs them fastest. ``mixed_precision: auto`` means bf16 autocast
-on CPUs that compute bf16 natively (AVX512-BF16 or AMX), where it makes steps about
-1.3x faster; elsewhere bf16 is emulated and slower, so auto means off there.
+processes of a torchrun job) and keeps whichever count runs them fastest.
+``mixed_precision: auto`` means bf16 autocast on CPUs that compute bf16 natively
+(AVX512-BF16 or AMX), where it makes steps about 1.3x faster; elsewhere bf16 is
+emulated and slower, so auto means off there.
 """
 
 from __future__ import annotations
@@ -112,10 +113,10 @@ class CpuBackend(Backend):
 
     def settings(self, config: BackendConfig) -> dict[str, Any]:
         counts = candidate_counts(self.cores())
-        threads: int | str = self.threads(config) or counts[-1]
+        threads: int | str = self.threads(config) or counts[0]
         if self.threads(config) is None and len(counts) > 1:
-            threads = (f"{counts[-1]} at start, then the fastest of "
-                       f"{', '.join(map(str, counts))} by timing training steps")
+            threads = (f"the fastest of {', '.join(map(str, counts))}, timed on the work "
+                       f"(1 at first)")
         return {**super().settings(config), "threads": threads}
 
     def configure(self, config: BackendConfig) -> None:
@@ -123,9 +124,10 @@ class CpuBackend(Backend):
 
         self.tuner = None
         counts = candidate_counts(self.cores())
-        torch.set_num_threads(self.threads(config) or counts[-1])
         if self.threads(config) is None and len(counts) > 1:
-            self.tuner = ThreadTuner(counts, torch.set_num_threads, current=counts[-1])
+            self.tuner = ThreadTuner(counts, torch.set_num_threads)
+        else:
+            torch.set_num_threads(self.threads(config) or counts[0])
 
     def observe_step(self, seconds: float) -> None:
         if self.tuner is not None:
