@@ -26,6 +26,7 @@ median, and each one). On a shared machine timings are noisy: compare ratios.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sysconfig
 import time
@@ -81,6 +82,7 @@ def main() -> None:
                              "by every method in a rotating order")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="config override, e.g. backend.threads=1")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     logging.basicConfig(format="%(message)s")
     logging.getLogger("neat.backends").setLevel(logging.INFO)  # backend and thread choice
@@ -120,11 +122,18 @@ def main() -> None:
             rates[name].append(methods[name](segment))
 
     raw = rates[names[0]]
+    figures = {}
     print(f"{'measurement':<42}{'bytes/s (median)':>18}{'vs raw (median)':>18}")
     for name in names:
         ratios = [rate / base for rate, base in zip(rates[name], raw)]
+        figures[name] = {"bytes_per_second": float(np.median(rates[name])),
+                         "vs_raw": float(np.median(ratios)), "vs_raw_rounds": ratios}
         print(f"{name:<42}{np.median(rates[name]):>18,.0f}{np.median(ratios):>17.3f}x"
               f"   per round: {', '.join(f'{r:.3f}' for r in ratios)}")
+    if args.json:
+        args.json.write_text(json.dumps({"backend": backend.name,
+                                         "mixed_precision": backend.amp or "off",
+                                         "methods": figures}, indent=2))
     print(f"raw forward per round: {', '.join(f'{r:,.0f}' for r in raw)} bytes/s "
           f"(their spread is the machine's noise); torch threads now "
           f"{torch.get_num_threads()}")

@@ -12,28 +12,34 @@ ratio NEAT / plain, and their medians (the figure to quote).
     .venv/bin/python benchmarks/bench_train.py                 # ~2 minutes
     .venv/bin/python benchmarks/bench_train.py --rounds 7 --steps 100
     .venv/bin/python benchmarks/bench_train.py --set backend.mixed_precision=off
+    .venv/bin/python benchmarks/bench_train.py --backend cuda -c configs/cuda.json
 
 ``--set`` applies a config override to both (the plain loop takes the model, batch
-and data from the config, nothing else).
+and data from the config, nothing else); ``-c`` takes the model and batch from a
+config file instead of the fixed ones above.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+from pathlib import Path
 
 MODEL = {"hidden_size": 128, "num_layers": 2, "num_heads": 4, "block_size": 128}
 BATCH = 16
 
 
-def neat_config(overrides: list[str]):
+def neat_config(overrides: list[str], path: Path | None = None, backend: str = "cpu"):
     from neat_core.config import Override, load_config
 
-    settings = [Override(f"model.{key}", value, raw=False) for key, value in MODEL.items()]
-    settings += [Override("training.batch_size", BATCH, raw=False),
-                 Override("backend.name", "cpu", raw=False)]
+    settings = [] if path else [Override(f"model.{key}", value, raw=False)
+                                for key, value in MODEL.items()]
+    if not path:
+        settings.append(Override("training.batch_size", BATCH, raw=False))
+    settings.append(Override("backend.name", backend, raw=False))
     settings += [Override(*item.split("=", 1)) for item in overrides]
-    return load_config(overrides=settings).config
+    return load_config(path, overrides=settings).config
 
 
 def main() -> None:
@@ -43,6 +49,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of each loop")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="config override")
+    parser.add_argument("-c", "--config", type=Path, help="take model and batch from it")
+    parser.add_argument("--backend", default="cpu")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     logging.basicConfig(format="%(message)s")
     logging.getLogger("neat").setLevel(logging.WARNING)
@@ -50,14 +59,18 @@ def main() -> None:
 
     from neat_core.bench import time_training
 
-    config = neat_config(args.overrides)
-    result = time_training(config, "cpu", args.steps, args.warmup, args.rounds)
-    print(f"model {MODEL}, batch {BATCH}, {args.rounds} rounds of {args.steps} timed steps "
-          f"(+{args.warmup} warm-up), overrides {args.overrides or 'none'}")
+    config = neat_config(args.overrides, args.config, args.backend)
+    result = time_training(config, args.backend, args.steps, args.warmup, args.rounds)
+    model = {key: getattr(config.model, key) for key in MODEL}
+    print(f"{args.backend}: model {model}, batch {config.training.batch_size}, "
+          f"{args.rounds} rounds of {args.steps} timed steps (+{args.warmup} warm-up), "
+          f"overrides {args.overrides or 'none'}")
     print(f"NEAT : median {result['train_bytes_per_second']:>9,.0f} bytes/s")
     print(f"plain: median {result['plain_bytes_per_second']:>9,.0f} bytes/s")
     ratios = ", ".join(f"{ratio:.3f}" for ratio in result["neat_vs_plain_rounds"])
     print(f"NEAT / plain: median {result['neat_vs_plain']:.3f} (rounds: {ratios})")
+    if args.json:
+        args.json.write_text(json.dumps({"model": model, **result}, indent=2))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ process, so load from other processes hits both alike:
 - plain: the loop a user would write in twenty lines of PyTorch, with the same model
   (built through the registry), batch, context and data on the same device: float32,
   no clipping, ``torch.optim.AdamW`` with its defaults, torch's default thread count,
-  the loss read every step.
+  the loss read every step; compiled only when ``training.compile`` is true.
 
 Steps after ``warmup`` count (allocation, compilation and the cpu backend's first
 timing of thread counts happen in the warm-up); a round's speed is its bytes over its
@@ -98,6 +98,8 @@ def time_plain(config: NeatConfig, backend: Backend, steps: int, warmup: int,
     data = build_corpora(config, block_size=block).train.array
     model = build_model(config.model, backend.device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.training.learning_rate)
+    if config.training.compile:  # set on purpose: the plain loop compiles too
+        model = torch.compile(model)
     rng = np.random.default_rng(config.run.seed)
     started = 0.0
     for step in range(warmup + steps):
