@@ -2,9 +2,9 @@
 
 A CPU-hog process (a Python busy loop) takes one core for the whole run, as a browser
 or a build does on a laptop. In this one process, rounds rotate between ``neat train``
-with its defaults (``backend.threads`` unset: the cpu backend times the steps at each
-thread count and keeps the fastest) and the same run with ``backend.threads`` fixed at
-1, 2, ... all cores. Every step after the first ``--warmup`` counts, the default's
+with its defaults (``backend.cpu.threads`` unset: the cpu backend times the steps at
+each thread count and keeps the fastest) and the same run with ``backend.cpu.threads``
+fixed at 1, 2, ... all cores. Every step after the first ``--warmup`` counts, the default's
 timing steps at slower counts included. The script prints each round's bytes/s and the
 ratio default / best fixed count of the same round; their median is the figure.
 
@@ -23,8 +23,6 @@ import os
 import statistics
 import subprocess
 import sys
-
-import attrs
 
 HOG = "while True: pass"
 
@@ -47,19 +45,19 @@ def main() -> None:
 
     overrides = [Override("backend.name", "cpu", raw=False)]
     overrides += [Override(*item.split("=", 1)) for item in args.overrides]
-    config = load_config(overrides=overrides).config
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    runs = {"default": config.backend.threads}
-    runs.update({f"{n} thread{'s' if n > 1 else ''}": n for n in range(1, cores + 1)})
+    runs = {"default": load_config(overrides=overrides).config}
+    runs.update({f"{n} thread{'s' if n > 1 else ''}": load_config(overrides=[
+        *overrides, Override("backend.cpu.threads", n, raw=False)]).config
+        for n in range(1, (cores or 1) + 1)})
+    config = runs["default"]
     hogs = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(args.hogs)]
     rates: dict[str, list[float]] = {name: [] for name in runs}
     try:
         names = list(runs)
         for index in range(args.rounds):
             for name in names[index % len(names):] + names[:index % len(names)]:
-                run_config = attrs.evolve(config, backend=attrs.evolve(
-                    config.backend, threads=runs[name]))
-                result = time_neat(run_config, "cpu", args.steps, args.warmup)
+                result = time_neat(runs[name], "cpu", args.steps, args.warmup)
                 rates[name].append(result["steps"] * step_bytes(config) / result["seconds"])
                 print(f"round {index + 1}: {name:<10} {rates[name][-1]:>9,.0f} bytes/s",
                       flush=True)

@@ -81,7 +81,7 @@ def main() -> None:
                         help="the text is split into this many segments, each measured "
                              "by every method in a rotating order")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="config override, e.g. backend.threads=1")
+                        metavar="KEY=VALUE", help="config override, e.g. backend.cpu.threads=1")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     logging.basicConfig(format="%(message)s")

@@ -122,4 +122,4 @@ class ThreadTuner:
         return (f"cpu: {'using' if first else 'now using'} {chosen} torch "
                 f"thread{'s' if chosen != 1 else ''} ({why}; per step {timings}); "
                 f"timed again every {self.min_interval:.0f}-{self.max_interval:.0f} s; "
-                f"set backend.threads to fix the count")
+                f"set backend.cpu.threads to fix the count")
