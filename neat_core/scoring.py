@@ -169,7 +169,8 @@ def _incremental(model: torch.nn.Module, inputs: np.ndarray,
     keep, chunk = block_size - 1, max(1, block_size // 2)
     # as many bytes per forward as batch_size windows of the sliding path
     width, starts = plan_lanes(len(inputs), batch_size * block_size // chunk, keep)
-    cache = model.new_cache(len(starts))
+    cached: Any = model  # the optional methods of the contract (neat_core.api.Model)
+    cache = cached.new_cache(len(starts))
     if cache is None:
         return None
 
@@ -187,7 +188,7 @@ def _incremental(model: torch.nn.Module, inputs: np.ndarray,
             idx = torch.from_numpy(rows[:, lo:lo + chunk].copy()).to(device)
             tgt = (torch.from_numpy(target_rows[:, lo:lo + chunk].copy()).to(device)
                    if target_rows is not None else None)
-            values = per_position(model.forward_cached(idx, cache), tgt).cpu().numpy()
+            values = per_position(cached.forward_cached(idx, cache), tgt).cpu().numpy()
             offsets = np.arange(lo, lo + idx.shape[1])[None, :]
             positions = starts[:, None] + offsets
             scored = (offsets >= first) & (positions < len(inputs))

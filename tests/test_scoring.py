@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neat_core.errors import UsageError
-from neat_core.scoring import (compute_entropies, entropy_bits, plan_lanes, plan_windows,
-                                score_bytes)
+from neat_core.scoring import compute_entropies, entropy_bits, plan_lanes, plan_windows, score_bytes
 
 from .blt_util import (
     CORPUS,

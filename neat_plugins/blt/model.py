@@ -145,17 +145,18 @@ class KVCache:
     def store(self, layer: int, keys: torch.Tensor, values: torch.Tensor
               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Write a layer's new keys and values; all of them, and the attention mask."""
-        if self.keys[layer] is None:
+        ring_keys, ring_values = self.keys[layer], self.values[layer]
+        if ring_keys is None or ring_values is None:
             shape = (*keys.shape[:2], self.capacity, keys.shape[3])
-            self.keys[layer] = keys.new_zeros(shape)
-            self.values[layer] = values.new_zeros(shape)
+            ring_keys, ring_values = keys.new_zeros(shape), values.new_zeros(shape)
+            self.keys[layer], self.values[layer] = ring_keys, ring_values
         time = keys.shape[2]
         first = (self.position - time) % self.capacity  # slot of the first new position
         split = min(time, self.capacity - first)  # the rest wraps around to slot 0
-        for ring, new in ((self.keys[layer], keys), (self.values[layer], values)):
+        for ring, new in ((ring_keys, keys), (ring_values, values)):
             ring[:, :, first:first + split] = new[:, :, :split]
             ring[:, :, :time - split] = new[:, :, split:]
-        return self.keys[layer], self.values[layer], self._mask
+        return ring_keys, ring_values, self._mask
 
     def _grow(self, capacity: int) -> None:
         """Re-lay the rings out for ``capacity`` slots, keeping what they hold."""
