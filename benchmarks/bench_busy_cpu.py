@@ -41,10 +41,10 @@ def main() -> None:
     logging.getLogger("neat.backends").setLevel(logging.INFO)  # the thread choice
 
     from neat_core.bench import step_bytes, time_neat
-    from neat_core.config import Override, load_config
+    from neat_core.config import Override, load_config, parse_assignments
 
     overrides = [Override("backend.name", "cpu", raw=False)]
-    overrides += [Override(*item.split("=", 1)) for item in args.overrides]
+    overrides += parse_assignments(args.overrides)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     runs = {"default": load_config(overrides=overrides).config}
     runs.update({f"{n} thread{'s' if n > 1 else ''}": load_config(overrides=[

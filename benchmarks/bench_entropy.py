@@ -37,7 +37,7 @@ import torch
 
 import neat_core
 from neat_core.backends import select_backend
-from neat_core.config import Override, load_config
+from neat_core.config import load_config, parse_assignments
 from neat_core.scoring import Scorer, compute_entropies
 from neat_plugins.blt import patch_lengths
 
@@ -87,8 +87,7 @@ def main() -> None:
     logging.basicConfig(format="%(message)s")
     logging.getLogger("neat.backends").setLevel(logging.INFO)  # backend and thread choice
 
-    config = load_config(overrides=[Override(*item.split("=", 1))
-                                    for item in args.overrides]).config
+    config = load_config(overrides=parse_assignments(args.overrides)).config
     backend = select_backend(config.backend)
     backend.seed(0)
     model = neat_core.get_registry().get("models", config.model.name).factory(config.model)

@@ -31,14 +31,14 @@ BATCH = 16
 
 
 def neat_config(overrides: list[str], path: Path | None = None, backend: str = "cpu"):
-    from neat_core.config import Override, load_config
+    from neat_core.config import Override, load_config, parse_assignments
 
     settings = [] if path else [Override(f"model.{key}", value, raw=False)
                                 for key, value in MODEL.items()]
     if not path:
         settings.append(Override("training.batch_size", BATCH, raw=False))
     settings.append(Override("backend.name", backend, raw=False))
-    settings += [Override(*item.split("=", 1)) for item in overrides]
+    settings += parse_assignments(overrides)
     return load_config(path, overrides=settings).config
 
 

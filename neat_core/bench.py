@@ -32,7 +32,7 @@ import numpy as np
 
 from . import hookimpl
 from .backends import Backend, available_backends, select_backend
-from .config import NeatConfig
+from .config import NeatConfig, config_from_dict, to_dict
 from .flops import model_flops
 from .models import build_model
 from .registry import get_registry
@@ -78,6 +78,7 @@ def time_neat(config: NeatConfig, backend: str, steps: int, warmup: int) -> dict
     clock = StepClock()
     with plugin_registered(clock, "bench-step-clock"), \
             tempfile.TemporaryDirectory(prefix="neat-bench-") as output_dir:
+        config = config_from_dict(to_dict(config))  # now with the clock's section
         metrics = train(bench_config(config, backend, steps, warmup, output_dir))
     return {"seconds": clock.stamps[-1] - clock.stamps[warmup - 1], "steps": steps,
             "metrics": metrics}

@@ -281,12 +281,12 @@ def test_cuda_turns_on_tf32_matmuls_and_compiles_long_runs(machine):
 
 # --- cpu ----------------------------------------------------------------------------------
 
-def test_cpu_uses_all_cores_unless_told_otherwise(machine, monkeypatch):
+def test_cpu_threads_are_timed_unless_told(machine, monkeypatch):
     monkeypatch.setattr(cpu, "_all_cores", lambda: 2)
-    select_backend(config(name="cpu"))
-    assert torch.get_num_threads() == 2
-    select_backend(config(name="cpu", threads=1))
+    assert select_backend(config(name="cpu")).tuner is not None  # starts on one thread
     assert torch.get_num_threads() == 1
+    assert select_backend(config(name="cpu", threads=2)).tuner is None
+    assert torch.get_num_threads() == 2
 
 
 def test_cpu_mixed_precision_is_bf16_by_default_only_where_the_cpu_has_it(machine):

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from neat_core.config.schema import SCHEMA_VERSION
+
 from .train_utils import CORPUS, TINY
 
 SCRIPT = Path(__file__).parent.parent / "benchmarks" / "gpu.sh"
@@ -32,13 +34,16 @@ def test_without_a_gpu_it_stops_at_once_and_says_why(tmp_path):
 
 @pytest.mark.slow
 def test_the_script_runs_end_to_end_on_the_cpu_and_prints_one_table(tmp_path):
-    settings: dict = {}
+    settings: dict = {"schema_version": SCHEMA_VERSION}
     for key, value in {**TINY, "data.train": [CORPUS],
                        "data.cache_dir": str(tmp_path / "cache")}.items():
-        section, name = key.split(".", 1)
-        settings.setdefault(section, {})[name] = value
+        *sections, name = key.split(".")
+        node = settings
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[name] = value
     config = tmp_path / "tiny.json"
-    config.write_text(json.dumps({"schema_version": 1, **settings}))
+    config.write_text(json.dumps(settings))
     result = run_script(tmp_path / "out", BACKEND="cpu", CONFIG=str(config), STEPS="2",
                         E2E_STEPS="4", MEGABYTES="0.02")
     assert result.returncode == 0, result.stderr[-2000:]
