@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import statistics
 from pathlib import Path
 
 MODEL = {"hidden_size": 128, "num_layers": 2, "num_heads": 4, "block_size": 128}
@@ -51,6 +52,8 @@ def main() -> None:
                         metavar="KEY=VALUE", help="config override")
     parser.add_argument("-c", "--config", type=Path, help="take model and batch from it")
     parser.add_argument("--backend", default="cpu")
+    parser.add_argument("--plain-threads", type=int, action="append", default=[],
+                        metavar="N", help="also run the plain loop at N threads (repeatable)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     logging.basicConfig(format="%(message)s")
@@ -60,15 +63,26 @@ def main() -> None:
     from neat_core.bench import time_training
 
     config = neat_config(args.overrides, args.config, args.backend)
-    result = time_training(config, args.backend, args.steps, args.warmup, args.rounds)
+    result = time_training(config, args.backend, args.steps, args.warmup, args.rounds,
+                           plain_threads=[None, *args.plain_threads])
     model = {key: getattr(config.model, key) for key in MODEL}
     print(f"{args.backend}: model {model}, batch {config.training.batch_size}, "
           f"{args.rounds} rounds of {args.steps} timed steps (+{args.warmup} warm-up), "
           f"overrides {args.overrides or 'none'}")
-    print(f"NEAT : median {result['train_bytes_per_second']:>9,.0f} bytes/s")
-    print(f"plain: median {result['plain_bytes_per_second']:>9,.0f} bytes/s")
+    for kind, rates in result["rounds_bytes_per_second"].items():
+        label = "NEAT (defaults)" if kind == "neat" else \
+            f"plain loop, {kind.split('@')[1]} thread(s)"
+        print(f"{label:<26} median {statistics.median(rates):>9,.0f} bytes/s  (rounds: "
+              f"{', '.join(f'{r:,.0f}' for r in rates)})")
     ratios = ", ".join(f"{ratio:.3f}" for ratio in result["neat_vs_plain_rounds"])
-    print(f"NEAT / plain: median {result['neat_vs_plain']:.3f} (rounds: {ratios})")
+    print(f"NEAT / plain loop at torch's default {result['plain_threads']} thread(s): "
+          f"median {result['neat_vs_plain']:.3f} (rounds: {ratios})")
+    neat = result["rounds_bytes_per_second"]["neat"]
+    best = [max(rates[i] for kind, rates in result["rounds_bytes_per_second"].items()
+                if kind != "neat") for i in range(len(neat))]
+    if len(result["rounds_bytes_per_second"]) > 2:
+        print(f"NEAT / best plain loop of the round: median "
+              f"{statistics.median(n / b for n, b in zip(neat, best)):.3f}")
     if args.json:
         args.json.write_text(json.dumps({"model": model, **result}, indent=2))
 

@@ -121,30 +121,51 @@ def time_plain(config: NeatConfig, backend: Backend, steps: int, warmup: int,
     return {"seconds": time.perf_counter() - started, "steps": steps}
 
 
-def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int,
-                  rounds: int) -> dict[str, Any]:
-    """NEAT's trainer and the plain loop in alternating rounds; medians and their ratio."""
+_torch_default_threads: list[int] = []
+
+
+def torch_default_threads() -> int:
+    """torch's own thread count, as this process found it before a backend changed it."""
     import torch
 
-    threads = torch.get_num_threads()  # torch's default, before a backend changes it
+    if not _torch_default_threads:
+        _torch_default_threads.append(torch.get_num_threads())
+    return _torch_default_threads[0]
+
+
+def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int,
+                  rounds: int, plain_threads: Sequence[int | None] = (None,)
+                  ) -> dict[str, Any]:
+    """NEAT's trainer and the plain loop in alternating rounds; medians and ratios.
+
+    The plain loop runs once a round at each of ``plain_threads`` (None: torch's
+    default); the ratio is against the first of them.
+    """
+    import torch
+
+    default = torch_default_threads()
     backend = select_backend(attrs.evolve(config.backend, name=backend_name))
-    rates: dict[str, list[float]] = {"neat": [], "plain": []}
+    kinds = ["neat", *(f"plain@{n or default}" for n in plain_threads)]
+    rates: dict[str, list[float]] = {kind: [] for kind in kinds}
     metrics: dict[str, Any] = {}
     for index in range(rounds):
-        order = ["neat", "plain"] if index % 2 == 0 else ["plain", "neat"]
-        for kind in order:
+        for kind in kinds[index % len(kinds):] + kinds[:index % len(kinds)]:
             if kind == "neat":
                 result = time_neat(config, backend_name, steps, warmup)
                 metrics = result["metrics"]
             else:
+                threads = int(kind.split("@")[1])
                 result = time_plain(config, backend, steps, warmup, threads)
             rates[kind].append(result["steps"] * step_bytes(config) / result["seconds"])
-    torch.set_num_threads(threads)
-    neat, plain = statistics.median(rates["neat"]), statistics.median(rates["plain"])
-    ratios = [n / p for n, p in zip(rates["neat"], rates["plain"])]
-    return {"train_steps": steps, "train_rounds": rounds, "train_bytes_per_second": neat,
-            "plain_bytes_per_second": plain, "neat_vs_plain": statistics.median(ratios),
-            "neat_vs_plain_rounds": ratios,
+    torch.set_num_threads(default)
+    plain = kinds[1]
+    ratios = [n / p for n, p in zip(rates["neat"], rates[plain])]
+    return {"train_steps": steps, "train_rounds": rounds,
+            "train_bytes_per_second": statistics.median(rates["neat"]),
+            "plain_bytes_per_second": statistics.median(rates[plain]),
+            "plain_threads": int(plain.split("@")[1]),
+            "neat_vs_plain": statistics.median(ratios), "neat_vs_plain_rounds": ratios,
+            "rounds_bytes_per_second": rates,
             "train_peak_memory_bytes": metrics["peak_memory_bytes"],
             "parameters": metrics["parameters"]}
 
@@ -186,6 +207,7 @@ def bench(config: NeatConfig, backends: Sequence[str] = (), *, steps: int = 20,
           warmup: int = 10, rounds: int = 2, infer_batches: int = 10) -> list[dict[str, Any]]:
     """One row per backend (default: every available one): bytes/s of NEAT's trainer
     and of the plain loop with their ratio, scoring bytes/s, peak memory."""
+    torch_default_threads()  # before a backend changes the count
     names = list(backends) or available_backends(get_registry())
     rows = []
     for name in names:
