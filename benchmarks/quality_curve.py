@@ -30,7 +30,7 @@ import zlib
 from pathlib import Path
 
 import neat_core
-from neat_core.config import Override, load_config
+from neat_core.config import Override, load_config, parse_assignments
 from neat_core.training import read_metrics
 
 COMPRESSORS = {"gzip": lambda b: zlib.compress(b, 9), "bz2": lambda b: bz2.compress(b, 9),
@@ -56,7 +56,7 @@ def main() -> None:
     overrides = [Override("training.max_minutes", args.minutes, raw=False),
                  Override("training.max_steps", 10**9, raw=False),
                  Override("run.output_dir", str(output_dir), raw=False)]
-    overrides += [Override(*item.split("=", 1)) for item in args.overrides]
+    overrides += parse_assignments(args.overrides)
     config = load_config(args.config, overrides).config
     started = time.monotonic()
     metrics = neat_core.train(config)
