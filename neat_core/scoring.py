@@ -87,6 +87,12 @@ def context_length(model: torch.nn.Module) -> int:
     return int(config.block_size)
 
 
+def keeps_cache(model: torch.nn.Module) -> bool:
+    """Whether ``model`` has the optional key/value cache (see the module docstring)."""
+    new_cache = getattr(model, "new_cache", None)
+    return callable(new_cache) and new_cache(1) is not None
+
+
 def entropy_bits(logits: torch.Tensor) -> torch.Tensor:
     """Entropy of softmax(logits) over the last dim, in bits (float32)."""
     logp = F.log_softmax(logits.float(), dim=-1)
@@ -106,12 +112,10 @@ def _score(model: torch.nn.Module, inputs: np.ndarray,
         raise UsageError(f"batch_size must be at least 1, got {batch_size}")
     check_stride(stride, block_size)
     device = torch.device(device) if device is not None else next(model.parameters()).device
-    if cache and len(inputs) > block_size and callable(getattr(model, "new_cache", None)):
-        values = _incremental(model, inputs, per_position, batch_size=batch_size,
-                              device=device, progress=progress, observe=observe,
-                              targets=targets)
-        if values is not None:
-            return values
+    if cache and len(inputs) > block_size and keeps_cache(model):
+        return _incremental(model, inputs, per_position, batch_size=batch_size,
+                            device=device, progress=progress, observe=observe,
+                            targets=targets)
     return _sliding(model, inputs, per_position, batch_size=batch_size, stride=stride,
                     device=device, progress=progress, observe=observe, targets=targets)
 
@@ -162,17 +166,15 @@ def _incremental(model: torch.nn.Module, inputs: np.ndarray,
                  per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
                  batch_size: int, device: torch.device, progress: bool,
                  observe: Callable[[float], None] | None,
-                 targets: np.ndarray | None = None) -> np.ndarray | None:
-    """``per_position`` for every input position through the model's key/value cache;
-    None when the model keeps none (see the module docstring)."""
+                 targets: np.ndarray | None = None) -> np.ndarray:
+    """``per_position`` for every input position through the model's key/value cache
+    (see the module docstring)."""
     block_size = context_length(model)
     keep, chunk = block_size - 1, max(1, block_size // 2)
     # as many bytes per forward as batch_size windows of the sliding path
     width, starts = plan_lanes(len(inputs), batch_size * block_size // chunk, keep)
     cached: Any = model  # the optional methods of the contract (neat_core.api.Model)
     cache = cached.new_cache(len(starts))
-    if cache is None:
-        return None
 
     def lanes_of(array: np.ndarray) -> np.ndarray:
         padded = np.zeros(int(starts[-1]) + width, dtype=np.int64)
@@ -294,9 +296,12 @@ class Scorer:
     def __init__(self, model: torch.nn.Module, config: Any, backend: Any) -> None:
         self.model, self.config, self.backend = model, config, backend
         block_size = context_length(model)
-        self.settings = {"block_size": block_size,
-                         "stride": config.eval.stride or max(1, block_size // 2),
-                         "batch_size": config.eval.batch_size}
+        stride = config.eval.stride or max(1, block_size // 2)
+        cached = keeps_cache(model)
+        # the fewest bytes of context a byte past the first window is scored with
+        self.settings = {"block_size": block_size, "stride": stride,
+                         "batch_size": config.eval.batch_size, "cache": cached,
+                         "min_context": block_size - 1 if cached else block_size - stride}
 
     def _kwargs(self) -> dict[str, Any]:
         # a bar of bytes scored, for long inputs (it appears after a second)

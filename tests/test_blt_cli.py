@@ -33,8 +33,10 @@ def checkpoint(tmp_path_factory):
 
 @pytest.fixture
 def neat_patch(run_cli):
-    """`neat patch ARGS` on one torch thread (see one_torch_thread)."""
+    """`neat patch ARGS` on one torch thread (see one_torch_thread), in float32 like the
+    API calls it is compared with."""
     return lambda *args, input=None: run_cli("patch", *args, "--set", "backend.cpu.threads=1",
+                                             "--set", "backend.mixed_precision=off",
                                              input=input)
 
 

@@ -64,7 +64,8 @@ def test_loss_perplexity_and_bpb_match_hand_computed_values(tmp_path, successor,
     assert overall["loss"] == pytest.approx(loss, rel=1e-5)
     assert overall["bits_per_byte"] == overall["loss"] / math.log(2)  # exactly
     assert overall["perplexity"] == pytest.approx(math.exp(overall["loss"]))
-    assert bpb["context"] == {"block_size": 16, "stride": 8, "batch_size": 16}
+    assert bpb["context"] == {"block_size": 16, "stride": 8, "batch_size": 16,
+                              "cache": False, "min_context": 8}
 
 
 def test_compressor_figures_equal_the_standard_library(tmp_path, successor, write_files):
@@ -192,7 +193,8 @@ def test_stride_sets_the_context_and_must_fit_the_window(tmp_path, successor, wr
     results = neat_core.evaluate(ckpt, data=files, overrides={"eval.stride": 3,
                                                               "eval.batch_size": 2})
     bpb = results["results"]["bits-per-byte"]
-    assert bpb["context"] == {"block_size": 16, "stride": 3, "batch_size": 2}
+    assert bpb["context"] == {"block_size": 16, "stride": 3, "batch_size": 2,
+                              "cache": False, "min_context": 13}
     assert bpb["overall"]["loss"] == pytest.approx(
         sum(nll(TEXT * 3, 3.0)) / (len(TEXT) * 3 - 1), rel=1e-5)
     with pytest.raises(UsageError, match="stride 17"):

@@ -61,7 +61,8 @@ def test_eval_json_keys_are_the_documented_schema(run_cli, ckpt, tmp_path):
     assert set(bpb["overall"]) == METRIC_KEYS
     assert set(bpb["compressors"]) == {"gzip", "bz2", "xz"}
     assert set(bpb["documents"][0]) == {"name", *METRIC_KEYS, "compressors"}
-    assert set(bpb["context"]) == {"block_size", "stride", "batch_size"}
+    assert set(bpb["context"]) == {"block_size", "stride", "batch_size", "cache",
+                                   "min_context"}
     saved = neat_core.config.to_dict(neat_core.load_checkpoint(ckpt).config)
     # the checkpoint's config with the command's flags on top
     assert results["config"]["model"] == saved["model"] == {

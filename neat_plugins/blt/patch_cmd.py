@@ -58,10 +58,12 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     backend = select_backend(config.backend)
     model = saved.build_model(backend.device, config.model)
     quiet = (click.get_current_context().find_root().obj or {}).get("quiet", False)
-    entropies = compute_entropies(model, data, batch_size=config.eval.batch_size,
-                                  stride=config.eval.stride,
-                                  progress=config.run.progress and not quiet
-                                  and sys.stderr.isatty())
+    with backend.autocast():
+        entropies = compute_entropies(model, data, batch_size=config.eval.batch_size,
+                                      stride=config.eval.stride, device=backend.device,
+                                      observe=backend.observe_step,
+                                      progress=config.run.progress and not quiet
+                                      and sys.stderr.isatty())
     patching = calibrated(entropies, config.settings(PatchingConfig))
     lengths = patch_lengths_for(entropies, patching, data)
     summary = {

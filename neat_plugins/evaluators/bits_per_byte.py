@@ -1,9 +1,10 @@
-"""Loss, perplexity and bits per byte with full sliding-window context.
+"""Loss, perplexity and bits per byte with full context.
 
 Every byte after the first of each document is scored (the first has no context);
-``score_bytes`` slides a window of ``block_size`` bytes by ``stride`` so each byte is
-predicted from at least ``block_size - stride`` bytes before it. Totals are weighted
-by bytes: loss = total nats / scored bytes, bits per byte = loss / ln 2,
+``score_bytes`` gives each byte the ``block_size - 1`` bytes before it through the
+model's key/value cache, or slides a window of ``block_size`` bytes by ``stride`` so
+each is predicted from at least ``block_size - stride`` bytes before it. Totals are
+weighted by bytes: loss = total nats / scored bytes, bits per byte = loss / ln 2,
 perplexity = exp(loss).
 """
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping, Sequence
 from . import nested, plots
 from .json_report import report_path
 from .shading import MAX_BITS, pieces
-from .text import number, origin_text, patching_text, short_names
+from .text import context_text, number, origin_text, patching_text, short_names
 
 MAX_ROWS = 500
 
@@ -103,9 +103,8 @@ def bits_per_byte_section(name: str, section: Mapping[str, Any]) -> str:
                      ("loss (nats/byte)", number(overall["loss"])),
                      ("perplexity", number(overall["perplexity"])),
                      ("bytes scored", number(overall["bytes"]))])
-            + f"<p class=\"meta\">Every byte is predicted from at least "
-              f"{context['block_size'] - context['stride']} bytes of context (window "
-              f"{context['block_size']}, stride {context['stride']}). Compressors: each "
+            + f"<p class=\"meta\">Every byte is predicted {context_text(context)}. "
+              f"Compressors: each "
               f"document compressed on its own with the standard library's defaults.</p>"
             + image(chart, "bits per byte of the model and of gzip, bz2 and xz")
             + f"<h3>Per document{f' (in {escape(directory)})' if directory else ''}</h3>"

@@ -56,6 +56,15 @@ def render(results: Mapping[str, Any], color: bool) -> list[str]:
 
 # --- formatting helpers -----------------------------------------------------------------
 
+def context_text(context: Mapping[str, Any]) -> str:
+    """How much context the scorer gave each byte, and how: cache or sliding window."""
+    block, stride = context["block_size"], context["stride"]
+    least = context.get("min_context", block - stride)
+    how = (f"the model's key/value cache, window {block}" if context.get("cache") else
+           f"sliding window {block}, stride {stride}")
+    return f"with at least {least} bytes of context ({how})"
+
+
 def number(value: Any, digits: int = 3) -> str:
     if value is None:
         return "-"
@@ -119,8 +128,7 @@ def bits_per_byte_section(name: str, section: Mapping[str, Any], color: bool) ->
     for compressor, value in (section["compressors"] or {}).items():
         rows.append([compressor, number(value), "", ""])
     lines = ["Bits per byte"] + table(["", "bits/byte", "loss (nats/byte)", "perplexity"], rows)
-    lines.append(f"  {overall['bytes']:,} bytes scored; window {context['block_size']} bytes, "
-                 f"stride {context['stride']}")
+    lines.append(f"  {overall['bytes']:,} bytes scored, each {context_text(context)}")
     documents = section["documents"]
     if len(documents) > 1:
         shown, more = truncated(documents)
