@@ -29,7 +29,8 @@ VOCAB_SIZE = 256  # one token per byte value
 ROPE_BASE = 10000.0
 
 
-def rope_tables(head_dim: int, start: int, length: int) -> tuple[torch.Tensor, torch.Tensor]:
+def rope_tables(head_dim: int, length: int, start: int = 0
+                ) -> tuple[torch.Tensor, torch.Tensor]:
     """cos and sin of the rotary angles of positions ``start..start+length-1``, each
     ``[length, head_dim // 2]``, on the CPU.
 
@@ -188,7 +189,7 @@ class EntropyModel(nn.Module):
         self.pos_embed = (nn.Embedding(config.block_size, config.hidden_size)
                           if config.positional == "learned" else None)
         if config.positional == "rope":
-            cos, sin = rope_tables(self.head_dim, 0, config.block_size)
+            cos, sin = rope_tables(self.head_dim, config.block_size)
             # not persistent: derived from the config, so not part of the checkpoint
             self.register_buffer("rope_cos", cos, persistent=False)
             self.register_buffer("rope_sin", sin, persistent=False)
@@ -272,7 +273,7 @@ class EntropyModel(nn.Module):
             raise UsageError(f"a batch of {batch} rows for a cache of "
                              f"{cache.batch_size}", hint="make a cache per batch size")
         start = cache.advance(time, idx.device)
-        rope = tuple(table.to(idx.device) for table in rope_tables(self.head_dim, start, time))
+        rope = tuple(table.to(idx.device) for table in rope_tables(self.head_dim, time, start))
         x = self.embed(idx)
         if self.hash_embed is not None:  # the n-grams reach back into earlier calls
             x = x + self.hash_embed(cache.with_history(idx))[:, -time:]
