@@ -42,9 +42,11 @@ def check_request(prompt: bytes, max_bytes: int, temperature: float,
 
 
 def has_cache(model: Any) -> bool:
-    """Whether the model offers the optional incremental methods."""
-    return callable(getattr(model, "new_cache", None)) and \
-        callable(getattr(model, "forward_cached", None))
+    """Whether the model offers the optional incremental methods (see
+    :func:`neat_core.scoring.keeps_cache`)."""
+    from .scoring import keeps_cache
+
+    return keeps_cache(model)
 
 
 class _Windowed:

@@ -87,10 +87,12 @@ def context_length(model: torch.nn.Module) -> int:
     return int(config.block_size)
 
 
-def keeps_cache(model: torch.nn.Module) -> bool:
-    """Whether ``model`` has the optional key/value cache (see the module docstring)."""
+def keeps_cache(model: Any) -> bool:
+    """Whether ``model`` has the optional key/value cache (see the module docstring):
+    both methods, and a ``new_cache`` that does not return None for this model."""
     new_cache = getattr(model, "new_cache", None)
-    return callable(new_cache) and new_cache(1) is not None
+    return (callable(new_cache) and callable(getattr(model, "forward_cached", None))
+            and new_cache(1) is not None)
 
 
 def entropy_bits(logits: torch.Tensor) -> torch.Tensor:

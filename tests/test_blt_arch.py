@@ -156,7 +156,8 @@ def test_entropies_slide_over_a_context_longer_than_the_entropy_model(entropy_ch
     entropy_model = model.patcher.entropy_model
     assert entropy_model.config.block_size == 16 < model.config.block_size
     inside = model.patcher.entropies(as_idx(TEXT))[0].numpy()
-    assert np.allclose(inside, compute_entropies(entropy_model, TEXT), atol=1e-5)
+    # the patcher slides the core's window (a key/value cache would differ slightly)
+    assert np.allclose(inside, compute_entropies(entropy_model, TEXT, cache=False), atol=1e-5)
 
 
 # --- causality and the decoder shift ---------------------------------------------------
