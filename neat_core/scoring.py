@@ -19,11 +19,12 @@ A model may also keep a key/value cache, through two optional methods of the con
 - ``forward_cached(idx [B, t], cache) -> logits [B, t, 256]``: predicts ``t`` new
   bytes of each row after those the cache holds, then appends them; every layer
   attends to at most the ``block_size`` positions that end at each byte, and the cache
-  keeps at most ``block_size - 1``.
+  keeps at most ``block_size - 1``. A cache may say, as ``cache.reach``, how many
+  earlier bytes its results depend on (default ``block_size - 1``).
 
 Where a model has them, inputs are scored through the cache instead of the window: the
-input is cut into rows that advance side by side (each after reading the
-``block_size - 1`` bytes before its first scored byte, see :func:`plan_lanes`), every
+input is cut into rows that advance side by side (each after reading the ``reach``
+bytes before its first scored byte, see :func:`plan_lanes`), every
 byte is computed once and sees the ``block_size`` bytes that end at it, whatever the
 stride. With one layer this equals the window with ``stride=1``; with more, a cached
 position's keys carry its own full context, where a window restarts every layer's
@@ -179,13 +180,16 @@ def _incremental(model: torch.nn.Module, inputs: np.ndarray,
     """``per_position`` for every input position through the model's key/value cache
     (see the module docstring)."""
     block_size = context_length(model)
-    # a quarter window per forward: each new byte attends over block_size - 1 + chunk
-    # keys (masked to block_size), so smaller chunks waste less attention; the rows
-    # make up for their size
-    keep, chunk = block_size - 1, max(1, block_size // 4)
-    # as many bytes per forward as batch_size windows of the sliding path
-    width, starts = plan_lanes(len(inputs), batch_size * block_size // chunk, keep)
+    # batch_size rows of half a window each per forward: each new byte attends over
+    # block_size - 1 + chunk keys (masked to block_size); measured on 2 cores, smaller
+    # chunks or more rows per forward were slower (more calls, or caches overflowing)
     cached: Any = model  # the optional methods of the contract (neat_core.api.Model)
+    # how far back a cached result depends on earlier bytes (deeper layers reach
+    # further): each row reads that many before its first scored byte, so the rows'
+    # split does not change the result
+    keep = int(getattr(cached.new_cache(1), "reach", block_size - 1))
+    chunk = max(1, block_size // 2)
+    width, starts = plan_lanes(len(inputs), batch_size, keep)
     cache = cached.new_cache(len(starts))
 
     def lanes_of(array: np.ndarray) -> np.ndarray:

@@ -122,6 +122,9 @@ class KVCache:
         self._mask = torch.empty(0)
         self.history = history  # raw bytes kept for the hash n-grams of the next call
         self._recent: torch.Tensor | None = None
+        # how far back a result depends on earlier bytes: each layer attends block_size
+        # - 1 further back, and the first layer's n-grams history more
+        self.reach = layers * (block_size - 1) + history
 
     def with_history(self, idx: torch.Tensor) -> torch.Tensor:
         """The last ``history`` bytes seen, then ``idx``; keeps the new last ones."""
