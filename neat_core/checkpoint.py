@@ -8,9 +8,12 @@ A checkpoint is a directory::
     training_state.safetensors  optional: every tensor of the training state
     training_state.json         optional: the rest of it, tensors replaced by placeholders
 
-Nothing is ever unpickled. Writes are atomic: files go to a temporary sibling directory
-that is renamed into place, so a kill at any moment leaves the previous checkpoint of
-that name loadable. torch and safetensors are imported inside the functions.
+Nothing is ever unpickled. Every other file is covered by a SHA-256 checksum in
+``meta.json``; a missing, null or ill-typed checksum is an error, never a skipped check,
+and so are non-finite weights and a model setting that differs from the one the weights
+were trained with. Writes are atomic: files go to a temporary sibling directory that is
+renamed into place, so a kill at any moment leaves the previous checkpoint of that name
+loadable. torch and safetensors are imported inside the functions.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ import json
 import logging
 import os
 import platform
+import secrets
 import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
@@ -33,6 +36,7 @@ from .config import NeatConfig, ResolvedConfig, config_from_dict, load_config, t
 from .config.loader import Override, checkpoint_layer
 from .config.tree import flatten
 from .errors import CheckpointError, ConfigError
+from .files import DiskFullError, atomic_write, disk_full, fsync_dir, write_failure
 from .flops import model_flops
 from .registry import get_registry
 
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("neat.checkpoint")
 
 FORMAT = "neat-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every file has a checksum (1: only the safetensors files)
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 META_FILE = "meta.json"
@@ -77,6 +81,7 @@ class Checkpoint:
                                        f"'{model_config.name}' checkpoint")
         from .models import build_model
 
+        _check_same_model(self, model_config)
         model = build_model(model_config)
         _check_weights_fit(self, model.state_dict())
         model.load_state_dict(self.state_dict)
@@ -91,33 +96,38 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, config: NeatConfig
     """Write a checkpoint directory at ``path`` atomically (replacing one of that name).
 
     ``training_state`` is a nested dict/list/tuple of JSON scalars, torch tensors and
-    numpy arrays (optimizer state_dict, RNG states, sampler state, ...).
+    numpy arrays (optimizer state_dict, RNG states, sampler state, ...). A full disk is a
+    DiskFullError naming ``path`` and the space the checkpoint needs; nothing of the new
+    checkpoint is left behind and an older one of that name stays as it was.
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save as serialize
 
     path = Path(path)
     _check_replaceable(path)
+    files = {MODEL_FILE: serialize(_storable(_unwrap(model).state_dict()))}
+    if training_state is not None:
+        tensors: dict[str, Any] = {}
+        structure = _encode(training_state, tensors, "state")
+        files[STATE_TENSORS_FILE] = serialize(_storable(tensors))
+        files[STATE_JSON_FILE] = _json_bytes(structure, indent=None)
+    files[CONFIG_FILE] = _json_bytes(to_dict(config))
+    checksums = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    files[META_FILE] = _json_bytes(_meta(config, step, metrics, checksums,
+                                         model_flops(_unwrap(model))))
+    needed = sum(len(data) for data in files.values())
+    tmp = path.parent / f".{path.name}.tmp-{secrets.token_hex(4)}"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+        os.mkdir(tmp)
     except OSError as error:
-        raise CheckpointError(f"cannot write a checkpoint in {path.parent}: "
-                              f"{error.strerror or error}",
-                              hint="choose a writable directory") from None
+        raise write_failure(tmp, error, needed) from None
     try:
-        save_file(_storable(_unwrap(model).state_dict()), tmp / MODEL_FILE)
-        files = [MODEL_FILE]
-        if training_state is not None:
-            tensors: dict[str, Any] = {}
-            structure = _encode(training_state, tensors, "state")
-            save_file(_storable(tensors), tmp / STATE_TENSORS_FILE)
-            _write_json(tmp / STATE_JSON_FILE, structure, indent=None)
-            files.append(STATE_TENSORS_FILE)
-        _write_json(tmp / CONFIG_FILE, to_dict(config))
-        _write_json(tmp / META_FILE, _meta(config, step, metrics, tmp, files,
-                                           model_flops(_unwrap(model))))
-        _finish_files(tmp)
+        for name, data in files.items():
+            atomic_write(tmp / name, data)
         _move_into_place(tmp, path)
+    except DiskFullError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise disk_full(f"cannot save checkpoint {path}", path.parent, needed) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -161,8 +171,8 @@ def _storable(tensors: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _meta(config: NeatConfig, step: int, metrics: Mapping[str, Any] | None, directory: Path,
-          files: list[str], flops: dict[str, float] | None) -> dict[str, Any]:
+def _meta(config: NeatConfig, step: int, metrics: Mapping[str, Any] | None,
+          checksums: dict[str, str], flops: dict[str, float] | None) -> dict[str, Any]:
     import safetensors
     import torch
 
@@ -177,41 +187,12 @@ def _meta(config: NeatConfig, step: int, metrics: Mapping[str, Any] | None, dire
                      "safetensors": safetensors.__version__,
                      "python": platform.python_version()},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "sha256": {name: _sha256(directory / name) for name in files},
+        "sha256": checksums,
     }
 
 
-def _write_json(path: Path, data: Any, indent: int | None = 2) -> None:
-    path.write_text(json.dumps(data, indent=indent) + "\n", encoding="utf-8")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _finish_files(directory: Path) -> None:
-    """Flush everything to disk; permissions as for any new file (mkdtemp makes 0700)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for name in os.listdir(directory):
-        os.chmod(directory / name, 0o666 & ~umask)
-        _fsync(directory / name)
-    os.chmod(directory, 0o777 & ~umask)
-    _fsync(directory)
-
-
-def _fsync(path: Path) -> None:
-    if os.name == "nt" and path.is_dir():  # Windows cannot open directories
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _json_bytes(data: Any, indent: int | None = 2) -> bytes:
+    return (json.dumps(data, indent=indent) + "\n").encode("utf-8")
 
 
 def _move_into_place(tmp: Path, path: Path) -> None:
@@ -223,7 +204,7 @@ def _move_into_place(tmp: Path, path: Path) -> None:
             shutil.rmtree(backup)
         os.rename(path, backup)
     os.rename(tmp, path)
-    _fsync(path.parent)
+    fsync_dir(path.parent)
     shutil.rmtree(backup, ignore_errors=True)
     for stale in path.parent.glob(f".{path.name}.tmp-*"):  # left by killed writers
         shutil.rmtree(stale, ignore_errors=True)
@@ -286,17 +267,15 @@ def _decode(obj: Any, tensors: Mapping[str, Any]) -> Any:
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """Read and verify a checkpoint directory (CheckpointError naming the problem)."""
     path = _checkpoint_dir(Path(path))
-    meta = _read_json(path, META_FILE)
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path / META_FILE} is not the metadata of a NEAT checkpoint",
-                              hint="pass a directory written by `neat train` or "
-                                   "save_checkpoint")
-    config = _read_config(path, meta)
-    state_dict = _read_tensors(path, MODEL_FILE, meta)
+    meta = _read_meta(path)
+    checksums = _checksums(path, meta)
+    config = _read_config(path, meta, _parse_json(path, CONFIG_FILE, checksums))
+    state_dict = _read_tensors(path, MODEL_FILE, checksums)
+    _check_finite(path / MODEL_FILE, state_dict)
     training_state = None
     if (path / STATE_JSON_FILE).exists():
-        structure = _read_json(path, STATE_JSON_FILE)
-        tensors = _read_tensors(path, STATE_TENSORS_FILE, meta)
+        structure = _parse_json(path, STATE_JSON_FILE, checksums)
+        tensors = _read_tensors(path, STATE_TENSORS_FILE, checksums)
         try:
             training_state = _decode(structure, tensors)
         except (KeyError, TypeError, ValueError) as error:
@@ -340,22 +319,105 @@ def _checkpoint_dir(path: Path) -> Path:
     return path
 
 
-def _read_json(directory: Path, name: str) -> Any:
+def _damaged(file: Path, why: str) -> CheckpointError:
+    return CheckpointError(f"{file} is damaged: {why}", hint="use another checkpoint of the run")
+
+
+def _read_bytes(directory: Path, name: str) -> bytes:
     file = directory / name
     if not file.is_file():
         raise CheckpointError(f"checkpoint {directory} is incomplete: {name} is missing",
                               hint="use another checkpoint of the run")
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CheckpointError(f"{file} is damaged: {error}",
-                              hint="use another checkpoint of the run") from None
+        return file.read_bytes()
+    except OSError as error:
+        raise _damaged(file, error.strerror or str(error)) from None
 
 
-def _read_config(directory: Path, meta: Mapping[str, Any]) -> NeatConfig:
-    data = _read_json(directory, CONFIG_FILE)
+def _json_value(file: Path, data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise _damaged(file, "its JSON is nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError, a 5000-digit int
+        raise _damaged(file, str(error)) from None
+
+
+def _read_meta(directory: Path) -> dict[str, Any]:
+    """``meta.json``, its fields checked: a field of the wrong type is an error naming it."""
+    file = directory / META_FILE
+    meta = _json_value(file, _read_bytes(directory, META_FILE))
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{file} is not the metadata of a NEAT checkpoint",
+                              hint="pass a directory written by `neat train` or "
+                                   "save_checkpoint")
+    version = meta.get("format_version")
+    if not _is_int(version) or not 1 <= version <= FORMAT_VERSION:
+        raise _field_error(file, "format_version", version,
+                           f"an integer from 1 to {FORMAT_VERSION} (a newer one needs a "
+                           f"newer NEAT)")
+    if not _is_int(meta.get("step")) or meta["step"] < 0:
+        raise _field_error(file, "step", meta.get("step"), "a non-negative integer")
+    if not isinstance(meta.get("model"), str):
+        raise _field_error(file, "model", meta.get("model"), "the model's name")
+    if not isinstance(meta.get("metrics", {}), dict):
+        raise _field_error(file, "metrics", meta.get("metrics"), "an object")
+    return meta
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _field_error(file: Path, field: str, value: Any, expected: str) -> CheckpointError:
+    shown = "missing" if value is None else f"{json.dumps(value)[:60]}"
+    return CheckpointError(f"{file} is damaged: field '{field}' must be {expected}, "
+                           f"got {shown}", hint="use another checkpoint of the run")
+
+
+def _checksums(directory: Path, meta: Mapping[str, Any]) -> dict[str, str]:
+    """The checksums of ``meta.json``, covering every file of the checkpoint.
+
+    Format 1 (before checksums covered the JSON files) still loads, with a warning.
+    """
+    file = directory / META_FILE
+    checksums = meta.get("sha256")
+    if not isinstance(checksums, dict) or not all(
+            isinstance(value, str) and len(value) == 64 for value in checksums.values()):
+        raise _field_error(file, "sha256", checksums,
+                           "an object mapping each file of the checkpoint to its SHA-256")
+    covered = [MODEL_FILE, CONFIG_FILE]
+    if (directory / STATE_JSON_FILE).exists() or (directory / STATE_TENSORS_FILE).exists():
+        covered += [STATE_TENSORS_FILE, STATE_JSON_FILE]
+    if meta["format_version"] == 1:
+        covered = [name for name in covered if name.endswith(".safetensors")]
+        log.warning("checkpoint %s was written by an older NEAT: its JSON files carry no "
+                    "checksum (save it again to cover them)", directory)
+    missing = [name for name in covered if name not in checksums]
+    if missing:
+        raise CheckpointError(f"{file} is damaged: it has no checksum for "
+                              f"{', '.join(missing)}", hint="use another checkpoint of the run")
+    return checksums
+
+
+def _verify(file: Path, checksums: Mapping[str, str], digest: str) -> None:
+    if checksums.get(file.name, digest) != digest:
+        raise _damaged(file, f"its checksum differs from the one in {META_FILE}")
+
+
+def _parse_json(directory: Path, name: str, checksums: Mapping[str, str]) -> Any:
+    data = _read_bytes(directory, name)
+    _verify(directory / name, checksums, hashlib.sha256(data).hexdigest())
+    return _json_value(directory / name, data)
+
+
+def _read_config(directory: Path, meta: Mapping[str, Any], data: Any) -> NeatConfig:
+    file = directory / CONFIG_FILE
     model = data.get("model") if isinstance(data, dict) else None
     name = model.get("name") if isinstance(model, dict) else None
+    if not isinstance(name, str):
+        raise CheckpointError(f"{file} is not a valid config: it has no model.name",
+                              hint="use another checkpoint of the run")
     models = get_registry().models
     if name not in models:
         raise CheckpointError(f"checkpoint {directory} holds a model of type '{name}', "
@@ -369,11 +431,12 @@ def _read_config(directory: Path, meta: Mapping[str, Any]) -> NeatConfig:
     try:
         return config_from_dict(checkpoint_layer(data))
     except ConfigError as error:
-        raise CheckpointError(f"{directory / CONFIG_FILE} is not a valid config: "
-                              f"{error.message}", hint=error.hint) from None
+        raise CheckpointError(f"{file} is not a valid config: {error.message}",
+                              hint=error.hint) from None
 
 
-def _read_tensors(directory: Path, name: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+def _read_tensors(directory: Path, name: str, checksums: Mapping[str, str]
+                  ) -> dict[str, Any]:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -381,15 +444,48 @@ def _read_tensors(directory: Path, name: str, meta: Mapping[str, Any]) -> dict[s
     if not file.is_file():
         raise CheckpointError(f"checkpoint {directory} is incomplete: {name} is missing",
                               hint="use another checkpoint of the run")
-    expected = meta.get("sha256", {}).get(name)
-    if expected is not None and _sha256(file) != expected:
-        raise CheckpointError(f"{file} is damaged: its checksum differs from the one in "
-                              f"{META_FILE}", hint="use another checkpoint of the run")
     try:
+        _verify(file, checksums, _sha256(file))
         return load_file(file, device="cpu")
     except (SafetensorError, OSError, ValueError) as error:
-        raise CheckpointError(f"{file} is damaged: {error}",
-                              hint="use another checkpoint of the run") from None
+        raise _damaged(file, str(error)) from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_finite(file: Path, tensors: Mapping[str, Any]) -> None:
+    """Refuse weights with NaN or infinities: a model made of them computes nothing."""
+    import torch
+
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() or tensor.is_complex():
+            bad = int((~torch.isfinite(tensor)).sum())
+            if bad:
+                raise CheckpointError(f"{file} holds non-finite weights: {bad} NaN or "
+                                      f"infinite value(s) in {name}",
+                                      hint="the run diverged before this checkpoint was "
+                                           "saved; use an earlier checkpoint")
+
+
+def _check_same_model(checkpoint: Checkpoint, model_config: Any) -> None:
+    """Trained weights only mean something in the model they were trained as: a model
+    setting that differs from the checkpoint's (say num_heads 2 -> 4, same shapes) is
+    an error naming the key, not another model run silently."""
+    saved, asked = to_dict(checkpoint.config.model), to_dict(model_config)
+    for key in sorted(saved.keys() | asked.keys()):
+        if saved.get(key) != asked.get(key):
+            raise CheckpointError(
+                f"model.{key} is {json.dumps(asked.get(key))} here but "
+                f"{json.dumps(saved.get(key))} in checkpoint {checkpoint.path}: trained "
+                f"weights only fit the model they were trained as",
+                hint=f"drop the model.{key} setting (config file, flag or --set) when "
+                     f"resuming, evaluating or patching with a checkpoint")
 
 
 def _check_weights_fit(checkpoint: Checkpoint, expected: Mapping[str, Any]) -> None:

@@ -155,7 +155,7 @@ def test_binary_input_works(neat_patch, checkpoint, tmp_path):
      "mode 'relative' does not use"),
     (["{ckpt}", "{text}", "--threshold", "1", "--target-patch-size", "4"],
      "both set the threshold"),
-    (["{ckpt}", "{text}", "--set", "model.hidden_size=64"], "do not fit"),
+    (["{ckpt}", "{text}", "--set", "model.hidden_size=64"], "model.hidden_size is 64 here"),
     (["{ckpt}", "{text}", "--mode", "space", "--target-patch-size", "4"],
      "'space' has no threshold"),
 ])
