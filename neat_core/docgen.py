@@ -30,6 +30,7 @@ import click
 from . import plugins
 from .config import ModelConfig, SectionNode, config_fields, schema_tree
 from .config.fields import FieldInfo, literal_choices, optional_inner, resolved_fields
+from .files import atomic_write
 from .registry import get_registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -397,9 +398,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"out of date: {path} (regenerate with: {REGENERATE})", file=sys.stderr)
         return 1 if stale else 0
     for path, text in render_all().items():
-        target = REPO_ROOT / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        atomic_write(REPO_ROOT / path, text)
         print(f"wrote {path}")
     return 0
 

@@ -114,13 +114,14 @@ def atomic_writer(path: str | Path, size: int | None = None) -> Iterator[_Writer
     """Write ``path`` through a file object, atomically and durably (see the module
     docstring); ``size`` (the bytes it will hold, if known) goes into a disk-full error.
 
-    The directory must exist. A symbolic link at ``path`` is replaced, never followed;
-    a new file gets the usual permissions (0666 less the umask). If the block raises,
-    ``path`` is left as it was.
+    Missing parent directories are created. A symbolic link at ``path`` is replaced,
+    never followed; a new file gets the usual permissions (0666 less the umask). If the
+    block raises, ``path`` is left as it was.
     """
     path = Path(path)
     temporary = path.parent / f".{path.name}.tmp-{secrets.token_hex(4)}"
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
     except OSError as error:
         raise write_failure(path, error, size or 0) from None
@@ -292,6 +293,8 @@ def check_writable_dir(path: str | Path, what: str = "output directory") -> Path
         with tempfile.TemporaryFile(dir=path):
             pass
     except OSError as error:
+        if error.errno in _DISK_FULL:
+            raise disk_full(f"{what} {path} is full", path, 1) from None
         raise WriteError(f"{what} {path} is not writable: {error.strerror or error}",
                          hint="choose another directory") from None
     return path

@@ -1,12 +1,14 @@
 """``train(config)``: the Python face of ``neat train``.
 
-Picks the backend, looks up ``training.trainer`` in the registry, checks the output
-directory and what to resume, and runs the trainer. Under ``torchrun`` every process
-calls this; the trainer plugin takes care of the process group.
+Picks the backend, looks up ``training.trainer`` in the registry, locks and checks the
+output directory and what to resume, and runs the trainer. Under ``torchrun`` every
+process calls this; the trainer plugin takes care of the process group, and rank 0
+holds the run directory's lock (one writer per run directory).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from .api import TrainResult, check_train_result
 from .backends import select_backend
 from .config import NeatConfig, ResolvedConfig, default_config, load_config
 from .errors import CheckpointError, UsageError
+from .files import DiskFullError
 from .registry import get_registry
 from .training import DistEnv, RunDirectory
 from .training.run_dir import CHECKPOINTS
@@ -92,17 +95,28 @@ def train(config: NeatConfig | None = None, *,
     config = config or default_config()
     entry = get_registry().get("trainers", config.training.trainer)
     env = DistEnv.from_environ()
-    if env.is_main:
-        _check_output_dir(RunDirectory(config.run.output_dir), checkpoint)
-    else:
-        logging.getLogger("neat").setLevel(logging.WARNING)  # rank 0 speaks for the job
-    backend = select_backend(config.backend)
-    trainer = entry.factory(config, backend)
-    return check_train_result(trainer.run(resume=checkpoint), entry.name, entry.plugin)
+    run = RunDirectory(config.run.output_dir)
+    with contextlib.ExitStack() as held:
+        if env.is_main:
+            run.check_writable()
+            held.enter_context(run.lock())
+            run.remove_leftovers()
+            _check_output_dir(run, checkpoint)
+        else:
+            logging.getLogger("neat").setLevel(logging.WARNING)  # rank 0 speaks for the job
+        backend = select_backend(config.backend)
+        trainer = entry.factory(config, backend)
+        try:
+            return check_train_result(trainer.run(resume=checkpoint), entry.name,
+                                      entry.plugin)
+        except DiskFullError as error:
+            again = (f"continue with: neat train --resume {run.path} (nothing up to its "
+                     f"last checkpoint is lost)" if run.latest() else "run it again")
+            raise DiskFullError(error.message, hint=f"free some space on that disk, then "
+                                                    f"{again}") from None
 
 
 def _check_output_dir(run: RunDirectory, checkpoint: Path | None) -> None:
-    run.check_writable()
     existing = run.checkpoints()
     if not existing:
         return

@@ -78,8 +78,11 @@ def test_output_dir_without_write_permission(tmp_path):
 
 
 def make_checkpoints(run: RunDirectory, *steps: int) -> None:
+    """Stand-ins: directories with the files that make a checkpoint look complete."""
     for step in steps:
         run.step_path(step).mkdir(parents=True)
+        for name in ("meta.json", "model.safetensors", "config.json"):
+            (run.step_path(step) / name).touch()
 
 
 def test_rotation_keeps_the_last_n_and_the_best(tmp_path):

@@ -10,15 +10,15 @@ import click
 from ..config import config_from_dict, load_config, migrate, read_json_file, to_dict
 from ..config.json_schema import config_json_schema
 from ..errors import UsageError
+from ..files import atomic_write
 from .options import ALL, ConfigCommand
 
 
 def write_new_file(path: Path, text: str, force: bool) -> None:
     """Write ``text`` to ``path``, refusing to replace an existing file unless forced."""
-    if path.exists() and not force:
+    if (path.exists() or path.is_symlink()) and not force:
         raise UsageError(f"{path} already exists", hint="pass --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    atomic_write(path, text)
 
 
 def dump_json(data: object) -> str:
@@ -59,7 +59,7 @@ def schema(output: Path | None) -> None:
     """Print the JSON Schema of config files (generated from the schema classes)."""
     text = dump_json(config_json_schema())
     if output:
-        output.write_text(text, encoding="utf-8")
+        atomic_write(output, text)
     else:
         click.echo(text, nl=False)
 

@@ -1,11 +1,18 @@
-"""``metrics.jsonl``: one JSON record per log step and per evaluation."""
+"""``metrics.jsonl``: one JSON record per log step and per evaluation.
+
+Records are appended with :func:`neat_core.files.append_record`: one JSON object per line,
+fsynced, so a write cut short (disk full, kill -9) is a last line without its newline,
+which reading drops (with a warning) and the next write cuts off.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+
+from ..files import append_record, atomic_write, read_records
 
 METRICS_FILE = "metrics.jsonl"
 
@@ -22,29 +29,20 @@ def read_metrics(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     if path.is_dir():
         path = path / METRICS_FILE
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    return read_records(path)
 
 
 class MetricsLog:
-    """Appends records to ``metrics.jsonl``, flushing each so a crash loses nothing."""
+    """Appends records to ``metrics.jsonl``, each on disk before ``write`` returns."""
 
     def __init__(self, run_dir: str | Path) -> None:
         self.path = Path(run_dir) / METRICS_FILE
 
     def write(self, record: dict[str, Any]) -> None:
-        line = json.dumps({key: _json_safe(value) for key, value in record.items()})
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        append_record(self.path, {key: _json_safe(value) for key, value in record.items()})
 
     def truncate_after(self, step: int) -> None:
-        """Drop records past ``step``: a resumed run replaces what followed it."""
+        """Drop records past ``step`` (and a torn last line): a resumed run replaces what
+        followed it."""
         kept = [r for r in read_metrics(self.path) if r.get("step", 0) <= step]
-        self._rewrite(kept)
-
-    def _rewrite(self, records: Iterable[dict[str, Any]]) -> None:
-        temporary = self.path.with_suffix(".jsonl.tmp")
-        temporary.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-        temporary.replace(self.path)
+        atomic_write(self.path, "".join(json.dumps(r) + "\n" for r in kept))

@@ -9,6 +9,11 @@ Layout::
 
 The best checkpoint is a link rather than a copy: it costs nothing, and the step it
 points to is exempt from rotation, so "keep the last N plus the best" never deletes it.
+
+A checkpoint is deleted by renaming it to a hidden name first, so a kill in the middle
+never leaves a half-deleted ``step-N`` that looks like a checkpoint; what such kills
+leave behind (hidden temporary and deleted directories) is removed when the next run
+takes the directory's lock (:meth:`RunDirectory.remove_leftovers`).
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ import json
 import logging
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
+from ..checkpoint import CONFIG_FILE as CHECKPOINT_CONFIG, META_FILE, MODEL_FILE
 from ..config import NeatConfig, to_dict
-from ..errors import UsageError
+from ..files import atomic_write, check_writable_dir, is_leftover
+from .run_lock import RunLock
 
 log = logging.getLogger("neat.train")
 
@@ -45,26 +52,33 @@ class RunDirectory:
 
     def check_writable(self) -> None:
         """Create the directory, or raise a UsageError saying why it cannot be used."""
-        hint = "choose another --output-dir"
-        if self.path.exists() and not self.path.is_dir():
-            raise UsageError(f"output dir {self.path} is a file, not a directory", hint=hint)
-        try:
-            self.checkpoints_dir.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=self.path):
-                pass
-        except OSError as error:
-            raise UsageError(f"output dir {self.path} is not writable: "
-                             f"{error.strerror or error}", hint=hint) from None
+        check_writable_dir(self.path, "output dir")
+        check_writable_dir(self.checkpoints_dir, "checkpoint directory")
+
+    def lock(self) -> RunLock:
+        """The lock that makes this process the directory's one writer (a context
+        manager; entering it raises a UsageError if another run holds it)."""
+        return RunLock(self.path)
 
     def write_config(self, config: NeatConfig) -> None:
-        text = json.dumps(to_dict(config), indent=2) + "\n"
-        (self.path / CONFIG_FILE).write_text(text, encoding="utf-8")
+        atomic_write(self.path / CONFIG_FILE, json.dumps(to_dict(config), indent=2) + "\n")
+
+    def remove_leftovers(self) -> None:
+        """Delete what killed writers left: temporary files and directories, checkpoints
+        half deleted. Only the lock holder may call this."""
+        for directory in (self.path, self.checkpoints_dir):
+            if not directory.is_dir():
+                continue
+            for child in directory.iterdir():
+                if is_leftover(child.name):
+                    log.debug("removing %s, left by an interrupted run", child)
+                    _remove(child)
 
     def step_path(self, step: int) -> Path:
         return self.checkpoints_dir / step_dir_name(step)
 
     def checkpoints(self) -> list[tuple[int, Path]]:
-        """Completed checkpoints (step, path), oldest first; temporary dirs are skipped."""
+        """Checkpoint directories (step, path), oldest first; temporary dirs are skipped."""
         if not self.checkpoints_dir.is_dir():
             return []
         found = []
@@ -75,8 +89,16 @@ class RunDirectory:
         return sorted(found)
 
     def latest(self) -> Path | None:
-        found = self.checkpoints()
-        return found[-1][1] if found else None
+        """The newest complete checkpoint; incomplete ones (damaged, or left half deleted
+        by an older NEAT) are passed over with a warning."""
+        for _, path in reversed(self.checkpoints()):
+            missing = [name for name in (META_FILE, MODEL_FILE, CHECKPOINT_CONFIG)
+                       if not (path / name).is_file()]
+            if not missing:
+                return path
+            log.warning("skipping incomplete checkpoint %s (%s missing)", path,
+                        ", ".join(missing))
+        return None
 
     def best(self) -> Path | None:
         link = self.checkpoints_dir / BEST
@@ -97,7 +119,7 @@ class RunDirectory:
         found = self.checkpoints()
         for _, path in found[:-keep_last]:
             if best is None or path.resolve() != best:
-                shutil.rmtree(path, ignore_errors=True)
+                _remove(path)
 
     def drop_after(self, step: int) -> None:
         """Remove checkpoints newer than ``step``: resuming from it rewrites what followed."""
@@ -106,7 +128,20 @@ class RunDirectory:
             log.warning("resuming from step %d: removing newer checkpoints %s", step,
                         ", ".join(p.name for p in newer))
         for path in newer:
-            shutil.rmtree(path, ignore_errors=True)
+            _remove(path)
         link = self.checkpoints_dir / BEST
         if link.is_symlink() and not link.exists():
             link.unlink()
+
+
+def _remove(path: Path) -> None:
+    """Delete a file or directory; a directory is first renamed to a hidden name, so a
+    kill midway leaves a leftover rather than a damaged checkpoint."""
+    if path.is_dir() and not path.is_symlink():
+        if not is_leftover(path.name):
+            hidden = path.parent / f".{path.name}.tmp-deleted-{secrets.token_hex(4)}"
+            os.rename(path, hidden)
+            path = hidden
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

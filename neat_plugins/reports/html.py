@@ -7,6 +7,8 @@ from html import escape
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from neat_core.files import atomic_write
+
 from . import nested, plots
 from .json_report import report_path
 from .shading import MAX_BITS, pieces
@@ -36,8 +38,7 @@ pre.shaded span.b { border-left: 2px solid #1f6feb; }
 class HtmlReport:
     def write(self, results: Mapping[str, Any], out_dir: Path) -> Path:
         path = report_path(results, out_dir, ".html")
-        path.write_text(page(results), encoding="utf-8")
-        return path
+        return atomic_write(path, page(results))
 
 
 def page(results: Mapping[str, Any]) -> str:

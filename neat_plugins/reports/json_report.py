@@ -11,16 +11,15 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
+from neat_core.files import atomic_write
+
 
 def report_path(results: Mapping[str, Any], out_dir: Path, suffix: str) -> Path:
-    """``out_dir/<kind><suffix>``, creating ``out_dir``."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return out_dir / f"{results['kind']}{suffix}"
+    """``out_dir/<kind><suffix>`` (``atomic_write`` creates ``out_dir``)."""
+    return Path(out_dir) / f"{results['kind']}{suffix}"
 
 
 class JsonReport:
     def write(self, results: Mapping[str, Any], out_dir: Path) -> Path:
         path = report_path(results, out_dir, ".json")
-        path.write_text(json.dumps(results, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-        return path
+        return atomic_write(path, json.dumps(results, indent=2, allow_nan=False) + "\n")
