@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, ContextManager
 
 import attrs
 
+from . import interrupts
 from .config import BackendConfig
 from .errors import NeatError, PluginError, UsageError
 from .plugins import report_plugin_failure
@@ -313,6 +314,7 @@ def select_backend(config: BackendConfig) -> Backend:
                                   f"`neat backends` shows why)")
         why = f"requested; {reason}"
         _prepare(backend, config, registry, "prepare")
+    interrupts.check()  # start-up (importing torch) is over: act on a swallowed Ctrl-C
     log.info("backend: %s on %s, mixed precision %s (%s)", backend.name,
              backend.device_spec(config), backend.amp or "off", why)
     return backend

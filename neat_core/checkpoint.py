@@ -340,7 +340,7 @@ def _json_value(file: Path, data: bytes) -> Any:
     except RecursionError:
         raise _damaged(file, "its JSON is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError, a 5000-digit int
-        raise _damaged(file, str(error)) from None
+        raise _damaged(file, str(error).split(";")[0]) from None
 
 
 def _read_meta(directory: Path) -> dict[str, Any]:

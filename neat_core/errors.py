@@ -60,3 +60,20 @@ class Interrupted(NeatError):
     """The user interrupted a run (after whatever could be saved was saved)."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+OUT_OF_MEMORY_HINT = ("shrink the model (model.hidden_size, model.num_layers, "
+                      "model.block_size) or the batch (training.batch_size, "
+                      "eval.batch_size), or use a device with more memory")
+
+
+def out_of_memory(error: BaseException) -> RunError | None:
+    """A RunError saying so if ``error`` means memory ran out (Python's MemoryError,
+    torch's CPU allocator, CUDA or MPS), else None. Needs no torch import."""
+    text = str(error)
+    if not (isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError"
+            or "can't allocate memory" in text or "out of memory" in text.lower()):
+        return None
+    detail = text.split(". Error code")[0].rsplit("] ", 1)[-1]  # torch's allocator prefix
+    detail = " ".join(detail.split())[:200]
+    return RunError(f"out of memory{': ' + detail if detail else ''}", hint=OUT_OF_MEMORY_HINT)

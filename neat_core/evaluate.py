@@ -30,6 +30,7 @@ import attrs
 from . import __version__
 from .config import NeatConfig, Overrides, load_config, refuse_inactive, to_dict
 from .errors import CheckpointError, DataError, UsageError
+from .files import check_writable_dir
 from .flops import model_flops
 from .plugins import blamed
 from .registry import Entry, get_registry
@@ -217,11 +218,13 @@ def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = N
 
 # --- reports ------------------------------------------------------------------------------
 
-def report_writers(names: Sequence[str],
-                   config: NeatConfig | None = None) -> list[tuple[Entry, Any]]:
+def report_writers(names: Sequence[str], config: NeatConfig | None = None,
+                   out_dir: str | Path | None = None) -> list[tuple[Entry, Any]]:
     """(entry, writer) for ``names`` with ``config``'s report settings (default: the
-    defaults); a UsageError listing the registered ones if one is unknown (checked
-    before any slow work starts)."""
+    defaults); a UsageError listing the registered ones if one is unknown, and a
+    WriteError if ``out_dir`` is given, a writer writes files (any without
+    ``writes_files = False``) and the directory is not writable -- checked before any
+    slow work starts, whose results would otherwise be lost."""
     from .config import default_config
 
     config = config or default_config()
@@ -230,6 +233,8 @@ def report_writers(names: Sequence[str],
         entry = get_registry().get("reports", name)
         with blamed(f"report '{name}'", entry.plugin):
             writers.append((entry, entry.factory(config)))
+    if out_dir is not None and any(getattr(w, "writes_files", True) for _, w in writers):
+        check_writable_dir(out_dir, "--out directory")
     return writers
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping
 
 import click
 
+from . import interrupts
 from .config import Override, parse_assignments, to_dict
 from .config.tree import flatten
 from .errors import NeatError, PluginError, UsageError
@@ -256,11 +257,13 @@ def interactive_loop(session: Session, first_text: str | None = None) -> None:
         except EOFError:
             break
         except KeyboardInterrupt:  # Ctrl-C drops the line; Ctrl-D or :quit leaves
+            interrupts.clear()
             continue
         try:
             if not loop.handle(line):
                 break
         except KeyboardInterrupt:
+            interrupts.clear()
             click.echo("cancelled (settings kept)", err=True)
         except NeatError as error:
             click.echo(f"error: {error.one_line()}", err=True)

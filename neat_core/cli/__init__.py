@@ -7,14 +7,16 @@ Core commands live in one module each; plugins add theirs through the
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 from typing import Any
 
 import click
 
-from .. import __version__
-from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError
+from .. import __version__, interrupts
+from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError, out_of_memory
 from ..plugins import generation, lenient, report_plugin_failure
 from ..registry import get_registry
 from .logs import configure_logging
@@ -70,12 +72,17 @@ class NeatGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = ctx.params.get("debug", False)
+        previous = signal.getsignal(signal.SIGINT)
+        interrupts.install()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            interrupts.check()  # a Ctrl-C that was swallowed on the way still counts
+            return result
         except NeatError as error:
             _report(error.one_line(), debug)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
+            interrupts.clear()
             _report("interrupted", debug)
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:  # e.g. `neat config show | head`: stop quietly
@@ -84,9 +91,20 @@ class NeatGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:
+            if interrupts.pending():  # a failure caused by a Ctrl-C that was swallowed
+                interrupts.clear()
+                _report("interrupted", debug)
+                ctx.exit(EXIT_INTERRUPTED)
+            memory = out_of_memory(error)
+            if memory is not None:
+                _report(memory.one_line(), debug)
+                ctx.exit(memory.exit_code)
             _report(f"unexpected {type(error).__name__}: {error} (hint: rerun with --debug "
                     f"for the traceback, and please report it)", debug)
             ctx.exit(EXIT_FAILURE)
+        finally:
+            if previous is not None and threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, previous)
 
 
 def _report(line: str, debug: bool) -> None:

@@ -45,6 +45,6 @@ def analyze_command(resolved: ResolvedConfig, checkpoint: str, data: tuple[str, 
         interactive_loop(open_checkpoint(path, resolved), first_text=text)
         return
     reports = resolved.config.eval.reports
-    report_writers(reports, resolved.config)  # unknown names fail before the model loads
+    report_writers(reports, resolved.config, out)  # unknown names, unwritable --out: now
     results = analyze(path, data=list(data) or None, text=text, overrides=resolved)
     emit(results, resolved, out)

@@ -52,7 +52,7 @@ def run_eval(resolved: ResolvedConfig, checkpoints: Sequence[str], data: Sequenc
 
     resolved = quiet_config(resolved)
     reports = resolved.config.eval.reports
-    report_writers(reports, resolved.config)  # unknown names fail before the model loads
+    report_writers(reports, resolved.config, out)  # unknown names, unwritable --out: now
     paths = [resolve_checkpoint(c) for c in checkpoints]
     if len(paths) == 1:
         results = evaluate(paths[0], data=list(data) or None, overrides=resolved)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from ..files import WriteError
+
 
 class _ShortFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -26,7 +28,11 @@ def configure_logging(verbose: int = 0, quiet: bool = False, log_file: str | Non
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     if log_file:
-        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        try:
+            file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as error:  # before any work is done, not after
+            raise WriteError(f"cannot write log file {log_file}: {error.strerror or error}",
+                             hint="pass a writable path to --log-file") from None
         file_handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(file_handler)

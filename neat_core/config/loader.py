@@ -101,6 +101,12 @@ def read_json_file(path: str | Path) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise ConfigError(f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}",
                           hint="fix the JSON syntax at that line and column") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: JSON nested too deeply to read",
+                          hint="a config is a few levels of sections") from None
+    except ValueError as error:  # an integer of thousands of digits
+        raise ConfigError(f"{path}: {str(error).split(';')[0]}",
+                          hint="use a number of sensible size") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a config must be a JSON object, got {type(data).__name__}",
                           hint='start the file with "{" and give sections as keys')

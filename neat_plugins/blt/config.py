@@ -81,8 +81,18 @@ class BltEntropyConfig(ModelConfig):
                     hint="change hidden_size or num_heads, or use positional 'learned'")
 
 
+_HINT_SEARCH = 64  # candidates tried on each side of the wanted value
+
+
 def _divisor_near(total: int, wanted: int) -> int:
-    return min((d for d in range(1, total + 1) if total % d == 0), key=lambda d: abs(d - wanted))
+    """A divisor of ``total`` near ``wanted``, for a hint: the nearest within
+    ``_HINT_SEARCH`` of it, else 1 or ``total``. Bounded work, however large the values
+    (validation must cost the size of a config, not of the numbers in it)."""
+    for distance in range(_HINT_SEARCH + 1):
+        for divisor in (wanted - distance, wanted + distance):
+            if 1 <= divisor <= total and total % divisor == 0:
+                return divisor
+    return min((1, total), key=lambda divisor: abs(divisor - wanted))
 
 
 @frozen

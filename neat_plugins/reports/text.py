@@ -37,6 +37,8 @@ def use_color() -> bool:
 
 
 class TextReport:
+    writes_files = False  # prints to stdout, so an unwritable --out does not matter
+
     def write(self, results: Mapping[str, Any], out_dir: Any = None) -> None:
         color = use_color()
         click.echo("\n".join(render(results, color)), color=color)
