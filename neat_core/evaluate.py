@@ -21,13 +21,15 @@ the stable keys documented in docs/evaluation.md; report plugins render them.
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
 from . import __version__
+from .api import SourceDocument
 from .config import NeatConfig, Overrides, load_config, refuse_inactive, to_dict
 from .errors import CheckpointError, DataError, UsageError
 from .files import check_writable_dir
@@ -59,15 +61,28 @@ class Session:
         refuse_inactive(resolved.config, resolved.sources)
         return attrs.evolve(self, config=resolved.config)
 
-    def run(self, evaluators: Sequence[str], documents: Documents) -> dict[str, Any]:
-        """Each named evaluator's results on ``documents``, by name."""
+    def run(self, evaluators: Sequence[str], documents: DocumentStream | Documents
+            ) -> dict[str, Any]:
+        """Each named evaluator's results on ``documents``, by name.
+
+        An evaluator gets ``(name, bytes)`` pairs, read into memory once for all that
+        need them, unless it sets ``streams_documents = True``: then it gets an iterable
+        of :class:`~neat_core.api.SourceDocument` whose chunks it reads in order, and
+        its memory need not grow with the input.
+        """
         entries = [get_registry().get("evaluators", name) for name in evaluators]
-        results = {}
+        results: dict[str, Any] = {}
+        in_memory: Documents | None = None
         for entry in entries:
             log.debug("running evaluator %s", entry.name)
             with blamed(f"evaluator '{entry.name}'", entry.plugin):
                 evaluator = entry.factory(self.model, self.config, self.backend)
-                results[entry.name] = evaluator.evaluate(documents)
+                if getattr(evaluator, "streams_documents", False):
+                    given: Any = (documents if isinstance(documents, DocumentStream)
+                                  else DocumentStream.of(documents))
+                else:
+                    in_memory = given = in_memory or as_bytes(documents)
+                results[entry.name] = evaluator.evaluate(given)
         return results
 
 
@@ -110,40 +125,104 @@ def resolve_checkpoint(path: str | Path) -> Path:
 
 # --- input bytes ------------------------------------------------------------------------
 
-def load_documents(config: NeatConfig, data: Sequence[str] | None = None,
-                   text: str | None = None) -> tuple[Documents, dict[str, Any]]:
-    """The documents to evaluate and a description of where they came from."""
+@attrs.frozen
+class DocumentStream:
+    """Documents read from their sources anew each time they are iterated, each a
+    :class:`~neat_core.api.SourceDocument` whose chunks stream (read them in order,
+    before asking for the next document): an evaluator that streams them holds a chunk
+    at a time, whatever the size of the input. Empty documents are left out and each
+    is cut to ``max_bytes``."""
+
+    open: Callable[[], Iterable[SourceDocument]]
+    max_bytes: int | None = None
+
+    @classmethod
+    def of(cls, documents: Documents) -> DocumentStream:
+        """Documents already in memory, as a stream."""
+        return cls(lambda: (SourceDocument(name, [data], len(data))
+                            for name, data in documents))
+
+    def __iter__(self) -> Iterator[SourceDocument]:
+        for document in self.open():
+            chunks = iter(_cut(document.chunks, self.max_bytes))
+            first = next(chunks, b"")
+            if first:
+                size = document.size if self.max_bytes is None or document.size is None \
+                    else min(document.size, self.max_bytes)
+                yield SourceDocument(document.name, itertools.chain([first], chunks), size)
+            else:
+                for _ in chunks:  # an empty document: read to its end, as promised
+                    pass
+
+
+def _cut(chunks: Iterable[bytes], limit: int | None) -> Iterator[bytes]:
+    if limit is None:
+        yield from (chunk for chunk in chunks if chunk)
+        return
+    for chunk in chunks:
+        if limit <= 0:
+            continue  # the source's reader still gets to finish the document
+        if chunk:
+            yield chunk[:limit]
+            limit -= len(chunk)
+
+
+def document_stream(config: NeatConfig, data: Sequence[str] | None = None,
+                    text: str | None = None) -> tuple[DocumentStream, dict[str, Any]]:
+    """The documents to evaluate as a stream, and a description of where they came from
+    (counted in one pass over them, which reads but keeps nothing)."""
     origin: dict[str, Any]
     if text is not None:
-        documents, origin = [(TEXT_DOCUMENT, text.encode("utf-8"))], {"origin": "text",
-                                                                       "sources": []}
+        encoded = text.encode("utf-8")
+        opener: Callable[[], Iterable[SourceDocument]] = lambda: [
+            SourceDocument(TEXT_DOCUMENT, [encoded], len(encoded))]
+        origin = {"origin": "text", "sources": []}
     elif data:
-        from .data import read_documents
+        from .data import iter_documents
 
-        documents = read_documents(config, list(data))
-        origin = {"origin": "files", "sources": list(data)}
+        sources = list(data)
+        opener = lambda: iter_documents(config, sources)  # noqa: E731
+        origin = {"origin": "files", "sources": sources}
     else:
-        documents, origin = _eval_split(config), {
-            "origin": "eval-split",
-            "sources": list(config.data.eval or config.data.train)}
-    if config.eval.max_bytes is not None:
-        documents = [(name, data[: config.eval.max_bytes]) for name, data in documents]
-    documents = [(name, data) for name, data in documents if data]
-    if sum(len(data) - 1 for _, data in documents) <= 0:
+        opener = _eval_split(config)
+        origin = {"origin": "eval-split",
+                  "sources": list(config.data.eval or config.data.train)}
+    stream = DocumentStream(opener, config.eval.max_bytes)
+    documents = total = 0
+    for document in stream:
+        documents += 1
+        total += sum(len(chunk) for chunk in document.chunks)
+    if total - documents <= 0:
         where = ", ".join(origin["sources"]) or "the text given"
         raise DataError(f"no data to evaluate: {where} gave "
                         f"{'no bytes' if not documents else 'a single byte'}",
                         hint="pass files or directories with --data, or a string with --text")
-    origin.update(documents=len(documents), bytes=sum(len(d) for _, d in documents))
-    return documents, origin
+    origin.update(documents=documents, bytes=total)
+    return stream, origin
 
 
-def _eval_split(config: NeatConfig) -> Documents:
+def load_documents(config: NeatConfig, data: Sequence[str] | None = None,
+                   text: str | None = None) -> tuple[Documents, dict[str, Any]]:
+    """The documents to evaluate, read into memory as ``(name, bytes)`` pairs, and a
+    description of where they came from."""
+    stream, origin = document_stream(config, data, text)
+    return as_bytes(stream), origin
+
+
+def as_bytes(documents: DocumentStream | Documents) -> Documents:
+    """``(name, bytes)`` pairs, reading a stream into memory."""
+    if not isinstance(documents, DocumentStream):
+        return documents
+    return [(document.name, b"".join(document.chunks)) for document in documents]
+
+
+def _eval_split(config: NeatConfig) -> Callable[[], Iterable[SourceDocument]]:
     from .data import build_corpora
 
     # block_size=1: evaluation scores documents of any length, unlike training windows
     corpus = build_corpora(config, block_size=1, progress=config.run.progress).eval
-    return [(doc.name, bytes(corpus.array[doc.start:doc.end])) for doc in corpus.documents]
+    return lambda: (SourceDocument(doc.name, corpus.read(doc), doc.end - doc.start)
+                    for doc in corpus.documents)
 
 
 # --- results ------------------------------------------------------------------------------
@@ -166,14 +245,15 @@ def _header(kind: str, session: Session, origin: Mapping[str, Any],
     }
 
 
-def evaluation_results(session: Session, documents: Documents,
+def evaluation_results(session: Session, documents: DocumentStream | Documents,
                        origin: Mapping[str, Any]) -> dict[str, Any]:
     """``kind: eval`` results of ``eval.evaluators`` for an open session."""
     return {**_header("eval", session, origin, "full"),
             "results": session.run(session.config.eval.evaluators, documents)}
 
 
-def analysis_results(session: Session, documents: Documents, origin: Mapping[str, Any],
+def analysis_results(session: Session, documents: DocumentStream | Documents,
+                     origin: Mapping[str, Any],
                      view: str = "full") -> dict[str, Any]:
     """``kind: analysis`` results of ``eval.analyzers``; ``view="brief"`` asks reports
     for the short form (interactive analysis)."""
@@ -185,7 +265,7 @@ def evaluate(checkpoint: str | Path, *, data: Sequence[str] | None = None,
              overrides: Overrides = ()) -> dict[str, Any]:
     """Loss, perplexity, bits per byte (and whatever ``eval.evaluators`` names)."""
     session = open_checkpoint(checkpoint, overrides)
-    documents, origin = load_documents(session.config, data)
+    documents, origin = document_stream(session.config, data)
     return evaluation_results(session, documents, origin)
 
 
@@ -205,11 +285,11 @@ def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = N
     if not checkpoints:
         raise UsageError("compare needs at least one checkpoint")
     runs: list[dict[str, Any]] = []
-    shared: tuple[Documents, dict[str, Any]] | None = None
+    shared: tuple[DocumentStream, dict[str, Any]] | None = None
     for checkpoint in checkpoints:
         session = open_checkpoint(checkpoint, overrides)
         if shared is None:
-            shared = load_documents(session.config, data)
+            shared = document_stream(session.config, data)
         runs.append(evaluation_results(session, *shared))
     return {"schema_version": RESULTS_SCHEMA_VERSION, "kind": "comparison", "view": "full",
             "neat_version": __version__, "created": runs[0]["created"],

@@ -41,7 +41,7 @@ import math
 import sys
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -365,3 +365,28 @@ class Scorer:
             for name, data in documents:
                 yield name, data
                 bar.update(len(data))
+
+
+# --- streams of any length --------------------------------------------------------------
+
+def score_stream(score: Callable[[bytes], np.ndarray], chunks: Iterable[bytes],
+                 context: int) -> Iterator[tuple[bytes, np.ndarray]]:
+    """``(chunk, its values)`` for a byte stream scored a chunk at a time, so memory
+    depends on the chunk size, never on the length of the stream.
+
+    ``score`` is a per-byte scorer of a whole input such as :func:`compute_entropies`
+    (one value per byte) or :func:`score_bytes` (one per byte after the first). Each
+    chunk is scored after the last ``context`` bytes before it (give the model's
+    ``block_size``), so its first bytes keep the context they would have in one piece;
+    only the chunk's own values are yielded. For a stream that fits in one chunk they
+    are exactly ``score(stream)``'s; in a longer one, a byte near a chunk edge may be
+    scored from another window than in one piece (with the context the scorer
+    guarantees), so its value can differ slightly.
+    """
+    tail = b""
+    for chunk in chunks:
+        if not chunk:
+            continue
+        values = score(tail + chunk)
+        yield chunk, values[max(0, len(values) - len(chunk)):]
+        tail = (tail + chunk)[-context:] if context > 0 else b""

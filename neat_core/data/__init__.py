@@ -13,9 +13,9 @@ from .corpus import Corpora, Corpus, Document, Source, build_corpora, prepare_pl
 from .documents import rng_for
 from .paths import list_paths, walk
 from .plan import plan_corpora
-from .reading import read_documents
+from .reading import iter_documents, read_documents
 from .sampler import BatchSampler, eval_batches
 
 __all__ = ["BatchSampler", "Corpora", "Corpus", "Document", "Source", "build_corpora",
-           "cache_files", "cache_state", "eval_batches", "list_paths", "plan_corpora",
-           "prepare_plans", "read_documents", "rng_for", "walk"]
+           "cache_files", "cache_state", "eval_batches", "iter_documents", "list_paths",
+           "plan_corpora", "prepare_plans", "read_documents", "rng_for", "walk"]

@@ -11,7 +11,9 @@ import attrs
 import numpy as np
 
 from ..config import NeatConfig
+from ..errors import DataError
 from .cache import ensure_cache
+from .documents import CHUNK
 from .index import DocumentIndex
 from .ingest import Catalog, ensure_source
 from .plan import SplitPlan, check_windows, plan_corpora
@@ -90,6 +92,19 @@ class Corpus:
         for row, start in enumerate(starts.tolist()):
             out[row] = np.frombuffer(os.pread(self.fd, length, HEADER_SIZE + start), np.uint8)
         return out
+
+    def read(self, document: Document) -> Iterator[bytes]:
+        """``document``'s bytes in chunks, read with pread (as in ``windows``, resident
+        memory stays flat however long it is)."""
+        position = document.start
+        while position < document.end:
+            chunk = os.pread(self.fd, min(CHUNK, document.end - position),
+                             HEADER_SIZE + position)
+            if not chunk:
+                raise DataError(f"byte cache {self.path} is shorter than its index says",
+                                hint="run the command again to rebuild it")
+            position += len(chunk)
+            yield chunk
 
 
 @attrs.frozen

@@ -1,21 +1,32 @@
 """``neat patch``: split bytes into entropy patches with a saved model.
 
+The input is streamed: read, scored (with the model's context carried across chunk
+edges, :func:`neat_core.scoring.score_stream`), patched (:class:`PatchStream`) and
+written a chunk at a time, so memory does not grow with the input (it holds a chunk
+and the longest patch; ``--format json`` keeps its entropies in a temporary file).
+With a target patch size the threshold is calibrated on the first
+``CALIBRATION_BYTES`` of the input, which for longer inputs stands for the rest.
+
 Imports stay light: the model, torch and numpy load inside the command.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Iterable, Iterator
 
 import click
 
 from neat_core.cli.options import config_command
 from neat_core.config import to_dict
-from neat_core.errors import DataError, UsageError
+from neat_core.errors import DataError, RunError, UsageError
+from neat_core.files import write_failure
 
 from .config import PatchingConfig
 
@@ -23,6 +34,9 @@ log = logging.getLogger("neat.patch")
 
 FORMATS = ("text", "json", "jsonl")
 ENTROPY_DECIMALS = 4  # 1e-4 bits is far below anything a threshold distinguishes
+CHUNK = 1 << 20  # input bytes scored at a time
+CALIBRATION_BYTES = 1 << 20  # a target patch size calibrates the threshold on these
+BLOCK = 1 << 16  # characters or numbers of one patch formatted at a time
 _ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n\n", "\t": "\\t", "\r": "\\r"}
 
 
@@ -38,75 +52,154 @@ _ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n\n", "\t": "\\t", "\r": "\\r"}
 def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     """Split FILE (default: stdin, also '-') into patches where the model is uncertain.
 
-    Reads raw bytes, so any binary file works. The settings come from the checkpoint's
-    config; a config file, --set and the flags override them. Entropies and thresholds
-    are in bits (0-8). --target-patch-size calibrates the threshold so patches average
-    that many bytes.
+    Reads raw bytes, so any binary file works, of any length: the input is streamed.
+    The settings come from the checkpoint's config; a config file, --set and the flags
+    override them. Entropies and thresholds are in bits (0-8). --target-patch-size
+    calibrates the threshold (on the first MiB of the input) so patches average that
+    many bytes.
     """
     from neat_core.backends import select_backend
     from neat_core.checkpoint import load_checkpoint, resolve_over_checkpoint
     from neat_core.evaluate import resolve_checkpoint
-    from neat_core.scoring import compute_entropies
+    from neat_core.scoring import compute_entropies, score_stream
 
-    from .patching import calibrated, patch_lengths_for
+    from .patch_stream import PatchStream
 
     saved = load_checkpoint(resolve_checkpoint(checkpoint))
-    data = _read_input(file)
+    chunks, size = _read_input(file)
     resolved = resolve_over_checkpoint(resolved, saved)
     config = resolved.config
     _check_flags(resolved)
     backend = select_backend(config.backend)
     model = saved.build_model(backend.device, config.model)
     quiet = (click.get_current_context().find_root().obj or {}).get("quiet", False)
-    with backend.autocast():
-        entropies = compute_entropies(model, data, batch_size=config.eval.batch_size,
-                                      stride=config.eval.stride, device=backend.device,
-                                      observe=backend.observe_step,
-                                      progress=config.run.progress and not quiet
-                                      and sys.stderr.isatty())
-    patching = calibrated(entropies, config.settings(PatchingConfig))
-    lengths = patch_lengths_for(entropies, patching, data)
-    summary = {
-        "bytes": len(data),
-        "num_patches": len(lengths),
-        "average_patch_size": len(data) / len(lengths),
-        "mean_entropy_bits": float(entropies.mean()),
-    }
+
+    def entropies(data: bytes) -> Any:
+        with backend.autocast():
+            return compute_entropies(model, data, batch_size=config.eval.batch_size,
+                                     stride=config.eval.stride, device=backend.device,
+                                     observe=backend.observe_step)
+
+    progress = _progress(size, config.run.progress and not quiet and sys.stderr.isatty())
+    scored = _finite(score_stream(entropies, _counted(chunks, progress),
+                                  model.config.block_size))
+    configured = config.settings(PatchingConfig)
+    patching, scored = _calibrate(scored, configured)
     settings = {"model": saved.model_name, "checkpoint": str(saved.path), "input": file,
                 "entropy_unit": "bits",
                 "patching": {**to_dict(patching),
-                             "target_patch_size":
-                                 config.settings(PatchingConfig).target_patch_size}}
-    if output_format == "json":
-        click.echo(json.dumps({**settings, "summary": summary, "patch_lengths": lengths,
-                               "entropies": _rounded(entropies)}))
-    elif output_format == "jsonl":
-        _write_jsonl(data, lengths, entropies, {**settings, "summary": summary})
-    else:
-        click.echo(marked_text(data, lengths))
+                             "target_patch_size": configured.target_patch_size}}
+    output = OUTPUTS[output_format](settings)
+    stream, total, entropy_sum, patches = PatchStream(patching), 0, 0.0, 0
+    with progress:
+        for data, values in scored:
+            total += len(data)
+            entropy_sum += float(values.sum(dtype="float64"))
+            for piece in stream.feed(data, values):
+                output.patch(piece)
+                patches += 1
+        for piece in stream.finish():
+            output.patch(piece)
+            patches += 1
+    summary = {"bytes": total, "num_patches": patches, "average_patch_size": total / patches,
+               "mean_entropy_bits": entropy_sum / total}
+    output.close(summary)
     threshold = patching.active_threshold
-    log.info("%d bytes -> %d patches, average %.2f bytes (mode %s%s)", len(data), len(lengths),
+    log.info("%d bytes -> %d patches, average %.2f bytes (mode %s%s)", total, patches,
              summary["average_patch_size"], patching.mode,
              "" if threshold is None else f", threshold {threshold:.4g} bits")
 
 
-def _read_input(file: str) -> bytes:
+def _read_input(file: str) -> tuple[Iterator[bytes], int | None]:
+    """The input's chunks (the first already read, so an empty or unreadable input fails
+    now) and its size when known."""
     if file == "-":
-        stdin = sys.stdin.buffer
-        if stdin.isatty():
+        stream: IO[bytes] = sys.stdin.buffer
+        if stream.isatty():
             raise UsageError("no input: pass FILE, or pipe bytes to stdin",
                              hint="e.g. neat patch CHECKPOINT notes.txt")
-        data = stdin.read()
+        size = None
     else:
         try:
-            data = Path(file).read_bytes()
+            stream = open(file, "rb")
+            size = os.fstat(stream.fileno()).st_size
         except OSError as error:
             raise DataError(f"cannot read {file}: {error.strerror or error}",
                             hint="pass a readable file, or - for stdin") from None
-    if not data:
+    first = _read_chunk(stream, file)
+    if not first:
         raise DataError(f"no bytes to patch: {'stdin' if file == '-' else file} is empty",
                         hint="pass a non-empty input")
-    return data
+
+    def chunks() -> Iterator[bytes]:
+        chunk = first
+        try:
+            while chunk:
+                yield chunk
+                chunk = _read_chunk(stream, file)
+        finally:
+            if file != "-":
+                stream.close()
+
+    return chunks(), size
+
+
+def _read_chunk(stream: IO[bytes], file: str) -> bytes:
+    try:
+        return stream.read(CHUNK)
+    except OSError as error:
+        raise DataError(f"cannot read {'stdin' if file == '-' else file}: "
+                        f"{error.strerror or error}", hint="pass a readable input") from None
+
+
+def _progress(total: int | None, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="B", unit_scale=True, desc="patching",
+                disable=not enabled, delay=1.0, leave=False)
+
+
+def _counted(chunks: Iterable[bytes], progress: Any) -> Iterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+        progress.update(len(chunk))
+
+
+def _finite(scored: Iterable[tuple[bytes, Any]]) -> Iterator[tuple[bytes, Any]]:
+    """Stop at entropies that are NaN or infinite: patches of them would mean nothing."""
+    import numpy as np
+
+    position = 0
+    for data, values in scored:
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raise RunError(f"the model gave a non-finite entropy ({values[bad[0]]}) at byte "
+                           f"{position + int(bad[0])}",
+                           hint="its weights or settings make it compute NaN; use another "
+                                "checkpoint")
+        position += len(data)
+        yield data, values
+
+
+def _calibrate(scored: Iterator[tuple[bytes, Any]], patching: Any
+               ) -> tuple[Any, Iterator[tuple[bytes, Any]]]:
+    """The patching settings with the threshold calibrated on the first
+    CALIBRATION_BYTES (when a target patch size is set), and the same stream."""
+    import numpy as np
+
+    from .patching import calibrated
+
+    if patching.target_patch_size is None:
+        return patching, scored
+    prefix, size = [], 0
+    for item in scored:
+        prefix.append(item)
+        size += len(item[0])
+        if size >= CALIBRATION_BYTES:
+            log.info("calibrating the threshold on the first %d bytes of the input", size)
+            break
+    patching = calibrated(np.concatenate([values for _, values in prefix]), patching)
+    return patching, itertools.chain(prefix, scored)
 
 
 def _check_flags(resolved: Any) -> None:
@@ -149,21 +242,77 @@ def _escape_char(char: str) -> str:
     return char
 
 
-def marked_text(data: bytes, lengths: list[int]) -> str:
-    """The input with ``|`` between patches."""
-    pieces, start = [], 0
-    for length in lengths:
-        pieces.append(escape(data[start:start + length]))
-        start += length
-    return "|".join(pieces)
+class TextOutput:
+    """The input with ``|`` between patches, written patch by patch."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.first = True
+
+    def patch(self, piece: Any) -> None:
+        click.echo(("" if self.first else "|") + escape(piece.data), nl=False)
+        self.first = False
+
+    def close(self, summary: dict[str, Any]) -> None:
+        click.echo("")
 
 
-def _write_jsonl(data: bytes, lengths: list[int], entropies: Any, last: dict[str, Any]) -> None:
-    start = 0
-    for index, length in enumerate(lengths):
-        record = {"type": "patch", "index": index, "start": start, "length": length,
-                  "text": data[start:start + length].decode("utf-8", errors="backslashreplace"),
-                  "entropies": _rounded(entropies[start:start + length])}
-        click.echo(json.dumps(record))
-        start += length
-    click.echo(json.dumps({"type": "summary", **last}))
+class JsonlOutput:
+    """One line per patch as it is made, then a summary line."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.settings = settings
+        self.index = 0
+
+    def patch(self, piece: Any) -> None:
+        text = piece.data.decode("utf-8", errors="backslashreplace")
+        head = json.dumps({"type": "patch", "index": self.index, "start": piece.start,
+                           "length": len(piece.data)})[:-1]
+        click.echo(f'{head}, "text": "', nl=False)
+        for start in range(0, len(text), BLOCK):  # a long patch is not copied whole
+            click.echo(json.dumps(text[start:start + BLOCK])[1:-1], nl=False)
+        click.echo('", "entropies": [', nl=False)
+        for block in _numbers(piece.entropies, ""):
+            click.echo(block, nl=False)
+        click.echo("]}")
+        self.index += 1
+
+    def close(self, summary: dict[str, Any]) -> None:
+        click.echo(json.dumps({"type": "summary", **self.settings, "summary": summary}))
+
+
+class JsonOutput:
+    """One JSON object: the settings, ``patch_lengths`` (written as patches are made),
+    ``entropies`` (kept in a temporary file until the lengths are done) and the summary."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.spool = tempfile.TemporaryFile("w+", encoding="ascii")
+        self.separator = ""
+        click.echo(json.dumps(settings)[:-1] + ', "patch_lengths": [', nl=False)
+
+    def patch(self, piece: Any) -> None:
+        click.echo(f"{self.separator}{len(piece.data)}", nl=False)
+        for block in _numbers(piece.entropies, self.separator):
+            try:
+                self.spool.write(block)
+            except OSError as error:
+                raise write_failure(Path(tempfile.gettempdir()), error, len(block)) from None
+        self.separator = ", "
+
+    def close(self, summary: dict[str, Any]) -> None:
+        click.echo('], "entropies": [', nl=False)
+        self.spool.seek(0)
+        for block in iter(lambda: self.spool.read(CHUNK), ""):
+            click.echo(block, nl=False)
+        self.spool.close()
+        click.echo(f'], "summary": {json.dumps(summary)}}}')
+
+
+def _numbers(values: Any, separator: str) -> Iterator[str]:
+    """``values`` rounded, as comma-separated JSON numbers in blocks (the first block
+    starts with ``separator``), so a long patch is never one big list."""
+    for start in range(0, len(values), BLOCK):
+        block = json.dumps(_rounded(values[start:start + BLOCK]))[1:-1]
+        yield (separator if start == 0 else ", ") + block
+
+
+OUTPUTS = {"text": TextOutput, "json": JsonOutput, "jsonl": JsonlOutput}

@@ -6,15 +6,23 @@ model's key/value cache, or slides a window of ``block_size`` bytes by ``stride`
 each is predicted from at least ``block_size - stride`` bytes before it. Totals are
 weighted by bytes: loss = total nats / scored bytes, bits per byte = loss / ln 2,
 perplexity = exp(loss).
+
+Documents are streamed (``streams_documents``): read, scored and compressed a chunk at
+a time with the model's context carried across chunk edges, so memory does not grow
+with the size of the input.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+import sys
+from typing import Any, Iterable
 
-from neat_core.evaluate import Documents
-from neat_core.scoring import Scorer
+import numpy as np
+from tqdm.auto import tqdm
+
+from neat_core.api import SourceDocument
+from neat_core.scoring import Scorer, score_stream
 
 from . import compressors
 from .plugin import BitsPerByteSettings
@@ -30,24 +38,27 @@ def metrics(nats: float, count: int) -> dict[str, Any]:
 
 
 class BitsPerByte:
+    streams_documents = True
+
     def __init__(self, model: Any, config: Any, backend: Any) -> None:
         self.config = config
         self.scorer = Scorer(model, config, backend)
 
-    def evaluate(self, documents: Documents) -> dict[str, Any]:
+    def evaluate(self, documents: Iterable[SourceDocument]) -> dict[str, Any]:
         use_compressors = self.config.settings(BitsPerByteSettings).compressors
-        rows, total_nats, total_count, all_sizes = [], 0.0, 0, []
-        for name, data in self.scorer.documents(documents, "scoring"):
-            nll = self.scorer.nll(data)
-            nats, count = float(nll.sum()), int(nll.size)
-            total_nats, total_count = total_nats + nats, total_count + count
-            row = {"name": name, **metrics(nats, count), "compressors": None}
-            if use_compressors:
-                sizes = compressors.compressed_sizes(data)
-                all_sizes.append(sizes)
-                row["compressors"] = compressors.bits_per_byte(sizes, len(data))
-            rows.append(row)
-        total_bytes = sum(len(data) for _, data in documents)
+        rows, total_nats, total_count, total_bytes, all_sizes = [], 0.0, 0, 0, []
+        show = self.config.run.progress and sys.stderr.isatty()
+        with tqdm(unit="B", unit_scale=True, desc="scoring", disable=not show, delay=1.0,
+                  leave=False) as bar:
+            for document in documents:
+                nats, count, size, sizes = self._score(document.chunks, use_compressors, bar)
+                total_nats, total_count = total_nats + nats, total_count + count
+                total_bytes += size
+                row = {"name": document.name, **metrics(nats, count), "compressors": None}
+                if sizes is not None:
+                    all_sizes.append(sizes)
+                    row["compressors"] = compressors.bits_per_byte(sizes, size)
+                rows.append(row)
         return {
             "overall": metrics(total_nats, total_count),
             "compressors": (compressors.bits_per_byte(compressors.total_sizes(all_sizes),
@@ -56,3 +67,18 @@ class BitsPerByte:
             "documents": rows,
             "context": dict(self.scorer.settings),
         }
+
+    def _score(self, chunks: Iterable[bytes], use_compressors: bool, bar: Any
+               ) -> tuple[float, int, int, dict[str, int] | None]:
+        """Total NLL in nats, scored bytes, bytes and compressed sizes of one document."""
+        nats, count, size = 0.0, 0, 0
+        sizes = compressors.CompressedSizes() if use_compressors else None
+        for chunk, nll in score_stream(self.scorer.nll, chunks,
+                                       self.scorer.settings["block_size"]):
+            nats += float(np.sum(nll, dtype=np.float64))
+            count += int(nll.size)
+            size += len(chunk)
+            bar.update(len(chunk))
+            if sizes is not None:
+                sizes.update(chunk)
+        return nats, count, size, sizes.sizes() if sizes is not None else None

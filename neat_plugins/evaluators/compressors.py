@@ -2,25 +2,43 @@
 
 Each document is compressed on its own with the library's default settings (the model
 also sees each document on its own); container headers count, as they would on disk.
+Documents are fed in chunks, so memory does not grow with their size; the sizes equal
+those of ``gzip.compress``, ``bz2.compress`` and ``lzma.compress`` of the whole document.
 """
 
 from __future__ import annotations
 
 import bz2
-import gzip
 import lzma
-from typing import Callable, Iterable
+import zlib
+from typing import Any, Callable, Iterable
 
-COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
-    "gzip": gzip.compress,
-    "bz2": bz2.compress,
-    "xz": lzma.compress,
+GZIP_FRAME = 18  # gzip.compress: a 10-byte header and an 8-byte trailer around raw deflate
+
+# name -> (a fresh incremental compressor, bytes of framing it does not produce itself)
+COMPRESSORS: dict[str, tuple[Callable[[], Any], int]] = {
+    "gzip": (lambda: zlib.compressobj(9, zlib.DEFLATED, -15), GZIP_FRAME),
+    "bz2": (lambda: bz2.BZ2Compressor(9), 0),
+    "xz": (lambda: lzma.LZMACompressor(), 0),
 }
 
 
-def compressed_sizes(data: bytes) -> dict[str, int]:
-    """Compressed size in bytes of ``data`` for each compressor."""
-    return {name: len(compress(data)) for name, compress in COMPRESSORS.items()}
+class CompressedSizes:
+    """The compressed size of one document, fed chunk by chunk, for each compressor."""
+
+    def __init__(self) -> None:
+        self._compressors = {name: make() for name, (make, _) in COMPRESSORS.items()}
+        self._sizes = {name: frame for name, (_, frame) in COMPRESSORS.items()}
+
+    def update(self, chunk: bytes) -> None:
+        for name, compressor in self._compressors.items():
+            self._sizes[name] += len(compressor.compress(chunk))
+
+    def sizes(self) -> dict[str, int]:
+        """Sizes in bytes (call once, after the last chunk)."""
+        for name, compressor in self._compressors.items():
+            self._sizes[name] += len(compressor.flush())
+        return dict(self._sizes)
 
 
 def bits_per_byte(sizes: dict[str, int], length: int) -> dict[str, float]:
