@@ -135,8 +135,10 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, config: NeatConfig
 
 
 def _check_replaceable(path: Path) -> None:
-    """Only a checkpoint (or an empty directory) may be replaced by a new one."""
-    if path.is_dir() and ((path / META_FILE).is_file() or not any(path.iterdir())):
+    """Only a checkpoint (or an empty directory) may be replaced by a new one; a symbolic
+    link is replaced itself (its target is never written)."""
+    if path.is_symlink() or (path.is_dir() and ((path / META_FILE).is_file()
+                                                or not any(path.iterdir()))):
         return
     if path.exists():
         raise CheckpointError(f"cannot save a checkpoint at {path}: something that is not "
@@ -199,15 +201,22 @@ def _move_into_place(tmp: Path, path: Path) -> None:
     """Rename ``tmp`` to ``path``; an existing ``path`` is first renamed aside and only
     deleted once the new one is in place (``load_checkpoint`` falls back to it)."""
     backup = _backup_path(path)
-    if path.exists():
-        if backup.exists():
-            shutil.rmtree(backup)
+    if path.exists() or path.is_symlink():
+        if backup.exists() or backup.is_symlink():
+            _remove(backup)
         os.rename(path, backup)
     os.rename(tmp, path)
     fsync_dir(path.parent)
-    shutil.rmtree(backup, ignore_errors=True)
+    _remove(backup)
     for stale in path.parent.glob(f".{path.name}.tmp-*"):  # left by killed writers
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink():
+        path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _backup_path(path: Path) -> Path:

@@ -9,6 +9,8 @@ Exit codes: 0 success · 1 failure while running · 2 bad usage or bad input ·
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -74,6 +76,7 @@ def out_of_memory(error: BaseException) -> RunError | None:
     if not (isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError"
             or "can't allocate memory" in text or "out of memory" in text.lower()):
         return None
-    detail = text.split(". Error code")[0].rsplit("] ", 1)[-1]  # torch's allocator prefix
-    detail = " ".join(detail.split())[:200]
+    size = re.search(r"tried to allocate (\d+) bytes", text)  # torch's CPU allocator
+    detail = (f"tried to allocate {int(size[1]) / 1e9:,.1f} GB" if size
+              else " ".join(text.split())[:200])
     return RunError(f"out of memory{': ' + detail if detail else ''}", hint=OUT_OF_MEMORY_HINT)

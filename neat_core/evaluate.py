@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import logging
+import math
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -31,7 +32,7 @@ import attrs
 from . import __version__
 from .api import SourceDocument
 from .config import NeatConfig, Overrides, load_config, refuse_inactive, to_dict
-from .errors import CheckpointError, DataError, UsageError
+from .errors import CheckpointError, DataError, RunError, UsageError
 from .files import check_writable_dir
 from .flops import model_flops
 from .plugins import blamed
@@ -83,7 +84,21 @@ class Session:
                 else:
                     in_memory = given = in_memory or as_bytes(documents)
                 results[entry.name] = evaluator.evaluate(given)
+            _check_finite(entry.name, results[entry.name])
         return results
+
+
+def _check_finite(evaluator: str, value: Any, where: str = "") -> None:
+    """A NaN or infinity in results means the model broke, not a figure to report."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RunError(f"evaluator '{evaluator}' gave a non-finite value at "
+                       f"{where.lstrip('.') or 'its result'} ({value})",
+                       hint="the model computes NaN or infinity on this input (weights "
+                            "that overflow?); use another checkpoint")
+    items = value.items() if isinstance(value, Mapping) else (
+        enumerate(value) if isinstance(value, (list, tuple)) else ())
+    for key, item in items:
+        _check_finite(evaluator, item, f"{where}.{key}")
 
 
 def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:

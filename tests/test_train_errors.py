@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,32 +15,8 @@ from neat_core.config.schema import frozen
 from neat_core.testing import plugin_registered
 
 from .checkpoint_util import forge_checksums
+from .train_utils import copy_run, error_line, finished  # noqa: F401 - fixture
 from .train_utils import set_args, tiny_settings
-
-
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    """A finished tiny run (checkpoints at steps 2 and 4) to resume from."""
-    from click.testing import CliRunner
-
-    from neat_core.cli import cli
-
-    root = tmp_path_factory.mktemp("finished")
-    settings = tiny_settings(root / "run", root / "cache")
-    result = CliRunner().invoke(cli, ["train", *set_args(settings)])
-    assert result.exit_code == 0, result.output
-    return root / "run", settings
-
-
-def copy_run(finished, tmp_path: Path) -> Path:
-    run, _ = finished
-    shutil.copytree(run, tmp_path / "run", symlinks=True)
-    return tmp_path / "run"
-
-
-def error_line(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    return lines[-1] if lines else ""
 
 
 def test_output_dir_that_is_a_file(run_cli, tmp_path):

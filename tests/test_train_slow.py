@@ -77,28 +77,25 @@ def test_a_second_sigint_stops_at_once_without_saving(tmp_path):
 
 DIE_WHILE_SAVING = textwrap.dedent("""
     import os, signal, sys
-    import safetensors.torch
+    from neat_core import files
 
-    original = safetensors.torch.save_file
-    calls = 0
+    original = files.write_all
 
-    def save_file(tensors, filename, *args, **kwargs):
-        # the first checkpoint writes two files; die half-way through the next one
-        global calls
-        calls += 1
-        original(tensors, filename, *args, **kwargs)
-        if calls == 3:
-            with open(filename, "r+b") as file:
-                file.truncate(os.path.getsize(filename) // 2)
+    def write_all(fd, data):
+        # die half-way through the weights of the second checkpoint (step 4)
+        if ".step-0000004.tmp-" in os.readlink(f"/proc/self/fd/{fd}"):
+            original(fd, memoryview(data)[: len(data) // 2])
             os.kill(os.getpid(), signal.SIGKILL)
+        original(fd, data)
 
-    safetensors.torch.save_file = save_file
+    files.write_all = write_all
     from neat_core.cli import main
     sys.argv = ["neat", *sys.argv[1:]]
     main()
 """)
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
 def test_kill_9_while_writing_a_checkpoint_leaves_the_previous_one(tmp_path):
     run = tmp_path / "run"
     values = tiny_settings(run, tmp_path / "cache", training__save_steps=2,
@@ -114,7 +111,9 @@ def test_kill_9_while_writing_a_checkpoint_leaves_the_previous_one(tmp_path):
     resumed = subprocess.run([NEAT, "train", "--resume", "--output-dir", str(run)],
                              env=subprocess_env(), capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
+    assert "taking it over" in resumed.stderr  # the killed run's lock
     assert RunDirectory(run).latest().name == "step-0000006"
+    assert not list((run / "checkpoints").glob(".*"))  # its leftovers are gone
 
 
 def torchrun(*args: str) -> subprocess.CompletedProcess:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from neat_core.config import Override, load_config
 from neat_core.training import read_metrics
@@ -54,3 +57,29 @@ def subprocess_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEAT_PLUGINS_")}
     env["OMP_NUM_THREADS"] = "1"
     return env
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A finished tiny run (checkpoints at steps 2 and 4) to resume from (import this
+    fixture into a test module to use it)."""
+    from click.testing import CliRunner
+
+    from neat_core.cli import cli
+
+    root = tmp_path_factory.mktemp("finished")
+    settings = tiny_settings(root / "run", root / "cache")
+    result = CliRunner().invoke(cli, ["train", *set_args(settings)])
+    assert result.exit_code == 0, result.output
+    return root / "run", settings
+
+
+def copy_run(finished, tmp_path: Path) -> Path:
+    run, _ = finished
+    shutil.copytree(run, tmp_path / "run", symlinks=True)
+    return tmp_path / "run"
+
+
+def error_line(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    return lines[-1] if lines else ""

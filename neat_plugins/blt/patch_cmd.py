@@ -98,6 +98,7 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
             for piece in stream.feed(data, values):
                 output.patch(piece)
                 patches += 1
+            output.flush()
         for piece in stream.finish():
             output.patch(piece)
             patches += 1
@@ -242,64 +243,87 @@ def _escape_char(char: str) -> str:
     return char
 
 
-class TextOutput:
-    """The input with ``|`` between patches, written patch by patch."""
+class Output:
+    """Writes one format to stdout in pieces of ``BUFFERED`` parts (and after each chunk
+    of input), so output goes out as the input is read without a write per patch."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
-        self.first = True
-
-    def patch(self, piece: Any) -> None:
-        click.echo(("" if self.first else "|") + escape(piece.data), nl=False)
-        self.first = False
-
-    def close(self, summary: dict[str, Any]) -> None:
-        click.echo("")
-
-
-class JsonlOutput:
-    """One line per patch as it is made, then a summary line."""
+    BUFFERED = 4096
 
     def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = settings
-        self.index = 0
+        self.parts: list[str] = []
 
     def patch(self, piece: Any) -> None:
+        self.add(piece)
+        if len(self.parts) >= self.BUFFERED:
+            self.flush()
+
+    def add(self, piece: Any) -> None:
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        click.echo("".join(self.parts), nl=False)
+        self.parts.clear()
+
+    def close(self, summary: dict[str, Any]) -> None:
+        self.flush()
+
+
+class TextOutput(Output):
+    """The input with ``|`` between patches."""
+
+    def add(self, piece: Any) -> None:
+        self.parts.append(("|" if piece.start else "") + escape(piece.data))
+
+    def close(self, summary: dict[str, Any]) -> None:
+        self.parts.append("\n")
+        self.flush()
+
+
+class JsonlOutput(Output):
+    """One line per patch, then a summary line."""
+
+    index = 0
+
+    def add(self, piece: Any) -> None:
         text = piece.data.decode("utf-8", errors="backslashreplace")
         head = json.dumps({"type": "patch", "index": self.index, "start": piece.start,
                            "length": len(piece.data)})[:-1]
-        click.echo(f'{head}, "text": "', nl=False)
+        self.parts.append(f'{head}, "text": "')
         for start in range(0, len(text), BLOCK):  # a long patch is not copied whole
-            click.echo(json.dumps(text[start:start + BLOCK])[1:-1], nl=False)
-        click.echo('", "entropies": [', nl=False)
-        for block in _numbers(piece.entropies, ""):
-            click.echo(block, nl=False)
-        click.echo("]}")
+            self.parts.append(json.dumps(text[start:start + BLOCK])[1:-1])
+        self.parts.append('", "entropies": [')
+        self.parts.extend(_numbers(piece.entropies, ""))
+        self.parts.append("]}\n")
         self.index += 1
 
     def close(self, summary: dict[str, Any]) -> None:
-        click.echo(json.dumps({"type": "summary", **self.settings, "summary": summary}))
+        self.parts.append(json.dumps({"type": "summary", **self.settings,
+                                      "summary": summary}) + "\n")
+        self.flush()
 
 
-class JsonOutput:
+class JsonOutput(Output):
     """One JSON object: the settings, ``patch_lengths`` (written as patches are made),
     ``entropies`` (kept in a temporary file until the lengths are done) and the summary."""
 
     def __init__(self, settings: dict[str, Any]) -> None:
+        super().__init__(settings)
         self.spool = tempfile.TemporaryFile("w+", encoding="ascii")
-        self.separator = ""
-        click.echo(json.dumps(settings)[:-1] + ', "patch_lengths": [', nl=False)
+        self.parts.append(json.dumps(settings)[:-1] + ', "patch_lengths": [')
 
-    def patch(self, piece: Any) -> None:
-        click.echo(f"{self.separator}{len(piece.data)}", nl=False)
-        for block in _numbers(piece.entropies, self.separator):
+    def add(self, piece: Any) -> None:
+        separator = ", " if piece.start else ""
+        self.parts.append(f"{separator}{len(piece.data)}")
+        for block in _numbers(piece.entropies, separator):
             try:
                 self.spool.write(block)
             except OSError as error:
                 raise write_failure(Path(tempfile.gettempdir()), error, len(block)) from None
-        self.separator = ", "
 
     def close(self, summary: dict[str, Any]) -> None:
-        click.echo('], "entropies": [', nl=False)
+        self.parts.append('], "entropies": [')
+        self.flush()
         self.spool.seek(0)
         for block in iter(lambda: self.spool.read(CHUNK), ""):
             click.echo(block, nl=False)
