@@ -1,0 +1,162 @@
+"""Streaming `neat patch` and `neat eval` (audit defect 5): the same answers as scoring
+the input in one piece, a chunk at a time, with memory that does not grow with it."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from neat_core.checkpoint import save_checkpoint
+from neat_core.cli import cli
+from neat_core.config import PatchingConfig
+from neat_core.data import documents
+from neat_core.scoring import compute_entropies, score_bytes, score_stream
+from neat_plugins.blt import patch_cmd
+from neat_plugins.blt.patch_stream import PatchStream
+from neat_plugins.blt.patching import calibrate_threshold, patch_lengths
+
+from .blt_util import CORPUS, tiny_config, tiny_model, train
+from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
+
+TEXT = CORPUS[:1500]
+
+
+def pieces(data: bytes, size: int) -> list[bytes]:
+    return [data[i:i + size] for i in range(0, len(data), size)]
+
+
+@pytest.fixture(scope="module")
+def model():
+    model = tiny_model()
+    train(model, steps=30)
+    return model
+
+
+@pytest.fixture(scope="module")
+def checkpoint(model, tmp_path_factory):
+    return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "ckpt", model, tiny_config())
+
+
+@pytest.mark.parametrize("chunk", [7, 333, 5000])
+def test_scoring_in_chunks_equals_scoring_at_once_with_full_context(model, chunk):
+    """stride 1 gives every byte its full context either way, so the values agree."""
+    whole = compute_entropies(model, TEXT, stride=1)
+    streamed = list(score_stream(lambda d: compute_entropies(model, d, stride=1),
+                                 pieces(TEXT, chunk), model.config.block_size))
+    assert b"".join(c for c, _ in streamed) == TEXT
+    np.testing.assert_allclose(np.concatenate([v for _, v in streamed]), whole, atol=1e-5)
+    nll = list(score_stream(lambda d: score_bytes(model, d, stride=1), pieces(TEXT, chunk),
+                            model.config.block_size))
+    np.testing.assert_allclose(np.concatenate([v for _, v in nll]),
+                               score_bytes(model, TEXT, stride=1), atol=1e-5)
+
+
+def test_one_chunk_is_exactly_the_whole(model):
+    (_, values), = score_stream(lambda d: compute_entropies(model, d), [TEXT], 32)
+    assert np.array_equal(values, compute_entropies(model, TEXT))
+
+
+MODES = st.sampled_from(["global", "relative", "combined", "static", "space"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0.2, 1.0, 2.0, 2.5, 3.0, 7.5]), min_size=1, max_size=80),
+       st.binary(min_size=80, max_size=80), MODES, st.floats(0, 4), st.floats(0, 2),
+       st.integers(1, 6), st.sampled_from([None, 1, 2, 3, 5]),
+       st.sampled_from([None, 1, 2, 4, 7]), st.lists(st.integers(1, 9), min_size=1))
+def test_patch_stream_gives_exactly_the_patches_of_the_whole(entropies, data, mode, threshold,
+                                                             relative, patch_size, min_size,
+                                                             max_size, sizes):
+    if min_size and max_size and max_size < min_size:
+        return
+    h, data = np.asarray(entropies, dtype=np.float32), data[:len(entropies)]
+    config = PatchingConfig(mode=mode, threshold=threshold, relative_threshold=relative,
+                            patch_size=patch_size, min_patch_size=min_size,
+                            max_patch_size=max_size)
+    expected = patch_lengths(h, mode, threshold=threshold, relative_threshold=relative,
+                             patch_size=patch_size, min_patch_size=min_size,
+                             max_patch_size=max_size, data=data)
+    stream, made, position, turn = PatchStream(config), [], 0, 0
+    while position < len(h):
+        size = sizes[turn % len(sizes)]
+        made += stream.feed(data[position:position + size], h[position:position + size])
+        position, turn = position + size, turn + 1
+    made += stream.finish()
+    assert [len(p.data) for p in made] == expected
+    assert b"".join(p.data for p in made) == data
+    assert all(np.array_equal(p.entropies, h[p.start:p.start + len(p.data)]) for p in made)
+
+
+def test_patching_in_small_chunks_gives_the_same_output(run_cli, checkpoint, tmp_path,
+                                                        monkeypatch):
+    path = tmp_path / "input.txt"
+    path.write_bytes(TEXT)
+    args = ["patch", str(checkpoint), str(path), "--set", "eval.stride=1",
+            "--set", "backend.threads=1"]
+    outputs = {}
+    for chunk in (1 << 20, 97):
+        monkeypatch.setattr(patch_cmd, "CHUNK", chunk)
+        outputs[chunk] = {fmt: run_cli(*args, "--format", fmt).stdout
+                          for fmt in ("text", "jsonl", "json")}
+    whole, chunked = outputs[1 << 20], outputs[97]
+    assert chunked["text"] == whole["text"]
+    as_json = [json.loads(outputs[c]["json"]) for c in (1 << 20, 97)]
+    assert as_json[0]["patch_lengths"] == as_json[1]["patch_lengths"]
+    np.testing.assert_allclose(as_json[0]["entropies"], as_json[1]["entropies"], atol=2e-4)
+    lines = [[json.loads(line) for line in outputs[c]["jsonl"].splitlines()]
+             for c in (1 << 20, 97)]
+    assert [r.get("text") for r in lines[0]] == [r.get("text") for r in lines[1]]
+
+
+def test_calibration_uses_a_bounded_prefix_of_long_inputs(run_cli, checkpoint, tmp_path,
+                                                          monkeypatch):
+    path = tmp_path / "input.txt"
+    path.write_bytes(TEXT)
+    monkeypatch.setattr(patch_cmd, "CHUNK", 200)
+    monkeypatch.setattr(patch_cmd, "CALIBRATION_BYTES", 500)
+    result = run_cli("patch", str(checkpoint), str(path), "--format", "json",
+                     "--target-patch-size", "5", "--set", "eval.stride=1",
+                     "--set", "backend.threads=1")
+    assert "calibrating the threshold on the first 600 bytes" in result.stderr
+    out = json.loads(result.stdout)
+    prefix = np.asarray(out["entropies"][:600])
+    assert out["patching"]["threshold"] == pytest.approx(
+        calibrate_threshold(prefix, 5.0), abs=1e-3)
+
+
+def peak_python_memory(monkeypatch, args: list[str]) -> int:
+    """Peak bytes Python and numpy allocate while the CLI runs ``args`` (stdout
+    discarded, so captured output does not count)."""
+    with open("/dev/null", "w") as null:
+        monkeypatch.setattr(sys, "stdout", null)
+        tracemalloc.start()
+        try:
+            cli.main(args, standalone_mode=False)
+        finally:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            monkeypatch.undo()
+    return peak
+
+
+@pytest.mark.parametrize("command", [
+    ["patch", "{ckpt}", "{input}", "--format", "jsonl"],
+    ["patch", "{ckpt}", "{input}", "--format", "json"],
+    ["eval", "{ckpt}", "--data", "{input}", "--report", "text"],
+])
+def test_memory_does_not_grow_with_the_input(checkpoint, tmp_path, monkeypatch, command):
+    peaks = {}
+    for size in (4_000, 32_000):
+        path = tmp_path / f"input-{size}.txt"
+        path.write_bytes((CORPUS * (size // len(CORPUS) + 1))[:size])
+        args = [a.format(ckpt=checkpoint, input=path) for a in command]
+        monkeypatch.setattr(patch_cmd, "CHUNK", 4096)
+        monkeypatch.setattr(documents, "CHUNK", 4096)
+        peaks[size] = peak_python_memory(monkeypatch, [*args, "--set", "backend.threads=1"])
+    growth = (peaks[32_000] - peaks[4_000]) / 28_000
+    assert growth < 0.5, f"{growth:.1f} bytes of memory per byte of input ({peaks})"
