@@ -29,7 +29,7 @@ from neat_core.training import Callbacks, DistEnv, LrSchedule, MetricsLog, RunDi
 from .evaluation import evaluate_batches, loss_metrics, next_byte_loss
 from .parallel import Parallel
 from .progress import Progress
-from .state import load_optimizer_state, rng_state, set_rng_state
+from .state import check_training_state, load_optimizer_state, rng_state, set_rng_state
 
 log = logging.getLogger("neat.train")
 
@@ -168,6 +168,7 @@ class StandardTrainer:
         if not state:
             raise CheckpointError(f"checkpoint {path} has no training state, so it cannot "
                                   f"be resumed", hint="evaluate it, or train a new run")
+        check_training_state(state, path)
         load_optimizer_state(self.optimizer, state["optimizer"])
         if self.scaler is not None and state.get("grad_scaler"):
             self.scaler.load_state_dict(state["grad_scaler"])

@@ -8,10 +8,13 @@ torch, numpy and Python return them.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from neat_core.errors import CheckpointError
 
 
 def load_optimizer_state(optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> None:
@@ -37,3 +40,22 @@ def set_rng_state(state: dict[str, Any], device: torch.device) -> None:
     random.setstate(state["python"])
     if device.type == "cuda" and "cuda" in state:
         torch.cuda.set_rng_state(state["cuda"], device)
+
+
+def check_training_state(state: Any, path: Path) -> None:
+    """A CheckpointError naming the first field of ``state`` that the standard trainer
+    cannot resume from (checksums catch damage; this catches a state another tool or a
+    hand edit wrote consistently)."""
+    fields = {"step": int, "elapsed_s": (int, float), "best": dict, "optimizer": dict,
+              "ranks": list}
+    for name, kind in fields.items():
+        value = state.get(name) if isinstance(state, dict) else None
+        if not isinstance(value, kind) or isinstance(value, bool) or (
+                name == "step" and value < 0):
+            raise CheckpointError(f"the training state of {path} is damaged: field '{name}' "
+                                  f"is {type(value).__name__ if value is not None else 'missing'}",
+                                  hint="use another checkpoint of the run")
+    if not all(isinstance(rank, dict) and {"rng", "sampler"} <= rank.keys()
+               for rank in state["ranks"]) or not {"eval_loss", "step"} <= state["best"].keys():
+        raise CheckpointError(f"the training state of {path} is damaged: 'ranks' or 'best' "
+                              f"lacks a field", hint="use another checkpoint of the run")

@@ -167,3 +167,18 @@ def test_checkpoints_of_the_older_format_load_with_a_warning(run_cli, finished, 
     del meta["sha256"]
     (run / CHECKPOINT / META_FILE).write_text(json.dumps(meta))
     assert run_cli("eval", str(run / CHECKPOINT)).exit_code == 2  # not a silent skip
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("step", ..., "field 'step' is missing"), ("step", "40", "field 'step' is str"),
+    ("best", None, "field 'best' is missing"), ("ranks", [{}], "'ranks' or 'best' lacks"),
+])
+def test_a_consistent_but_malformed_training_state_names_the_field(run_cli, finished,
+                                                                   tmp_path, field, value,
+                                                                   message):
+    run = copy_run(finished, tmp_path)
+    edit_json(run / CHECKPOINT / STATE_JSON_FILE, set_in([field], value))
+    forge_checksums(run / CHECKPOINT)
+    result = run_cli("train", "--resume", str(run), "--max-steps", "6")
+    assert result.exit_code == 2, result.output
+    assert "training state of" in error_line(result) and message in error_line(result)
