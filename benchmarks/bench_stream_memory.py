@@ -69,7 +69,7 @@ def peak_rss(args: list[str]) -> int:
     """Peak resident memory in bytes of ``neat ARGS`` (output discarded)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     with open(os.devnull, "wb") as null:
-        process = subprocess.Popen([NEAT, "-q", *args, "--set", "backend.threads=1",
+        process = subprocess.Popen([NEAT, "-q", *args, "--set", "backend.cpu.threads=1",
                                     "--set", "eval.batch_size=256"],
                                    stdout=null, stderr=subprocess.PIPE, env=env)
         _, status, usage = os.wait4(process.pid, 0)

@@ -12,8 +12,16 @@ import pytest
 
 from neat_core import files
 from neat_core.errors import EXIT_FAILURE, EXIT_USAGE
-from neat_core.files import (DiskFullError, WriteError, append_record, atomic_write,
-                             check_writable_dir, check_writable_file, read_records, size_text)
+from neat_core.files import (
+    DiskFullError,
+    WriteError,
+    append_record,
+    atomic_write,
+    check_writable_dir,
+    check_writable_file,
+    read_records,
+    size_text,
+)
 
 from .faults.inject import write_faults  # noqa: F401 - fixture
 

@@ -9,19 +9,25 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from neat_core.checkpoint import save_checkpoint
 from neat_core.cli import cli
-from neat_core.config import PatchingConfig
 from neat_core.data import documents
 from neat_core.scoring import compute_entropies, score_bytes, score_stream
 from neat_plugins.blt import patch_cmd
+from neat_plugins.blt.config import PatchingConfig
 from neat_plugins.blt.patch_stream import PatchStream
 from neat_plugins.blt.patching import calibrate_threshold, patch_lengths
 
-from .blt_util import CORPUS, tiny_config, tiny_model, train
-from .blt_util import one_torch_thread  # noqa: F401 - autouse fixture
+from .blt_util import (
+    CORPUS,
+    one_torch_thread,  # noqa: F401 - autouse fixture
+    tiny_config,
+    tiny_model,
+    train,
+)
 
 TEXT = CORPUS[:1500]
 
@@ -97,7 +103,7 @@ def test_patching_in_small_chunks_gives_the_same_output(run_cli, checkpoint, tmp
     path = tmp_path / "input.txt"
     path.write_bytes(TEXT)
     args = ["patch", str(checkpoint), str(path), "--set", "eval.stride=1",
-            "--set", "backend.threads=1"]
+            "--set", "backend.cpu.threads=1"]
     outputs = {}
     for chunk in (1 << 20, 97):
         monkeypatch.setattr(patch_cmd, "CHUNK", chunk)
@@ -121,7 +127,7 @@ def test_calibration_uses_a_bounded_prefix_of_long_inputs(run_cli, checkpoint, t
     monkeypatch.setattr(patch_cmd, "CALIBRATION_BYTES", 500)
     result = run_cli("patch", str(checkpoint), str(path), "--format", "json",
                      "--target-patch-size", "5", "--set", "eval.stride=1",
-                     "--set", "backend.threads=1")
+                     "--set", "backend.cpu.threads=1")
     assert "calibrating the threshold on the first 600 bytes" in result.stderr
     out = json.loads(result.stdout)
     prefix = np.asarray(out["entropies"][:600])
@@ -157,6 +163,6 @@ def test_memory_does_not_grow_with_the_input(checkpoint, tmp_path, monkeypatch, 
         args = [a.format(ckpt=checkpoint, input=path) for a in command]
         monkeypatch.setattr(patch_cmd, "CHUNK", 4096)
         monkeypatch.setattr(documents, "CHUNK", 4096)
-        peaks[size] = peak_python_memory(monkeypatch, [*args, "--set", "backend.threads=1"])
+        peaks[size] = peak_python_memory(monkeypatch, [*args, "--set", "backend.cpu.threads=1"])
     growth = (peaks[32_000] - peaks[4_000]) / 28_000
     assert growth < 0.5, f"{growth:.1f} bytes of memory per byte of input ({peaks})"

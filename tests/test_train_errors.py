@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pickle
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from neat_core.config.schema import frozen
 from neat_core.testing import plugin_registered
 
 from .checkpoint_util import forge_checksums
-from .train_utils import copy_run, error_line, finished  # noqa: F401 - fixture
-from .train_utils import set_args, tiny_settings
+from .train_utils import copy_run, error_line, finished, set_args, tiny_settings  # noqa: F401 - fixture
 
 
 def test_output_dir_that_is_a_file(run_cli, tmp_path):

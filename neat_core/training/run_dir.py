@@ -26,7 +26,8 @@ import secrets
 import shutil
 from pathlib import Path
 
-from ..checkpoint import CONFIG_FILE as CHECKPOINT_CONFIG, META_FILE, MODEL_FILE
+from ..checkpoint import CONFIG_FILE as CHECKPOINT_CONFIG
+from ..checkpoint import META_FILE, MODEL_FILE
 from ..config import NeatConfig, to_dict
 from ..files import atomic_write, check_writable_dir, is_leftover
 from .run_lock import RunLock

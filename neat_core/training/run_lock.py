@@ -38,7 +38,7 @@ class RunLock:
         self.path = self.run_dir / LOCK_FILE
         self._fd: int | None = None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         self.acquire()
         return self
 
@@ -72,11 +72,11 @@ class RunLock:
             log.warning("run directory %s was left locked by a run that ended without "
                         "releasing it (%s); taking it over", self.run_dir,
                         _describe(previous))
-        owner = {"pid": os.getpid(), "host": socket.gethostname(),
-                 "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                 "command": " ".join(sys.argv[:2])}
+        mine = {"pid": os.getpid(), "host": socket.gethostname(),
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "command": " ".join(sys.argv[:2])}
         os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(owner) + "\n").encode(), 0)
+        os.pwrite(fd, (json.dumps(mine) + "\n").encode(), 0)
         self._fd = fd
 
     def release(self) -> None:

@@ -82,7 +82,7 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
 
     progress = _progress(size, config.run.progress and not quiet and sys.stderr.isatty())
     scored = _finite(score_stream(entropies, _counted(chunks, progress),
-                                  model.config.block_size))
+                                  config.model.block_size))
     configured = config.settings(PatchingConfig)
     patching, scored = _calibrate(scored, configured)
     settings = {"model": saved.model_name, "checkpoint": str(saved.path), "input": file,

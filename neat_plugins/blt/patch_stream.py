@@ -38,7 +38,7 @@ class PatchStream:
         _check_mode(config.mode)
         self.config = config
         self.position = 0  # bytes fed so far
-        self.min_size = config.min_patch_size if (config.min_patch_size or 0) > 1 else 1
+        self.min_size = max(config.min_patch_size or 1, 1)
         self._pending: list[int] = []  # kept patch starts not yet emitted (at most three)
         self._data = b""  # the bytes from _first on (and some already emitted before)
         self._entropies = np.zeros(0, dtype=np.float32)

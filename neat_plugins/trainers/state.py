@@ -46,12 +46,13 @@ def check_training_state(state: Any, path: Path) -> None:
     """A CheckpointError naming the first field of ``state`` that the standard trainer
     cannot resume from (checksums catch damage; this catches a state another tool or a
     hand edit wrote consistently)."""
-    fields = {"step": int, "elapsed_s": (int, float), "best": dict, "optimizer": dict,
-              "ranks": list}
-    for name, kind in fields.items():
+    fields: dict[str, tuple[type, ...]] = {"step": (int,), "elapsed_s": (int, float),
+                                           "best": (dict,), "optimizer": (dict,),
+                                           "ranks": (list,)}
+    for name, kinds in fields.items():
         value = state.get(name) if isinstance(state, dict) else None
-        if not isinstance(value, kind) or isinstance(value, bool) or (
-                name == "step" and value < 0):
+        if not isinstance(value, kinds) or isinstance(value, bool) or (
+                isinstance(value, int) and value < 0):
             raise CheckpointError(f"the training state of {path} is damaged: field '{name}' "
                                   f"is {type(value).__name__ if value is not None else 'missing'}",
                                   hint="use another checkpoint of the run")

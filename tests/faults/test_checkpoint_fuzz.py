@@ -7,7 +7,8 @@ import copy
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from neat_core.checkpoint import META_FILE, load_checkpoint, save_checkpoint
 from neat_core.errors import CheckpointError

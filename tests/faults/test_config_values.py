@@ -9,7 +9,8 @@ import subprocess
 import sys
 import textwrap
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from neat_core.config import config_fields
 from neat_core.config.fields import list_item, optional_inner

@@ -7,8 +7,6 @@ import builtins
 import errno
 import os
 
-import pytest
-
 from neat_core.data import documents
 
 from ..train_utils import error_line, set_args, tiny_settings
