@@ -11,7 +11,7 @@ from typing import Any
 
 from .api import check_model
 from .config import ModelConfig
-from .errors import NeatError, PluginError, RunError, UsageError
+from .errors import NeatError, PluginError, RunError, UsageError, out_of_memory
 from .registry import get_registry
 
 
@@ -30,10 +30,8 @@ def build_model(config: ModelConfig, device: Any = None) -> Any:
             model = model.to(device)
     except NeatError:
         raise
-    except MemoryError as error:
-        raise _out_of_memory(config) from error
     except Exception as error:
-        if "out of memory" in str(error).lower():
+        if out_of_memory(error) is not None:  # MemoryError, torch's allocators
             raise _out_of_memory(config) from error
         raise PluginError(f"model '{config.name}' of plugin '{entry.plugin}' failed to build: "
                           f"{type(error).__name__}: {error}",

@@ -19,8 +19,8 @@ def test_out_of_memory_while_building_the_model_says_so(run_cli, tmp_path):
     result = run_cli("train", *set_args(settings))
     assert result.exit_code == 1
     line = error_line(result)
-    assert line.startswith("error: out of memory: tried to allocate 1,024,000.0 GB (hint:")
-    assert "shrink the model (model.hidden_size, model.num_layers" in line
+    assert line.startswith("error: out of memory while building model 'blt-entropy'")
+    assert "shrink it (a smaller model.hidden_size" in line
     assert "unexpected" not in line
 
 
@@ -52,3 +52,18 @@ def test_an_unreadable_small_file_is_unreadable_not_too_short(run_cli, tmp_path,
                                                       data__train=[str(data)])))
     assert result.exit_code == 2
     assert f"cannot read {data}: Permission denied" in error_line(result)
+
+
+def test_out_of_memory_anywhere_else_says_so(run_cli, monkeypatch):
+    from neat_core.cli import config_cmd
+
+    def exhausted(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: "
+                           "can't allocate memory: you tried to allocate 123000000000 bytes. "
+                           "Error code 12 (Cannot allocate memory)")
+
+    monkeypatch.setattr(config_cmd, "dump_json", exhausted)
+    result = run_cli("config", "show", "--json")
+    assert result.exit_code == 1
+    assert error_line(result).startswith("error: out of memory: tried to allocate 123.0 GB "
+                                         "(hint: shrink the model")
