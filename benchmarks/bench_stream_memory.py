@@ -8,13 +8,14 @@ words), with a tiny model, and the peak RSS of each process is read with wait4. 
 are visited in interleaved rounds so that other load on the machine falls on all sizes.
 
     python benchmarks/bench_stream_memory.py            # 2, 8 and 32 MiB
-    python benchmarks/bench_stream_memory.py --sizes 1 4 --rounds 2
+    python benchmarks/bench_stream_memory.py --sizes 16 32 --commands eval
 
 The last column gives the growth per input byte between the smallest and the largest
-input (bytes of RSS per byte of input): near 0 means memory is flat. Both commands
-reach their plateau after a few MiB: the allocator keeps the buffers of the first
-chunks, and xz (which `neat eval` compares the model with, beside gzip and bz2) fills
-up to ~90 MB of match-finder state until its 8 MiB window is full.
+input (bytes of RSS per byte of input): near 0 means memory is flat. Every command
+reaches its plateau after a few MiB (the allocator keeps the buffers of the first
+chunks); `neat eval` compares the model with gzip, bz2 and xz, and xz fills up to
+~90 MB of match-finder state until its 8 MiB window is full, so with the compressors
+the plateau starts at about 10 MiB of input ("eval (no xz..)" switches them off).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ COMMANDS = {
     "patch (jsonl)": ["patch", "{ckpt}", "{input}", "--format", "jsonl", "--mode", "static",
                       "--set", "patching.patch_size=6"],
     "eval": ["eval", "{ckpt}", "--data", "{input}"],
+    "eval (no xz..)": ["eval", "{ckpt}", "--data", "{input}",
+                       "--set", "evaluators.bits-per-byte.compressors=false"],
 }
 
 
@@ -85,6 +88,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2, 8, 32],
                         help="input sizes in MiB")
     parser.add_argument("--rounds", type=int, default=1, help="measurements per size")
+    parser.add_argument("--commands", nargs="+", choices=list(COMMANDS), default=list(COMMANDS),
+                        help="what to measure")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -97,9 +102,9 @@ def main() -> None:
         for round_ in range(args.rounds):
             order = args.sizes if round_ % 2 == 0 else list(reversed(args.sizes))
             for size in order:
-                for name, template in COMMANDS.items():
+                for name in args.commands:
                     command = [a.format(ckpt=root / "ckpt", input=inputs[size])
-                               for a in template]
+                               for a in COMMANDS[name]]
                     peak = peak_rss(command)
                     peaks[name, size] = max(peaks.get((name, size), 0), peak)
                     print(f"  round {round_ + 1}: {name:<14} {size:>4} MiB  "
@@ -107,7 +112,7 @@ def main() -> None:
     smallest, largest = min(args.sizes), max(args.sizes)
     print(f"{'command':<14}" + "".join(f"{f'{s} MiB in':>12}" for s in args.sizes)
           + f"{'growth (B/B)':>14}")
-    for name in COMMANDS:
+    for name in args.commands:
         row = [peaks[name, size] for size in args.sizes]
         growth = (peaks[name, largest] - peaks[name, smallest]) / ((largest - smallest) * MIB)
         print(f"{name:<14}" + "".join(f"{p / MIB:>8.1f} MiB" for p in row)
