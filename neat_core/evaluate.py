@@ -196,7 +196,7 @@ def document_stream(config: NeatConfig, data: Sequence[str] | None = None,
         from .data import iter_documents
 
         sources = list(data)
-        opener = lambda: iter_documents(config, sources)  # noqa: E731
+        opener = lambda: iter_documents(config, sources)
         origin = {"origin": "files", "sources": sources}
     else:
         opener = _eval_split(config)

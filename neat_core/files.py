@@ -7,10 +7,11 @@ Every file NEAT writes goes through :func:`atomic_write` (a whole file) or
   it over the target and fsyncs the directory. A reader sees the old file or the new
   one, never a mix, whatever kill or crash happens in between; a symbolic link at the
   target is replaced by the new file, so its target is never written.
-- ``append_record`` adds one JSON object and a newline. A record counts only when its
-  newline is on disk, so a write cut short (disk full, kill -9, power loss) leaves a
-  last line without one: :func:`read_records` drops it with a warning naming the file,
-  and the next append first cuts it off.
+- ``append_record`` adds one JSON object and a newline (``append_lines`` any lines). A
+  record counts only when its newline is on disk, so a write cut short (disk full,
+  kill -9, power loss) leaves a last line without one: :func:`read_records` (and
+  :func:`read_lines`) drop it with a warning naming the file, and the next append first
+  cuts it off.
 - A full disk (``ENOSPC``, or a quota: ``EDQUOT``) is a :class:`DiskFullError` naming the
   path and the space needed (exit code 1); any other write failure is a
   :class:`WriteError` naming the path (exit code 2).
@@ -28,7 +29,7 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, BinaryIO, Iterator, Mapping, cast
 
 from .errors import RunError, UsageError
 
@@ -96,30 +97,51 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
 
 
 class _Writer:
-    """The file object :func:`atomic_writer` yields: unbuffered writes through
-    :func:`write_all`."""
+    """The file object :func:`atomic_writer` yields: writes gathered into blocks of
+    ``BUFFER`` bytes, each written through :func:`write_all`."""
+
+    BUFFER = 1 << 20
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.written = 0
+        self._pending = bytearray()
 
-    def write(self, data: bytes | memoryview) -> int:
+    def write(self, data: Any) -> int:
+        size = len(data)
+        if not self._pending and size >= self.BUFFER:
+            self._write(data)
+        else:
+            self._pending += data
+            if len(self._pending) >= self.BUFFER:
+                self.flush()
+        return size
+
+    def flush(self) -> None:
+        if self._pending:
+            self._write(self._pending)
+            self._pending = bytearray()
+
+    def _write(self, data: Any) -> None:
         write_all(self.fd, data)
         self.written += len(data)
-        return len(data)
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | Path, size: int | None = None) -> Iterator[_Writer]:
-    """Write ``path`` through a file object, atomically and durably (see the module
-    docstring); ``size`` (the bytes it will hold, if known) goes into a disk-full error.
+def atomic_writer(path: str | Path, size: int | None = None, *,
+                  temporary: Path | None = None) -> Iterator[BinaryIO]:
+    """Write ``path`` through a (buffered) binary file object, atomically and durably
+    (see the module docstring); ``size`` (the bytes it will hold, if known) goes into a
+    disk-full error. ``temporary`` names the temporary file (default
+    ``.<name>.tmp-<random>`` beside ``path``), for callers that recognise their own
+    leftovers.
 
     Missing parent directories are created. A symbolic link at ``path`` is replaced,
     never followed; a new file gets the usual permissions (0666 less the umask). If the
     block raises, ``path`` is left as it was.
     """
     path = Path(path)
-    temporary = path.parent / f".{path.name}.tmp-{secrets.token_hex(4)}"
+    temporary = temporary or path.parent / f".{path.name}.tmp-{secrets.token_hex(4)}"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
@@ -128,7 +150,8 @@ def atomic_writer(path: str | Path, size: int | None = None) -> Iterator[_Writer
     writer = _Writer(fd)
     try:
         try:
-            yield writer
+            yield cast(BinaryIO, writer)  # write() and flush(), all a caller needs
+            writer.flush()
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -144,11 +167,12 @@ def atomic_writer(path: str | Path, size: int | None = None) -> Iterator[_Writer
         raise
 
 
-def atomic_write(path: str | Path, data: bytes | str) -> Path:
+def atomic_write(path: str | Path, data: bytes | str, *,
+                 temporary: Path | None = None) -> Path:
     """Replace ``path`` with ``data`` (str is written as UTF-8), atomically and durably
     (see :func:`atomic_writer`)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with atomic_writer(path, len(payload)) as handle:
+    with atomic_writer(path, len(payload), temporary=temporary) as handle:
         handle.write(payload)
     return Path(path)
 
@@ -175,17 +199,22 @@ def is_leftover(name: str) -> bool:
     return name.startswith(".") and ".tmp-" in name
 
 
-# --- append-only JSON records -------------------------------------------------------------
+# --- append-only records, one a line --------------------------------------------------------
 
 def append_record(path: str | Path, record: Mapping[str, Any]) -> None:
-    """Append ``record`` as one line of JSON to ``path`` and fsync it.
+    """Append ``record`` as one line of JSON to ``path`` (see :func:`append_lines`)."""
+    append_lines(path, json.dumps(dict(record)) + "\n")
+
+
+def append_lines(path: str | Path, text: str) -> None:
+    """Append whole lines (``text`` ends with a newline) to ``path`` and fsync them.
 
     A symbolic link at ``path`` is replaced by a new file (its target is left alone);
     a torn last line of an earlier write is cut off first. If the write fails, the file
-    is cut back to what it held before, so no partial record stays behind.
+    is cut back to what it held before, so no partial line stays behind.
     """
     path = Path(path)
-    line = (json.dumps(dict(record)) + "\n").encode("utf-8")
+    line = text.encode("utf-8")
     fd = _open_for_append(path, len(line))
     try:
         size = _cut_torn_tail(fd, path)
@@ -246,13 +275,10 @@ def _complete_length(fd: int, size: int, block: int = 1 << 16) -> int:
     return 0
 
 
-def read_records(path: str | Path) -> list[dict[str, Any]]:
-    """The JSON objects of a file written by :func:`append_record` (empty if missing).
-
-    A last line without its newline is an interrupted write: it is dropped with a
-    warning naming the file. A complete line that is not a JSON object (a damaged or
-    hand-edited file) is skipped with a warning naming the file and line.
-    """
+def read_lines(path: str | Path) -> list[bytes]:
+    """The complete lines of a file written by :func:`append_lines`, without their
+    newlines (empty if it is missing). A last line without its newline is an interrupted
+    write: it is dropped with a warning naming the file."""
     path = Path(path)
     try:
         text = path.read_bytes()
@@ -264,8 +290,15 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     if lines[-1]:
         log.warning("%s ends in a partial record (%d bytes, from an interrupted write); "
                     "ignoring it", path, len(lines[-1]))
+    return lines[:-1]
+
+
+def read_records(path: str | Path) -> list[dict[str, Any]]:
+    """The JSON objects of a file written by :func:`append_record` (see
+    :func:`read_lines`); a complete line that is not a JSON object (a damaged or
+    hand-edited file) is skipped with a warning naming the file and line."""
     records = []
-    for number, line in enumerate(lines[:-1], start=1):
+    for number, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
         try:

@@ -157,6 +157,8 @@ def test_every_write_goes_through_write_all(tmp_path, write_faults):
     atomic_write(tmp_path / "a", "x")
     append_record(tmp_path / "b", {"a": 1})
     with files.atomic_writer(tmp_path / "c") as handle:
+        handle.write(b"0" * files._Writer.BUFFER)  # a big write goes through at once
         handle.write(b"1")
-        handle.write(b"2")
+        handle.write(b"2")  # small ones are gathered: one write_all for both
     assert write_faults.count == 4
+    assert (tmp_path / "c").read_bytes().endswith(b"012")

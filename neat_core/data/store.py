@@ -4,25 +4,26 @@ never used half-built.
 Each cache is four files sharing a stem: ``.bytes`` (a header -- magic + content key --
 then the documents' bytes), ``.index`` and ``.names`` (:mod:`.index`) and the ``.json``
 sidecar (key, sizes, figures). A build removes the old sidecar first, streams into
-temporary files named with its process id, renames them into place and writes the
-sidecar last: a cache counts as built only when its sidecar exists, has its key and
-every file has the size the sidecar records. An interrupted or failed build removes its
-temporary files; those of a process that died (kill -9) are removed by the next build
-of the same cache. Corruption inside the bytes is not detected (that would need hashing
-the whole corpus on every start).
+temporary files named with its process id, fsyncs and renames them into place
+(:func:`neat_core.files.atomic_writer`) and writes the sidecar last: a cache counts as
+built only when its sidecar exists, has its key and every file has the size the sidecar
+records. An interrupted or failed build removes its temporary files; those of a process
+that died (kill -9) are removed by the next build of the same cache. Corruption inside
+the bytes is not detected (that would need hashing the whole corpus on every start).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Literal
 
 import attrs
 
 from ..errors import DataError
+from ..files import atomic_write, atomic_writer
 from .index import ROW_BYTES, DocumentIndex, IndexWriter
 
 MAGIC = b"NEAT-BYTE-CACHE\n"
@@ -118,44 +119,36 @@ class Outputs:
 @contextmanager
 def building(files: CacheFiles, key: str, cache_format: int) -> Iterator[Outputs]:
     """Temporary files for a cache being built, renamed into place (sidecar last) when
-    the block finishes; removed when it raises or is interrupted."""
+    the block finishes; removed when it raises or is interrupted. A full disk is a
+    DiskFullError naming the file (:mod:`neat_core.files` writes them)."""
     root = files.stem.parent
-    temporary = {suffix: files.stem.with_name(f".{files.stem.name}{suffix}.{os.getpid()}.tmp")
-                 for suffix in SUFFIXES}
-    handles: list[BinaryIO] = []
     try:
         root.mkdir(parents=True, exist_ok=True)
         with suppress(FileNotFoundError):
             files.meta.unlink()
         remove_leftovers(files)
-        handles = [open(temporary[suffix], "wb") for suffix in SUFFIXES]
-        data, index, names = handles
-        data.write(MAGIC + key.encode())
-        outputs = Outputs(data, IndexWriter(index, names))
-        yield outputs
-        outputs.index.flush()
-        for handle in handles:
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
-        for suffix in SUFFIXES:
-            os.replace(temporary[suffix], files.path(suffix))
-        meta = {"format": cache_format, "key": key, "size": outputs.size,
-                "documents": outputs.index.count, "names": outputs.index.names_size,
-                **outputs.meta}
-        sidecar = files.meta.with_name(f".{files.meta.name}.{os.getpid()}.tmp")
-        sidecar.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(sidecar, files.meta)
     except OSError as error:
         raise DataError(f"cannot write the byte cache in {root}: {error.strerror}",
                         hint="set data.cache_dir to a writable directory with free space"
                         ) from None
-    finally:
-        for handle in handles:
-            handle.close()
-        for path in temporary.values():
-            with suppress(FileNotFoundError):
-                path.unlink()
+    with ExitStack() as stack:
+        data, index, names = (
+            stack.enter_context(atomic_writer(files.path(suffix),
+                                              temporary=_temporary(files.path(suffix))))
+            for suffix in SUFFIXES)
+        data.write(MAGIC + key.encode())
+        outputs = Outputs(data, IndexWriter(index, names))
+        yield outputs
+        outputs.index.flush()
+    meta = {"format": cache_format, "key": key, "size": outputs.size,
+            "documents": outputs.index.count, "names": outputs.index.names_size,
+            **outputs.meta}
+    atomic_write(files.meta, json.dumps(meta), temporary=_temporary(files.meta))
+
+
+def _temporary(path: Path) -> Path:
+    """The temporary name of ``path`` while this process builds it."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
 def remove_leftovers(files: CacheFiles) -> None:
