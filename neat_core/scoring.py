@@ -376,12 +376,13 @@ def score_stream(score: Callable[[bytes], np.ndarray], chunks: Iterable[bytes],
 
     ``score`` is a per-byte scorer of a whole input such as :func:`compute_entropies`
     (one value per byte) or :func:`score_bytes` (one per byte after the first). Each
-    chunk is scored after the last ``context`` bytes before it (give the model's
-    ``block_size``), so its first bytes keep the context they would have in one piece;
-    only the chunk's own values are yielded. For a stream that fits in one chunk they
-    are exactly ``score(stream)``'s; in a longer one, a byte near a chunk edge may be
-    scored from another window than in one piece (with the context the scorer
-    guarantees), so its value can differ slightly.
+    chunk is scored after the last ``context`` bytes before it (give
+    :func:`stream_context`), so its first bytes keep the context they would have in one
+    piece; only the chunk's own values are yielded. For a stream that fits in one chunk,
+    or a model scored through its cache, they are ``score(stream)``'s (up to float
+    rounding); with the sliding window, a byte near a chunk edge may be scored from
+    another window than in one piece (with the context the window guarantees), so its
+    value can differ slightly.
     """
     tail = b""
     for chunk in chunks:
@@ -390,3 +391,14 @@ def score_stream(score: Callable[[bytes], np.ndarray], chunks: Iterable[bytes],
         values = score(tail + chunk)
         yield chunk, values[max(0, len(values) - len(chunk)):]
         tail = (tail + chunk)[-context:] if context > 0 else b""
+
+
+def stream_context(model: torch.nn.Module) -> int:
+    """The bytes of context :func:`score_stream` should carry for ``model``: as many as
+    one of its results can depend on -- its cache's ``reach`` where it keeps a
+    key/value cache (chunked results then equal those of the whole input), else its
+    ``block_size``."""
+    if keeps_cache(model):
+        cached: Any = model
+        return int(getattr(cached.new_cache(1), "reach", context_length(model) - 1))
+    return context_length(model)

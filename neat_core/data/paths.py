@@ -43,6 +43,10 @@ def list_paths(spec: str, *, take_dir: TakeDir = _never, kinds: str = "") -> lis
                             hint=f"relative paths start in {os.getcwd()}")
         unique = {p.resolve(): p for m in matches
                   for p in _path_files(spec, Path(m), take_dir, strict=False)}
+        if not unique and not any(Path(m).is_dir() for m in matches):
+            raise DataError(f"data source '{spec}' matches only things that are not regular "
+                            f"files ({len(matches)}: FIFOs, sockets, devices or broken "
+                            f"links)", hint="FIFOs, sockets and devices are not read")
         return _non_empty_listing(spec, list(unique.values()))
     raise DataError(f"data source '{spec}' does not exist",
                     hint=f"sources are {kinds}; relative paths start in {os.getcwd()}")

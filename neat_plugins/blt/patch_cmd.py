@@ -61,7 +61,7 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     from neat_core.backends import select_backend
     from neat_core.checkpoint import load_checkpoint, resolve_over_checkpoint
     from neat_core.evaluate import resolve_checkpoint
-    from neat_core.scoring import compute_entropies, score_stream
+    from neat_core.scoring import compute_entropies, score_stream, stream_context
 
     from .patch_stream import PatchStream
 
@@ -82,7 +82,7 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
 
     progress = _progress(size, config.run.progress and not quiet and sys.stderr.isatty())
     scored = _finite(score_stream(entropies, _counted(chunks, progress),
-                                  config.model.block_size))
+                                  stream_context(model)))
     configured = config.settings(PatchingConfig)
     patching, scored = _calibrate(scored, configured)
     settings = {"model": saved.model_name, "checkpoint": str(saved.path), "input": file,

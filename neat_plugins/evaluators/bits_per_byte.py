@@ -22,7 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from neat_core.api import SourceDocument
-from neat_core.scoring import Scorer, score_stream
+from neat_core.scoring import Scorer, score_stream, stream_context
 
 from . import compressors
 from .plugin import BitsPerByteSettings
@@ -74,7 +74,7 @@ class BitsPerByte:
         nats, count, size = 0.0, 0, 0
         sizes = compressors.CompressedSizes() if use_compressors else None
         for chunk, nll in score_stream(self.scorer.nll, chunks,
-                                       self.scorer.settings["block_size"]):
+                                       stream_context(self.scorer.model)):
             nats += float(np.sum(nll, dtype=np.float64))
             count += int(nll.size)
             size += len(chunk)

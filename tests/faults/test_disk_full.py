@@ -28,7 +28,7 @@ SETTINGS = {"training__max_steps": 6, "training__save_steps": 2, "training__eval
 def site(fd: int) -> str:
     """What a write goes to: 'metrics.jsonl', 'checkpoint meta.json', 'cache .bytes'..."""
     path = os.readlink(f"/proc/self/fd/{fd}")
-    name = re.sub(r"^\.(.+)\.tmp-[0-9a-f]+$", r"\1", os.path.basename(path))
+    name = re.sub(r"^\.(.+?)(\.tmp-[0-9a-f]+|\.\d+\.tmp)$", r"\1", os.path.basename(path))
     if "/cache/" in path:
         return f"cache {Path(name).suffix}"
     return f"checkpoint {name}" if "/checkpoints/" in path else name
@@ -68,7 +68,8 @@ def reference(tmp_path_factory):
 
 
 # (site, which of its writes fails): the second checkpoint, so there is one to resume from
-CASES = [("cache .bytes", 0), ("cache .json", 0), ("config.json", 0), ("metrics.jsonl", 3),
+CASES = [("cache .bytes", 0), ("cache .index", 1), ("cache .names", 1), ("cache .json", 2),
+         ("config.json", 0), ("metrics.jsonl", 3),
          ("checkpoint model.safetensors", 1), ("checkpoint training_state.safetensors", 1),
          ("checkpoint training_state.json", 1), ("checkpoint config.json", 1),
          ("checkpoint meta.json", 1)]

@@ -7,7 +7,7 @@ import builtins
 import errno
 import os
 
-from neat_core.data import documents
+from neat_plugins.data import compression
 
 from ..train_utils import error_line, set_args, tiny_settings
 
@@ -45,7 +45,7 @@ def test_an_unreadable_small_file_is_unreadable_not_too_short(run_cli, tmp_path,
                 raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
             return real_open(file, *args, **kwargs)
 
-        monkeypatch.setattr(documents, "open", no_permission, raising=False)
+        monkeypatch.setattr(compression, "open", no_permission, raising=False)
     else:
         data.chmod(0)
     result = run_cli("train", *set_args(tiny_settings(tmp_path / "run", tmp_path / "cache",
