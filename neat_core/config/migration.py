@@ -92,10 +92,14 @@ def is_legacy(data: dict[str, Any]) -> bool:
     return any(key in flat_names or key in DROPPED for key in data)
 
 
+MIGRATABLE_VERSIONS = (1,)  # earlier schema versions that migrate automatically
+
+
 def needs_migration(data: dict[str, Any]) -> bool:
+    """A legacy file, or one of an earlier schema version NEAT knows how to migrate
+    (any other ``schema_version`` is left to validation, which names the allowed one)."""
     version = data.get("schema_version")
-    return is_legacy(data) or (isinstance(version, int) and not isinstance(version, bool)
-                               and version < SCHEMA_VERSION)
+    return is_legacy(data) or (type(version) is int and version in MIGRATABLE_VERSIONS)
 
 
 def migrate(old: dict[str, Any]) -> Migration:

@@ -287,7 +287,8 @@ class EvalConfig:
 @frozen
 class NeatConfig:
     schema_version: int = setting(SCHEMA_VERSION, min=SCHEMA_VERSION, max=SCHEMA_VERSION,
-                                  help="Version of this schema; written in every file.")
+                                  help="Version of this schema; written in every file. Files of "
+                                       "version 1 are migrated automatically.")
     run: RunConfig = section(RunConfig, "Output directory, seed and logging.")
     backend: BackendConfig = section(BackendConfig, "Device selection and settings.")
     model: ModelConfig = section(ModelConfig, "The model; its fields come from the "

@@ -34,8 +34,10 @@ class Parallel:
                      backend)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         if self._owns_group:
+            if kind is None:  # every rank done: no rank tears gloo down under another
+                dist.barrier()
             dist.destroy_process_group()
 
     @property
