@@ -6,6 +6,7 @@ Core commands live in one module each; plugins add theirs through the
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -19,6 +20,7 @@ from .. import __version__, interrupts
 from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError, out_of_memory
 from ..plugins import generation, lenient, report_plugin_failure
 from ..registry import get_registry
+from ..training.distributed import DistEnv
 from .logs import configure_logging
 
 
@@ -154,7 +156,21 @@ _add_core_commands()
 
 
 def main() -> None:
-    cli(prog_name="neat")
+    if not DistEnv.from_environ().distributed:
+        cli(prog_name="neat")
+        return
+    try:
+        cli(prog_name="neat")
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    # A torchrun worker leaves without running C++ static destructors: after a clean run
+    # the process group's store client could still abort it at exit ("terminate called
+    # without an active exception"), turning a finished run into a failed job.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 __all__ = ["cli", "main"]
