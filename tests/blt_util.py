@@ -24,7 +24,8 @@ def one_torch_thread():
 
 
 def tiny_config(**model: object) -> NeatConfig:
-    settings = {"hidden_size": 32, "num_layers": 2, "num_heads": 2, "block_size": 32, **model}
+    settings = {"hidden_size": 32, "num_layers": 2, "num_heads": 2, "block_size": 32,
+                "hash_ngrams": [], **model}
     return config_from_dict({"model": settings})
 
 

@@ -24,8 +24,10 @@ def changes_by_key(path: Path):
 def test_the_older_tools_apple_silicon_file_migrates_and_validates():
     old = json.loads(APPLE.read_text())
     migration, changes = changes_by_key(APPLE)
-    assert set(changes) == set(old), "every old key gets a report line"
+    assert set(changes) == set(old) | {"model.hash_ngrams"}, "every old key gets a line"
+    assert changes["model.hash_ngrams"].action == "added"  # the older tool had none
     config = config_from_dict(migration.config)
+    assert config.model.hash_ngrams == []
     assert (config.model.name, config.model.hidden_size, config.model.num_layers,
             config.model.num_heads, config.model.dropout, config.model.block_size) == \
         ("blt-entropy", 128, 2, 4, 0.1, 128)
@@ -50,7 +52,7 @@ def test_the_older_tools_apple_silicon_file_migrates_and_validates():
 def test_every_other_legacy_name_is_handled():
     old = json.loads(OTHER.read_text())
     migration, changes = changes_by_key(OTHER)
-    assert set(changes) == set(old)
+    assert set(changes) == set(old) | {"model.hash_ngrams"}
     config = config_from_dict(migration.config)
     assert config.model.hidden_size == 64 and config.model.num_layers == 3
     # byte_lm_num_heads comes first among the names of model.num_heads and wins
@@ -118,8 +120,11 @@ def test_a_schema_1_config_migrates_every_moved_key(tmp_path, run_cli):
                     "cuda": {"device_index": 1, "memory_reserve_pct": 5},
                     "mps": {"fallback": False}},
         "evaluators": {"bits-per-byte": {"compressors": False}},
-        "patching": {"threshold": 1.5}}
+        "patching": {"threshold": 1.5},
+        "model": {"hash_ngrams": []}}  # schema 1 had no hash n-grams (now on by default)
     lines = migration.report().splitlines()
+    assert "added      model.hash_ngrams = [] (what configs from before this setting " \
+           "meant)" in lines
     assert "moved      backend.threads = 1 -> backend.cpu.threads = 1" in lines
     assert "renamed    backend.mps_fallback = false -> backend.mps.fallback = false" in lines
     path = tmp_path / "old.json"
@@ -128,3 +133,31 @@ def test_a_schema_1_config_migrates_every_moved_key(tmp_path, run_cli):
     assert result.exit_code == 0
     assert "schema version 1" in result.stderr and "neat config migrate" in result.stderr
     assert "backend.cuda.device_index            = 1" in result.stdout
+
+
+def test_a_config_that_extends_another_leaves_legacy_defaults_to_it():
+    migration = migrate({"schema_version": 1, "extends": "base.json"})
+    assert "model" not in migration.config
+
+
+def test_a_checkpoint_from_before_hash_ngrams_loads_as_it_was_saved(tmp_path, run_cli):
+    """Schema-1 checkpoints name no model.hash_ngrams: they had none, whatever the
+    default is now, so their weights still fit the model built for them."""
+    from neat_core.checkpoint import CONFIG_FILE, load_model
+
+    from .checkpoint_util import edit_json, forge_checksums
+    from .train_utils import set_args, tiny_settings
+
+    settings = tiny_settings(tmp_path / "run", tmp_path / "cache", model__hash_ngrams=[])
+    assert run_cli("train", *set_args(settings)).exit_code == 0
+    checkpoint = tmp_path / "run" / "checkpoints" / "step-0000004"
+
+    def as_schema_1(config):
+        config["schema_version"] = 1
+        del config["model"]["hash_ngrams"]
+    edit_json(checkpoint / CONFIG_FILE, as_schema_1)
+    forge_checksums(checkpoint)
+    model, config = load_model(checkpoint)
+    assert config.model.hash_ngrams == [] and model.hash_embed is None
+    result = run_cli("eval", str(checkpoint), "--set", "eval.max_bytes=200")
+    assert result.exit_code == 0, result.output

@@ -35,13 +35,15 @@ class Former:
 
 DROP = object()  # a Former.convert result: the old value has no NEAT equivalent
 DEFAULT_NAME = object()  # a Former.convert result: the default the registry names
+NO_LEGACY_DEFAULT = object()  # a field that configs from before it need not be given
 
 
 def setting(default: Any = REQUIRED, *, help: str, factory: Any = None,
             min: float | None = None, max: float | None = None,
             min_exclusive: bool = False, max_exclusive: bool = False,
             flag: str | None = None, commands: tuple[str, ...] = (), notes: str = "",
-            formerly: tuple[str | Former, ...] = (), default_from: str | None = None) -> Any:
+            formerly: tuple[str | Former, ...] = (), default_from: str | None = None,
+            legacy_default: Any = NO_LEGACY_DEFAULT) -> Any:
     """An attrs field with the metadata NEAT reads.
 
     ``min``/``max`` bound numbers; ``flag`` names a dedicated command-line option
@@ -51,12 +53,16 @@ def setting(default: Any = REQUIRED, *, help: str, factory: Any = None,
     takes the default from the registry: ``"models"``/``"trainers"`` the default name
     of that kind, ``"evaluators"``/``"analyzers"``/``"reports"`` the default list,
     ``"corpus"`` the training corpus a data source offers (``default_corpus``).
+    ``legacy_default`` is what configs from before the field existed (schema version 1,
+    the older tool) meant: migration writes it into those that leave the field out, so
+    a field added with a new default keeps old checkpoints loading as they were saved.
     Without a default (and factory) the field is required.
     """
     metadata = {"help": help, "min": min, "max": max, "min_exclusive": min_exclusive,
                 "max_exclusive": max_exclusive, "flag": flag, "commands": tuple(commands),
                 "notes": notes, "default_from": default_from,
-                "formerly": tuple(f if isinstance(f, Former) else Former(f) for f in formerly)}
+                "formerly": tuple(f if isinstance(f, Former) else Former(f) for f in formerly),
+                "legacy_default": legacy_default}
     if factory is not None:
         return attrs.field(factory=factory, metadata=metadata)
     return attrs.field(default=default, metadata=metadata)
@@ -100,6 +106,7 @@ class FieldInfo:
     formerly: tuple[Former, ...] = ()
     default_from: str | None = None
     plugin: str | None = None  # the plugin whose settings class declares it
+    legacy_default: Any = NO_LEGACY_DEFAULT  # see setting
 
     @property
     def section(self) -> str:
@@ -128,7 +135,8 @@ class FieldInfo:
                    max_exclusive=meta.get("max_exclusive", False),
                    flag=meta.get("flag"), commands=meta.get("commands", ()),
                    notes=meta.get("notes", ""), formerly=meta.get("formerly", ()),
-                   default_from=meta.get("default_from"), plugin=plugin)
+                   default_from=meta.get("default_from"), plugin=plugin,
+                   legacy_default=meta.get("legacy_default", NO_LEGACY_DEFAULT))
 
 
 def resolved_fields(cls: type) -> tuple[attrs.Attribute, ...]:

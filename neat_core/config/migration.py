@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from .fields import DEFAULT_NAME, DROP, FieldInfo, Former
+from .fields import DEFAULT_NAME, DROP, NO_LEGACY_DEFAULT, FieldInfo, Former
 from .schema import SCHEMA_VERSION
 from .sections import config_fields, default_model, schema_tree
 from .tree import flatten, set_path
@@ -51,7 +51,7 @@ UNKNOWN_REASON = "not a setting of the older tool, of NEAT or of an installed pl
 @attrs.frozen
 class Change:
     old_key: str
-    action: str  # moved | renamed | converted | dropped | kept
+    action: str  # moved | renamed | converted | dropped | kept | added
     new_key: str | None = None
     old_value: Any = None
     new_value: Any = None
@@ -61,6 +61,8 @@ class Change:
         old = f"{self.old_key} = {json.dumps(self.old_value)}"
         if self.action == "dropped":
             return f"dropped    {old}: {self.reason}"
+        if self.action == "added":
+            return f"added      {self.new_key} = {json.dumps(self.new_value)} ({self.reason})"
         new = f"{self.new_key} = {json.dumps(self.new_value)}"
         why = f" ({self.reason})" if self.reason else ""
         return f"{self.action:<10} {old} -> {new}{why}"
@@ -145,7 +147,7 @@ def _migrate_legacy(old: dict[str, Any]) -> Migration:
         else:
             changes.append(Change(key, "dropped", old_value=value,
                                   reason=DROPPED.get(key, UNKNOWN_REASON)))
-    return Migration(new, changes)
+    return Migration(new, changes + _legacy_defaults(new, _target_model(model)))
 
 
 def _rename(key: str, value: Any, names: dict[str, tuple[FieldInfo, Former]],
@@ -165,8 +167,9 @@ def _rename(key: str, value: Any, names: dict[str, tuple[FieldInfo, Former]],
 
 def _migrate_sections(old: dict[str, Any]) -> Migration:
     """Schema version 1 (and later keys that moved): each moved path to its new place."""
-    names = former_names(_target_model((old.get("model") or {}).get("name")
-                                       if isinstance(old.get("model"), dict) else None))
+    model = _target_model((old.get("model") or {}).get("name")
+                          if isinstance(old.get("model"), dict) else None)
+    names = former_names(model)
     new: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     if "extends" in old:
         new["extends"] = old["extends"]
@@ -185,4 +188,20 @@ def _migrate_sections(old: dict[str, Any]) -> Migration:
     if old.get("schema_version") != SCHEMA_VERSION:
         changes.append(Change("schema_version", "converted", "schema_version",
                               old.get("schema_version"), SCHEMA_VERSION))
-    return Migration(new, changes)
+    return Migration(new, changes + _legacy_defaults(new, model))
+
+
+def _legacy_defaults(new: dict[str, Any], model: str) -> list[Change]:
+    """Write each field's ``legacy_default`` where the migrated config leaves the field
+    out: an old config meant that value, whatever the default is now. A config that
+    ``extends`` another leaves it to the one it extends."""
+    if "extends" in new:
+        return []
+    present = flatten(new)
+    changes = []
+    for info in config_fields(model):
+        if info.legacy_default is not NO_LEGACY_DEFAULT and info.path not in present:
+            set_path(new, info.path, info.legacy_default)
+            changes.append(Change(info.path, "added", info.path, None, info.legacy_default,
+                                  "what configs from before this setting meant"))
+    return changes

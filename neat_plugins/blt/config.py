@@ -21,7 +21,8 @@ MAX_NGRAM = 16
 
 
 def hash_ngrams_setting(default: tuple[int, ...]) -> Any:
-    return setting(factory=lambda: list(default),
+    # configs and checkpoints from before hash n-grams existed had none
+    return setting(factory=lambda: list(default), legacy_default=[],
                    help="Sizes n of the hash n-gram embeddings summed into each byte's "
                         "embedding (e.g. [3, 4, 5, 6, 7, 8]); empty: none.",
                    notes="Each size has its own table of hash_buckets rows, indexed by a "
@@ -56,14 +57,14 @@ class BltEntropyConfig(ModelConfig):
                                                      "4 x hidden_size.")
     dropout: float = setting(0.0, min=0, max=1, max_exclusive=True, help="Dropout rate.",
                              formerly=("dropout", "byte_lm_dropout"))
-    block_size: int = setting(64, min=2, help="Context length in bytes.",
+    block_size: int = setting(128, min=2, help="Context length in bytes.",
                               formerly=(Former("block_size",
                                                note="the model's context length in bytes"),))
     positional: Literal["rope", "learned"] = setting(
         "rope", help="Positional scheme: rotary (rope) or learned absolute embeddings.")
     tie_weights: bool = setting(False, help="Share the byte embedding with the output "
                                             "layer's weights.")
-    hash_ngrams: list[int] = hash_ngrams_setting(default=())
+    hash_ngrams: list[int] = hash_ngrams_setting(default=(3, 4, 5))
     hash_buckets: int = hash_buckets_setting()
 
     def __attrs_post_init__(self) -> None:
