@@ -61,7 +61,7 @@ class Backend(abc.ABC):
     """
 
     name: ClassVar[str]
-    device_type: ClassVar[str]  # the torch device type: "cpu", "cuda", "mps", ...
+    device_type: ClassVar[str]  # torch.device(...).type of the devices it runs on
     description: ClassVar[str] = ""
     # `auto` tries backends with a priority, highest first; None: only chosen by name
     auto_priority: ClassVar[int | None] = None
