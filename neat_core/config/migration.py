@@ -9,6 +9,7 @@ kept.
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -201,7 +202,7 @@ def _legacy_defaults(new: dict[str, Any], model: str) -> list[Change]:
     changes = []
     for info in config_fields(model):
         if info.legacy_default is not NO_LEGACY_DEFAULT and info.path not in present:
-            set_path(new, info.path, info.legacy_default)
+            set_path(new, info.path, copy.deepcopy(info.legacy_default))  # never shared
             changes.append(Change(info.path, "added", info.path, None, info.legacy_default,
                                   "what configs from before this setting meant"))
     return changes
