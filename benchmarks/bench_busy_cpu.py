@@ -40,8 +40,8 @@ def main() -> None:
     logging.getLogger("neat").setLevel(logging.WARNING)
     logging.getLogger("neat.backends").setLevel(logging.INFO)  # the thread choice
 
-    from neat_core.bench import step_bytes, time_neat
     from neat_core.config import Override, load_config, parse_assignments
+    from neat_plugins.bench.timing import step_bytes, time_neat
 
     overrides = [Override("backend.name", "cpu", raw=False)]
     overrides += parse_assignments(args.overrides)

@@ -27,9 +27,9 @@ from pathlib import Path
 import torch
 
 import neat_core
+from neat_core.api import write_reports
 from neat_core.checkpoint import save_checkpoint
 from neat_core.config import config_from_dict
-from neat_core.evaluate import write_reports
 from neat_plugins.blt import compute_entropies
 
 

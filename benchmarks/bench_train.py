@@ -4,7 +4,7 @@ Both train the same model (blt-entropy, hidden 128, 2 layers, 4 heads, block 128
 batch 16 on the CPU, on the same bytes (the default corpus), in this one process:
 rounds alternate between NEAT's trainer with its default settings (clipping on; the cpu
 backend's thread count and mixed precision) and the plain loop of
-``neat_core.bench.time_plain`` (float32, no clipping, default AdamW, torch's default
+``neat_plugins.bench.timing.time_plain`` (float32, no clipping, default AdamW, torch's default
 threads), so load from other processes hits both alike. Each round times ``--steps``
 steps after ``--warmup`` untimed ones; the script prints every round's bytes/s and
 ratio NEAT / plain, and their medians (the figure to quote).
@@ -60,7 +60,7 @@ def main() -> None:
     logging.getLogger("neat").setLevel(logging.WARNING)
     logging.getLogger("neat.backends").setLevel(logging.INFO)  # the thread choice
 
-    from neat_core.bench import time_training
+    from neat_plugins.bench.timing import time_training
 
     config = neat_config(args.overrides, args.config, args.backend)
     result = time_training(config, args.backend, args.steps, args.warmup, args.rounds,

@@ -95,7 +95,7 @@ def main() -> None:
 
 
 def _eval_documents(config):
-    from neat_core.evaluate import load_documents
+    from neat_core.inputs import load_documents
 
     return load_documents(config)[0]
 

@@ -1,35 +1,39 @@
-"""NEAT core: the plugin host, the config schema, and the Python API behind the CLI.
+"""NEAT core: the kernel (hooks, plugins, registry, config schema), the services plugins
+call, and the Python API behind the CLI.
 
-The core knows no concrete model, backend or report: it reaches them through the
-registry that plugins fill (see :mod:`neat_core.hookspecs`).
+``import neat_core`` loads the kernel only; the names of the services and of the Python
+API (``train``, ``evaluate``, ``analyze``, ``compare``, ``generate``, ...) load their
+module on first use (PEP 562). The core knows no concrete model, backend or report: it
+reaches them through the registry that plugins fill (see :mod:`neat_core.hookspecs`).
+Plugin authors import from :mod:`neat_core.api`.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from .backends import Backend, select_backend
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
 from .hookspecs import hookimpl
 from .plugins import register_plugin, reset_plugins, unregister_plugin
 from .registry import get_registry
 
-try:
-    __version__ = version("neat-entropy")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0+unknown"
+if TYPE_CHECKING:  # the functions, not the deprecated modules of the same names
+    from .app import analyze, compare, evaluate, generate, train  # type: ignore[no-redef]
+    from .backends import Backend, select_backend
+    from .checkpoint import load_checkpoint, load_model, save_checkpoint
 
-from .evaluate import analyze, compare, evaluate
-from .generate import generate
-from .train import train
+_LAZY = {"Backend": ".backends", "select_backend": ".backends",
+         "load_checkpoint": ".checkpoint", "load_model": ".checkpoint",
+         "save_checkpoint": ".checkpoint",
+         "analyze": ".app", "compare": ".app", "evaluate": ".app", "generate": ".app",
+         "train": ".app"}
 
-_LAZY = {"save_checkpoint": "checkpoint", "load_checkpoint": "checkpoint",
-         "load_model": "checkpoint"}
 
-
-def __getattr__(name: str):  # PEP 562: these modules are imported on first use
-    if name in _LAZY:
-        from importlib import import_module
-
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_LAZY[name], __name__), name)
 
 
 __all__ = ["__version__", "Backend", "analyze", "compare", "evaluate", "generate",

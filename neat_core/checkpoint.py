@@ -31,13 +31,14 @@ from typing import TYPE_CHECKING, Any, Mapping, TypeGuard
 
 import attrs
 
-from . import __version__
+from ._version import __version__
 from .config import NeatConfig, ResolvedConfig, config_from_dict, load_config, to_dict
 from .config.loader import Override, checkpoint_layer
 from .config.tree import flatten
 from .errors import CheckpointError, ConfigError
 from .files import DiskFullError, atomic_write, disk_full, fsync_dir, write_failure
 from .flops import model_flops
+from .models import build_model
 from .registry import get_registry
 
 if TYPE_CHECKING:
@@ -79,8 +80,6 @@ class Checkpoint:
                                   f"not '{model_config.name}'",
                                   hint=f"drop the model.name setting, or use a "
                                        f"'{model_config.name}' checkpoint")
-        from .models import build_model
-
         _check_same_model(self, model_config)
         model = build_model(model_config)
         _check_weights_fit(self, model.state_dict())

@@ -9,7 +9,9 @@ Exit codes: 0 success · 1 failure while running · 2 bad usage or bad input ·
 
 from __future__ import annotations
 
+import difflib
 import re
+from typing import Iterable
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -80,3 +82,9 @@ def out_of_memory(error: BaseException) -> RunError | None:
     detail = (f"tried to allocate {int(size[1]) / 1e9:,.1f} GB" if size
               else " ".join(text.split())[:200])
     return RunError(f"out of memory{': ' + detail if detail else ''}", hint=OUT_OF_MEMORY_HINT)
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """' (did you mean "x"?)' when a close match of ``name`` is among ``choices``, else ''."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""

@@ -201,3 +201,17 @@ def register_interactive_commands(register: Register) -> None:
       results)``, with the analysis results of the last input (the dict of
       ``neat_core.evaluate.analysis_results``, or None before any input).
     """
+
+
+@hookspec
+def register_interactive_frontends(register: Register) -> None:
+    """Register front-ends of the interactive analysis: what ``neat analyze -i`` runs.
+
+    ``factory(session, first_text)`` receives the opened checkpoint (a
+    :class:`neat_core.api.Session`: model, resolved config, backend) and the text given
+    with ``--text`` (or None), and runs the session until the user leaves; it reads the
+    analysis through :func:`neat_core.session.analysis_results` and the interactive
+    commands plugins register (``register_interactive_commands``). ``default=True``
+    makes it the one ``neat analyze -i`` runs (the built-in ``tui`` plugin's
+    ``terminal``); raise a :class:`neat_core.errors.NeatError` to stop with a message.
+    """

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .api import check_model
 from .config import ModelConfig
+from .contracts import check_model
 from .errors import NeatError, PluginError, RunError, UsageError, out_of_memory
 from .registry import get_registry
 

@@ -34,7 +34,8 @@ from typing import Any, Callable, Generator, Iterator
 import attrs
 import pluggy
 
-from . import hookspecs
+import neat_core.hookspecs as hookspecs
+
 from .errors import NeatError, PluginError
 
 ENTRY_POINT_GROUP = "neat"
@@ -323,11 +324,9 @@ def hook_caller(name: str) -> Any:
 
 
 def _reset_registry() -> None:
+    """The registry is rebuilt on its next use (it is built for one generation)."""
     global _generation
-    from . import registry
-
     _generation += 1
-    registry.reset_registry()
 
 
 def reset_plugins() -> None:

@@ -17,16 +17,18 @@ unless it passes ``override=True``. Commands come from ``register_commands(cli)`
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable, Mapping
 
 import attrs
 import click
 
-from .errors import UsageError
+from .config.contract import settings_class_problem
+from .config.schema import CallbackConfig
+from .errors import UsageError, suggest
 from .plugins import (
     check_strict,
     current_plugin,
+    generation,
     hook_caller,
     lenient,
     load_order,
@@ -58,6 +60,7 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("sections", "register_config_sections", "config section", needs_factory=False),
     Kind("interactive_commands", "register_interactive_commands", "interactive command",
          options=("status", "choices", "reads_results")),
+    Kind("interactive_frontends", "register_interactive_frontends", "interactive front-end"),
 )}
 COMMANDS = "commands"
 
@@ -80,12 +83,6 @@ class Entry:
     config_class: type | None = None
     default: bool = False
     options: Mapping[str, Any] = attrs.field(factory=dict)
-
-
-def suggest(name: str, choices: Any) -> str:
-    """' (did you mean "x"?)' when a close match exists, else ''."""
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f' (did you mean "{close[0]}"?)' if close else ""
 
 
 class Registry:
@@ -134,6 +131,10 @@ class Registry:
     @property
     def interactive_commands(self) -> Mapping[str, Entry]:
         return self._entries["interactive_commands"]
+
+    @property
+    def interactive_frontends(self) -> Mapping[str, Entry]:
+        return self._entries["interactive_frontends"]
 
     @property
     def commands(self) -> Mapping[str, Entry]:
@@ -215,8 +216,6 @@ class Registry:
                 self._reject(kind, name, plugin, problem)
                 return
             if kind.name == "callbacks" and config_class is None:
-                from .config import CallbackConfig
-
                 config_class = CallbackConfig
             self._add(Entry(kind.name, name, plugin, factory, description, config_class,
                             bool(default), dict(options)), override)
@@ -279,18 +278,21 @@ def _entry_problem(kind: Kind, name: Any, factory: Any, config_class: type | Non
         if kind.name in ("models", "sections"):
             return f"{kind.singular} '{name}' needs config_class (its settings class)"
         return None
-    from .config.contract import settings_class_problem
-
     return settings_class_problem(kind.name, name, config_class)
 
 
 _registry: Registry | None = None
+_built_for = -1  # the plugins.generation() the registry was built for
 
 
 def get_registry() -> Registry:
-    """The process-wide registry, built from the registration hooks on first use."""
-    global _registry
-    if _registry is None:
+    """The process-wide registry, built from the registration hooks on first use and
+    again whenever the set of plugins changed (:func:`neat_core.plugins.generation`)."""
+    global _registry, _built_for
+    with lenient():
+        current = generation()
+    if _registry is None or _built_for != current:
+        _built_for = current
         registry = Registry()
         with lenient():
             for kind in KINDS.values():
@@ -312,10 +314,5 @@ def _record_registrations(registry: Registry) -> None:
                     info.registered[kind].append(entry.name)
 
 
-def reset_registry() -> None:
-    global _registry
-    _registry = None
-
-
 __all__ = ["COMMANDS", "CommandHost", "Entry", "KINDS", "Kind", "Registry", "get_registry",
-           "reset_registry", "suggest"]
+           "suggest"]

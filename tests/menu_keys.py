@@ -29,7 +29,7 @@ def keyboard(*keys: str) -> Iterator[None]:
 
 def run_menu(*keys: str) -> None:
     from neat_core.cli import cli
-    from neat_core.menu import run_menu as menu
+    from neat_plugins.tui.menu import run_menu as menu
 
     with keyboard(*keys, LEAVE):
         menu(cli)

@@ -14,7 +14,7 @@ import pytest
 
 from neat_core import hookimpl
 from neat_core.backends import select_backend
-from neat_core.cli.options import ConfigCommand
+from neat_core.commands import ConfigCommand
 from neat_core.testing import plugin_registered
 from neat_plugins.backends import mps
 

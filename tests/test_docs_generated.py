@@ -1,5 +1,5 @@
 """Generated pages are current: docs/commands.md, docs/parameters.md, the JSON Schema and
-the marked regions of hand-written pages equal a fresh ``python -m neat_core.docgen``."""
+the marked regions of hand-written pages equal a fresh ``python tools/docgen.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import neat_core
-from neat_core import docgen
+from tools import docgen
 
 from .plugin_dists import install, make_distribution
 
@@ -26,7 +26,7 @@ GENERATED_PATHS = sorted({*docgen.GENERATED, *(path for path, _ in docgen.REGION
 @pytest.mark.parametrize("path", GENERATED_PATHS)
 def test_generated_file_is_current(path, rendered):
     committed = (REPO / path).read_text(encoding="utf-8")
-    assert committed == rendered[path], f"{path} is out of date: run python -m neat_core.docgen"
+    assert committed == rendered[path], f"{path} is out of date: run python tools/docgen.py"
 
 
 def test_check_mode_reports_a_stale_page(tmp_path, rendered):

@@ -38,7 +38,7 @@ def test_train_shows_the_flops_and_checkpoints_and_results_keep_them(run_cli, tm
 
 
 def test_bench_reports_the_flops(tmp_path, cache_dir):
-    from neat_core.bench import bench
+    from neat_plugins.bench.timing import bench
 
     config = tiny_config(tmp_path / "run", cache_dir)
     row, = bench(config, ["cpu"], steps=1, warmup=1, infer_batches=1)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+import neat_core
 from neat_core import hookimpl
-from neat_core.interactive import path_argument
 from neat_core.testing import plugin_registered
+from neat_plugins.tui.interactive import path_argument
 
 from .eval_helpers import tiny_blt
 
@@ -102,3 +103,28 @@ def test_a_plugin_adds_a_status_part_completion_words_and_reads_the_results(run_
     assert result.exit_code == 0, result.stderr
     assert seen[0] is None and seen[1]["data"]["bytes"] == 3
     assert "count-plugin ready" in result.stdout  # in :show's status lines
+
+
+def test_hook_register_interactive_frontends(run_cli, ckpt, monkeypatch):
+    """`neat analyze -i` runs the default front-end a plugin registers, with the opened
+    checkpoint and the --text given; without any front-end it names the tui plugin."""
+    seen = []
+
+    @hookimpl
+    def register_interactive_frontends(register):
+        register("terminal", lambda session, first_text: seen.append(
+            (session.config.model.name, str(session.path), first_text)), default=True,
+            override=True)  # replaces the tui plugin's
+
+    plugin = types.SimpleNamespace(register_interactive_frontends=register_interactive_frontends)
+    with plugin_registered(plugin, "recorder-plugin"):
+        result = run_cli("analyze", str(ckpt), "-i", "--text", "first words", input="")
+    assert result.exit_code == 0, result.stderr
+    assert seen == [("blt-entropy", str(ckpt), "first words")]
+
+    monkeypatch.setenv("NEAT_PLUGINS_BLOCK", "tui")
+    neat_core.reset_plugins()
+    blocked = run_cli("analyze", str(ckpt), "-i", input="")
+    assert blocked.exit_code == 2
+    assert "no plugin offers a front-end for interactive analysis" in blocked.stderr
+    assert "'tui' plugin" in blocked.stderr

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from neat_core.cli import cli
-from neat_core.menu import entries
-from neat_core.menu.fields import check_setting
 from neat_core.testing import plugin_registered
 from neat_core.training import RunDirectory
+from neat_plugins.tui.menu import entries
+from neat_plugins.tui.menu.fields import check_setting
 
 from .eval_helpers import SuccessorPlugin, save
 from .menu_keys import CTRL_C, CTRL_D, CTRL_U, DOWN, ENTER, run_menu, tiny_config_file

@@ -1,7 +1,9 @@
 """The ``neat`` command line: a thin face over the Python API.
 
-Core commands live in one module each; plugins add theirs through the
-``register_commands`` hook. Nothing here imports torch.
+The application's face: core commands live in one module each over the Python API
+(:mod:`neat_core.app`) and the services; plugins add theirs through the
+``register_commands`` hook (``neat patch``, ``neat menu``, ``neat bench`` are built-in
+plugins' commands). Nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 
 import click
 
-from .. import __version__, interrupts
+from .. import interrupts
+from .._version import __version__
 from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError, out_of_memory
 from ..plugins import generation, lenient, report_plugin_failure
 from ..registry import get_registry
@@ -134,12 +137,10 @@ CORE_COMMANDS = [
     "plugins_cmd:plugins",
     "backends_cmd:backends",
     "train_cmd:train_command",
-    "bench_cmd:bench_command",
     "eval_cmd:eval_command",
     "eval_cmd:compare_command",
     "generate_cmd:generate_command",
     "analyze_cmd:analyze_command",
-    "menu_cmd:menu_command",
     "data_cmd:data",
 ]
 

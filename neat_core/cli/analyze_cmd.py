@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from ..commands import config_command
 from ..config import ResolvedConfig
-from ..errors import UsageError
+from ..errors import PluginError, UsageError
+from ..registry import Entry, get_registry
 from .eval_cmd import DATA, FLAGS, OUT, emit, quiet_config
-from .options import config_command
 
 
 @config_command("analyze", *FLAGS)
@@ -30,7 +31,9 @@ def analyze_command(resolved: ResolvedConfig, checkpoint: str, data: tuple[str, 
     evaluation split. Flags, -c and --set override the checkpoint's settings. Reports:
     --report text,json,html (files to --out).
     """
-    from ..evaluate import analyze, open_checkpoint, report_writers, resolve_checkpoint
+    from ..app import analyze
+    from ..reporting import report_writers
+    from ..session import open_checkpoint, resolve_checkpoint
 
     if data and text is not None:
         raise UsageError("--data and --text are alternatives", hint="pass one of them")
@@ -40,11 +43,21 @@ def analyze_command(resolved: ResolvedConfig, checkpoint: str, data: tuple[str, 
         if data:
             raise UsageError("--interactive reads its input from the prompt",
                              hint="drop --data; inside the loop, :load FILE analyses a file")
-        from ..interactive import interactive_loop
-
-        interactive_loop(open_checkpoint(path, resolved), first_text=text)
+        frontend = _interactive_frontend()
+        frontend.factory(open_checkpoint(path, resolved), text)
         return
     reports = resolved.config.eval.reports
     report_writers(reports, resolved.config, out)  # unknown names, unwritable --out: now
     results = analyze(path, data=list(data) or None, text=text, overrides=resolved)
     emit(results, resolved, out)
+
+
+def _interactive_frontend() -> Entry:
+    """The front-end ``neat analyze -i`` runs (``register_interactive_frontends``)."""
+    registry = get_registry()
+    name = registry.default_name("interactive_frontends")
+    if name is None:
+        raise PluginError("no plugin offers a front-end for interactive analysis",
+                          hint="install or unblock the built-in 'tui' plugin (see `neat "
+                               "plugins`)")
+    return registry.get("interactive_frontends", name)

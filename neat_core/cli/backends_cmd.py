@@ -12,9 +12,9 @@ from typing import Any
 import click
 
 from ..backends import auto_candidates, build_backend
+from ..commands import config_command
 from ..errors import PluginError
 from ..registry import get_registry
-from .options import config_command
 
 
 @config_command("backends")

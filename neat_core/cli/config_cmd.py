@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
+from ..commands import ALL, ConfigCommand
 from ..config import config_from_dict, load_config, migrate, read_json_file, to_dict
 from ..config.json_schema import config_json_schema
 from ..errors import UsageError
 from ..files import atomic_write
-from .options import ALL, ConfigCommand
 
 
 def write_new_file(path: Path, text: str, force: bool) -> None:

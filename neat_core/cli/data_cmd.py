@@ -8,8 +8,8 @@ from typing import Any
 import attrs
 import click
 
+from ..commands import ConfigCommand
 from ..errors import DataError
-from .options import ConfigCommand
 
 
 @click.group()

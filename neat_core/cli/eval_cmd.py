@@ -9,8 +9,8 @@ from typing import Any, Mapping, Sequence
 import attrs
 import click
 
+from ..commands import config_command
 from ..config import ResolvedConfig
-from .options import config_command
 
 log = logging.getLogger("neat.evaluate")
 
@@ -39,7 +39,7 @@ def quiet_config(resolved: ResolvedConfig) -> ResolvedConfig:
 def emit(results: Mapping[str, Any], resolved: ResolvedConfig, out: Path) -> None:
     """Render ``results`` with each report of ``eval.reports`` (with the report settings
     of ``resolved``); say where file reports went."""
-    from ..evaluate import write_reports
+    from ..reporting import write_reports
 
     config = resolved.config
     for path in write_reports(results, config.eval.reports, out, config):
@@ -48,7 +48,9 @@ def emit(results: Mapping[str, Any], resolved: ResolvedConfig, out: Path) -> Non
 
 def run_eval(resolved: ResolvedConfig, checkpoints: Sequence[str], data: Sequence[str],
              out: Path) -> None:
-    from ..evaluate import compare, evaluate, report_writers, resolve_checkpoint
+    from ..app import compare, evaluate
+    from ..reporting import report_writers
+    from ..session import resolve_checkpoint
 
     resolved = quiet_config(resolved)
     reports = resolved.config.eval.reports

@@ -7,8 +7,8 @@ import sys
 
 import click
 
+from ..commands import config_command
 from ..config import ResolvedConfig
-from .options import config_command
 
 
 @config_command("generate", "backend.name", "run.seed")
@@ -30,8 +30,8 @@ def generate_command(resolved: ResolvedConfig, checkpoint: str, prompt: str, max
     sequences shown as U+FFFD). --seed (default: the checkpoint's run.seed) makes the
     output repeatable.
     """
-    from ..evaluate import open_checkpoint
-    from ..generate import check_request, sample_stream
+    from ..sampling import check_request, sample_stream
+    from ..session import open_checkpoint
 
     data = prompt.encode("utf-8", errors="surrogateescape")
     check_request(data, max_bytes, temperature, top_k)

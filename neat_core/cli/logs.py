@@ -36,10 +36,3 @@ def configure_logging(verbose: int = 0, quiet: bool = False, log_file: str | Non
         file_handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(file_handler)
-
-
-def quiet_console() -> None:
-    """Only errors on stderr from now on (``-q`` given after the command name)."""
-    for handler in logging.getLogger("neat").handlers:
-        if type(handler) is logging.StreamHandler:
-            handler.setLevel(logging.ERROR)

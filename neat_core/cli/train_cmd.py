@@ -7,11 +7,11 @@ from pathlib import Path
 import attrs
 import click
 
-from ..api import TrainResult
+from ..commands import config_command
 from ..config import ResolvedConfig
-from ..train import LATEST, find_checkpoint, resume_config, train
+from ..contracts import TrainResult
 from ..training import DistEnv
-from .options import config_command
+from ..training.run import LATEST, find_checkpoint, resume_config, train
 
 
 @config_command("train", "backend.name", "model.name", "training.max_steps",

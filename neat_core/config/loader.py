@@ -14,8 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import attrs
 
-from ..errors import ConfigError
-from ..registry import suggest
+from ..errors import ConfigError, suggest
 from .fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
 from .migration import former_names, is_legacy, migrate, needs_migration
 from .schema import SCHEMA_VERSION, NeatConfig

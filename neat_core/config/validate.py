@@ -11,8 +11,7 @@ import json
 import math
 from typing import Any, Callable
 
-from ..errors import ConfigError
-from ..registry import suggest
+from ..errors import ConfigError, suggest
 from .fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
 from .sections import SectionNode
 

@@ -28,7 +28,7 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..api import Tally
+from ..contracts import Tally
 from ..errors import DataError, Interrupted
 from .sources import ResolvedSource, Sources, absolute_spec, plugin_errors
 from .store import (

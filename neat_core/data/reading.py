@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Iterable, Iterator
 
-from ..api import SourceDocument, Tally
 from ..config import NeatConfig
+from ..contracts import SourceDocument, Tally
 from ..errors import DataError
 from .ingest import empty_source
 from .sources import Sources, plugin_errors

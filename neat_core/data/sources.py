@@ -15,8 +15,8 @@ from typing import Any, Iterator
 
 import attrs
 
-from ..api import DataSource, DataUnit
 from ..config import NeatConfig, to_dict
+from ..contracts import DataSource, DataUnit
 from ..errors import DataError, NeatError, PluginError
 from ..registry import Entry, get_registry
 from .paths import list_paths

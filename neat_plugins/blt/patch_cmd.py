@@ -23,7 +23,7 @@ from typing import IO, Any, Iterable, Iterator
 
 import click
 
-from neat_core.cli.options import config_command
+from neat_core.api import config_command
 from neat_core.config import to_dict
 from neat_core.errors import DataError, RunError, UsageError
 from neat_core.files import write_failure
@@ -58,9 +58,9 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     calibrates the threshold (on the first MiB of the input) so patches average that
     many bytes.
     """
+    from neat_core.api import resolve_checkpoint
     from neat_core.backends import select_backend
     from neat_core.checkpoint import load_checkpoint, resolve_over_checkpoint
-    from neat_core.evaluate import resolve_checkpoint
     from neat_core.scoring import compute_entropies, score_stream, stream_context
 
     from .patch_stream import PatchStream

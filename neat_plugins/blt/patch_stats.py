@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from neat_core.evaluate import Documents
+from neat_core.api import Documents
 from neat_core.scoring import Scorer
 
 from .config import PatchingConfig

@@ -17,8 +17,7 @@ from typing import Any, Iterator, Sequence
 from neat_core.api import DataUnit, SourceDocument, Tally
 from neat_core.config import NeatConfig
 from neat_core.data import list_paths
-from neat_core.errors import DataError, UsageError
-from neat_core.registry import suggest
+from neat_core.errors import DataError, UsageError, suggest
 
 from .config import ArrowSettings
 from .files import file_identity

@@ -12,8 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from neat_core.api import MAX_BITS
-from neat_core.evaluate import Documents
+from neat_core.api import MAX_BITS, Documents
 from neat_core.scoring import Scorer
 
 BYTE_CLASSES = ("letters", "digits", "whitespace", "punctuation", "non-ascii", "control")

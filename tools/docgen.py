@@ -6,8 +6,8 @@ They are rendered from the Click tree and the attrs schema, never written by han
 test fails when a committed copy is out of date. Regenerate them from the repository
 root with::
 
-    python -m neat_core.docgen            # rewrite the files
-    python -m neat_core.docgen --check    # exit 1 if any file is out of date
+    python tools/docgen.py            # rewrite the files
+    python tools/docgen.py --check    # exit 1 if any file is out of date
 
 Only NEAT's own (built-in) plugins are documented, so third-party plugins installed in
 the same environment do not change the pages.
@@ -27,14 +27,14 @@ from typing import Any, Callable, Iterator, Sequence
 
 import click
 
-from . import plugins
-from .config import ModelConfig, SectionNode, config_fields, schema_tree
-from .config.fields import FieldInfo, literal_choices, optional_inner, resolved_fields
-from .files import atomic_write
-from .registry import get_registry
+from neat_core import plugins
+from neat_core.config import ModelConfig, SectionNode, config_fields, schema_tree
+from neat_core.config.fields import FieldInfo, literal_choices, optional_inner, resolved_fields
+from neat_core.files import atomic_write
+from neat_core.registry import get_registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-REGENERATE = "python -m neat_core.docgen"
+REGENERATE = "python tools/docgen.py"
 _CONFIG_TAG = re.compile(r"\s*\[config: ([\w.]+)\]$")
 _UNSET = getattr(click.core, "UNSET", None)  # Click >= 8.3 marks "no default" with it
 
@@ -43,7 +43,7 @@ _UNSET = getattr(click.core, "UNSET", None)  # Click >= 8.3 marks "no default" w
 
 def builtin_plugin_names() -> list[str]:
     """Entry-point names in group ``neat`` that NEAT's own distribution declares."""
-    own = set(md.packages_distributions().get(__package__, []))
+    own = set(md.packages_distributions().get("neat_core", []))
     return sorted({ep.name for ep in md.entry_points(group=plugins.ENTRY_POINT_GROUP)
                    if ep.dist is not None and ep.dist.name in own})
 
@@ -174,7 +174,7 @@ def _anchor(heading: str) -> str:
 
 def commands_markdown() -> str:
     """docs/commands.md: every command, argument and option of ``neat``."""
-    from .cli import cli
+    from neat_core.cli import cli
 
     root = click.Context(cli, info_name="neat")
     lines = _header("Command reference", "the Click commands of NEAT and its built-in plugins")
@@ -283,7 +283,7 @@ def parameters_markdown() -> str:
 # --- configs/neat.schema.json ---------------------------------------------------------
 
 def json_schema_text() -> str:
-    from .config.json_schema import config_json_schema
+    from neat_core.config.json_schema import config_json_schema
 
     return json.dumps(config_json_schema(), indent=2) + "\n"
 
@@ -293,7 +293,7 @@ def json_schema_text() -> str:
 def legacy_keys_markdown() -> str:
     """The table of what ``neat config migrate`` does with each key of the older tool
     (read from the ``formerly`` names of the schema's fields)."""
-    from .config import migration
+    from neat_core.config import migration
 
     rows = []
     for old, (info, former) in migration.former_names().items():
@@ -314,7 +314,7 @@ def _legacy_example(info: FieldInfo) -> Any:
 
 def earlier_paths_markdown() -> str:
     """The table of keys that moved since schema version 1 (migrated automatically)."""
-    from .config import migration
+    from neat_core.config import migration
 
     rows = [[_code(old), _code(info.path), former.note]
             for old, (info, former) in migration.former_names().items() if "." in old]

@@ -30,14 +30,14 @@ from typing import Any, Iterator, Sequence
 import attrs
 import numpy as np
 
-from . import hookimpl
-from .backends import Backend, available_backends, select_backend
-from .config import NeatConfig, config_from_dict, to_dict
-from .flops import model_flops
-from .models import build_model
-from .registry import get_registry
-from .testing import plugin_registered
-from .train import train
+from neat_core import hookimpl
+from neat_core.backends import Backend, available_backends, select_backend
+from neat_core.config import NeatConfig, config_from_dict, to_dict
+from neat_core.flops import model_flops
+from neat_core.models import build_model
+from neat_core.registry import get_registry
+from neat_core.testing import plugin_registered
+from neat_core.training.run import train
 
 
 def step_bytes(config: NeatConfig) -> int:
@@ -90,7 +90,7 @@ def time_plain(config: NeatConfig, backend: Backend, steps: int, warmup: int,
     import torch
     import torch.nn.functional as F
 
-    from .data import build_corpora
+    from neat_core.data import build_corpora
 
     torch.set_num_threads(threads)
     torch.manual_seed(config.run.seed)
@@ -172,7 +172,7 @@ def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int
 
 def time_scoring(config: NeatConfig, backend_name: str, batches: int) -> dict[str, Any]:
     """Entropy scoring of ``batches`` x ``eval.batch_size`` windows' worth of bytes."""
-    from .scoring import Scorer
+    from neat_core.scoring import Scorer
 
     backend = select_backend(attrs.evolve(config.backend, name=backend_name))
     backend.seed(config.run.seed)

@@ -11,9 +11,10 @@ from typing import Callable
 import attrs
 import click
 
-from ..config import load_config
+from neat_core.config import load_config
+from neat_core.training import RunDirectory
+
 from ..prompts import ask, choose, path_completer, required
-from ..training import RunDirectory
 from .fields import (
     ask_checkpoint,
     ask_config_file,
@@ -51,7 +52,7 @@ class Job:
 
 def flag_args(command: click.Command, changes: dict[str, str]) -> list[str]:
     """The flags for changed config values: the command's own flag, else ``--set``."""
-    from ..cli.options import ConfigCommand
+    from neat_core.commands import ConfigCommand
 
     args: list[str] = []
     for path, value in changes.items():

@@ -21,19 +21,15 @@ from typing import Any, Callable, Mapping
 
 import click
 
-from . import interrupts
-from .config import Override, parse_assignments, to_dict
-from .config.tree import flatten
-from .errors import NeatError, PluginError, UsageError
-from .evaluate import (
-    Documents,
-    Session,
-    analysis_results,
-    load_documents,
-    report_writers,
-    write_reports,
-)
-from .registry import Entry, get_registry, suggest
+from neat_core import interrupts
+from neat_core.config import Override, parse_assignments, to_dict
+from neat_core.config.tree import flatten
+from neat_core.contracts import Documents
+from neat_core.errors import NeatError, PluginError, UsageError, suggest
+from neat_core.inputs import load_documents
+from neat_core.registry import Entry, get_registry
+from neat_core.reporting import report_writers, write_reports
+from neat_core.session import Session, analysis_results
 
 OWN_COMMANDS = {  # name: (arguments, description)
     "set": ("KEY=VALUE", "change a setting (any config key, as with --set)"),
@@ -221,7 +217,8 @@ class Loop:
 
 def _terminal_reader(loop: Loop) -> Callable[[], str]:
     """Lines from a prompt with history, completion and the loop's status line."""
-    from .config import config_fields
+    from neat_core.config import config_fields
+
     from .prompts import CommandCompleter, history, path_completer, word_completer
 
     registry = get_registry()

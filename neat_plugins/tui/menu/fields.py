@@ -12,10 +12,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..config import FieldInfo, Override, config_fields, load_config, to_dict
-from ..config.fields import list_item, literal_choices
-from ..config.tree import flatten
-from ..errors import NeatError
+from neat_core.config import FieldInfo, Override, config_fields, load_config, to_dict
+from neat_core.config.fields import list_item, literal_choices
+from neat_core.config.tree import flatten
+from neat_core.errors import NeatError
+from neat_core.registry import get_registry
+from neat_core.training import RunDirectory
+
 from ..prompts import (
     Check,
     ListCompleter,
@@ -27,8 +30,6 @@ from ..prompts import (
     path_completer,
     required,
 )
-from ..registry import get_registry
-from ..training import RunDirectory
 
 # config keys whose values are names of registered plugins: (kind, extra choices)
 NAME_KEYS = {"backend.name": ("backends", ("auto",)), "model.name": ("models", ()),
@@ -114,8 +115,8 @@ def ask_config_file(default: str | None) -> str | None:
 def check_checkpoint(text: str) -> str | None:
     """A check: a checkpoint directory or a run directory with checkpoints (or
     nothing)."""
-    from ..checkpoint import META_FILE
-    from ..evaluate import resolve_checkpoint
+    from neat_core.checkpoint import META_FILE
+    from neat_core.session import resolve_checkpoint
 
     problem = existing_path(text)
     if problem or not text:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..errors import UsageError
+from neat_core.errors import UsageError
 
 
 @click.command("menu")
@@ -18,6 +18,6 @@ def menu_command(ctx: click.Context) -> None:
     if not sys.stdin.isatty():
         raise UsageError("neat menu needs a terminal to read keys from",
                          hint="run the commands directly (`neat --help` lists them)")
-    from ..menu import run_menu
+    from .menu import run_menu
 
     run_menu(ctx.find_root().command)  # type: ignore[arg-type]

@@ -7,9 +7,9 @@ import json
 
 import click
 
-from ..config import ResolvedConfig
-from ..flops import describe_flops
-from .options import config_command
+from neat_core.commands import config_command
+from neat_core.config import ResolvedConfig
+from neat_core.flops import describe_flops
 
 
 def _mib(value: int | None) -> str:
@@ -39,7 +39,7 @@ def bench_command(resolved: ResolvedConfig, backends: tuple[str, ...], steps: in
     on a busy machine too. Reports bytes per second, peak memory and the model's
     analytic FLOPs per byte; asserts nothing.
     """
-    from ..bench import bench
+    from .timing import bench
 
     rows = bench(resolved.config, backends, steps=steps, warmup=warmup, rounds=rounds,
                  infer_batches=infer_batches)

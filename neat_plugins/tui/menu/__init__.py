@@ -21,13 +21,15 @@ from typing import Callable
 
 import click
 
-from ..errors import NeatError
+from neat_core.errors import NeatError
+from neat_core.registry import get_registry
+
 from ..prompts import Cancelled, choose, console
-from ..registry import get_registry
 from .generic import command_form
 from .items import FORMS, Job, MenuState
 
-CORE_ORDER = ("config", "data", "backends", "plugins", "bench")  # after the forms and plugins
+# the tools, in this order, after the forms and the other commands
+TOOLS_ORDER = ("config", "data", "backends", "plugins", "bench")
 HELP = """\
 Arrow keys (or the number) and Enter choose; at a question, Tab completes paths and
 names, the up arrow recalls earlier answers, and a value is checked as you type.
@@ -45,9 +47,9 @@ def entries(root: click.Group) -> list[tuple[str, str, Callable[[MenuState], Job
         if command is not None:
             out.append((name, description, functools.partial(form, command)))
     taken = {command for command, _, _ in FORMS.values()} | {"menu"}
-    plugin_names = sorted(set(get_registry().commands) - taken)
-    core_names = [name for name in CORE_ORDER if name in root.list_commands(ctx)]
-    for name in [*plugin_names, *core_names]:
+    others = sorted(set(get_registry().commands) - taken - set(TOOLS_ORDER))
+    tools = [name for name in TOOLS_ORDER if name in root.list_commands(ctx)]
+    for name in [*others, *tools]:
         command = root.get_command(ctx, name)
         if command is None or name in taken or command.hidden:
             continue

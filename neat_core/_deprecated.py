@@ -1,0 +1,50 @@
+"""Import paths that moved keep working for at least one minor version.
+
+A module that moved leaves a forwarder at its old path: each name it offered still
+resolves, with a DeprecationWarning naming where to import it from now (CHANGELOG.md
+lists every move). A forwarder is imported only by code written against an older
+release; nothing in NEAT imports one.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import warnings
+from importlib import import_module
+from typing import Any, Mapping
+
+
+class _CallableModule(types.ModuleType):
+    """An old module that shared its name with a function of ``neat_core`` (``train``,
+    ``evaluate``, ``generate``): once imported it replaces the function as the package's
+    attribute, so calling it must still call the function."""
+
+    _call: tuple[str, str]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        home, name = self._call
+        return getattr(import_module(home), name)(*args, **kwargs)
+
+
+def forward(module_name: str, moved: Mapping[str, str], *,
+            call: tuple[str, str] | None = None) -> None:
+    """Make module ``module_name`` a forwarder: its attribute ``name`` is
+    ``moved[name]``'s (a module path), with a DeprecationWarning. ``call``, a (module
+    path, function name) pair, makes the module itself callable as that function."""
+    module = sys.modules[module_name]
+
+    def __getattr__(name: str) -> Any:
+        if name not in moved:
+            raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+        home = moved[name]
+        warnings.warn(f"{module_name}.{name} moved: import it from {home} ({module_name} "
+                      f"is deprecated since NEAT 0.2 and will be removed in 0.4)",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(import_module(home), name)
+
+    namespace = vars(module)
+    namespace["__getattr__"] = __getattr__  # PEP 562: asked for names the module lacks
+    if call is not None:
+        module.__class__ = _CallableModule
+        namespace["_call"] = call

@@ -1,0 +1,160 @@
+"""A checkpoint opened for evaluation and analysis: its model on the backend its config
+selects, the evaluators run over documents, and the results they make.
+
+Results are JSON-ready dicts with the stable keys documented in docs/evaluation.md;
+report plugins render them (:mod:`neat_core.reporting`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import attrs
+
+from ._version import __version__
+from .backends import select_backend
+from .checkpoint import load_checkpoint
+from .config import NeatConfig, Overrides, load_config, refuse_inactive, to_dict
+from .errors import CheckpointError, RunError
+from .flops import model_flops
+from .inputs import Documents, DocumentStream, as_bytes
+from .plugins import blamed
+from .registry import get_registry
+from .training.run_dir import RunDirectory
+
+log = logging.getLogger("neat.evaluate")
+
+RESULTS_SCHEMA_VERSION = 1
+
+
+@attrs.frozen
+class Session:
+    """A checkpoint's model loaded once, with its resolved config and prepared backend."""
+
+    path: Path
+    model: Any
+    config: NeatConfig
+    backend: Any
+    meta: Mapping[str, Any]
+
+    def with_overrides(self, overrides: Overrides) -> Session:
+        """The same model with config values changed (ConfigError when invalid)."""
+        resolved = load_config(base=to_dict(self.config), overrides=overrides)
+        refuse_inactive(resolved.config, resolved.sources)
+        return attrs.evolve(self, config=resolved.config)
+
+    def run(self, evaluators: Sequence[str], documents: DocumentStream | Documents
+            ) -> dict[str, Any]:
+        """Each named evaluator's results on ``documents``, by name.
+
+        An evaluator gets ``(name, bytes)`` pairs, read into memory once for all that
+        need them, unless it sets ``streams_documents = True``: then it gets an iterable
+        of :class:`~neat_core.api.SourceDocument` whose chunks it reads in order, and
+        its memory need not grow with the input.
+        """
+        entries = [get_registry().get("evaluators", name) for name in evaluators]
+        results: dict[str, Any] = {}
+        in_memory: Documents | None = None
+        for entry in entries:
+            log.debug("running evaluator %s", entry.name)
+            with blamed(f"evaluator '{entry.name}'", entry.plugin):
+                evaluator = entry.factory(self.model, self.config, self.backend)
+                if getattr(evaluator, "streams_documents", False):
+                    given: Any = (documents if isinstance(documents, DocumentStream)
+                                  else DocumentStream.of(documents))
+                else:
+                    in_memory = given = in_memory or as_bytes(documents)
+                results[entry.name] = evaluator.evaluate(given)
+            _check_finite(entry.name, results[entry.name])
+        return results
+
+
+def _check_finite(evaluator: str, value: Any, where: str = "") -> None:
+    """A NaN or infinity in results means the model broke, not a figure to report."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RunError(f"evaluator '{evaluator}' gave a non-finite value at "
+                       f"{where.lstrip('.') or 'its result'} ({value})",
+                       hint="the model computes NaN or infinity on this input (weights "
+                            "that overflow?); use another checkpoint")
+    items = value.items() if isinstance(value, Mapping) else (
+        enumerate(value) if isinstance(value, (list, tuple)) else ())
+    for key, item in items:
+        _check_finite(evaluator, item, f"{where}.{key}")
+
+
+def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
+    """Load a checkpoint's model (``path``: a checkpoint or run directory) onto the
+    backend its config selects.
+
+    The checkpoint's config is the base; ``overrides`` go on top (a command's
+    ResolvedConfig contributes its explicit values: file, flags, ``--set``).
+    ``model.*`` values must fit the saved weights; a typed value that has no effect
+    with the other settings is refused (see :func:`neat_core.config.refuse_inactive`).
+    """
+    checkpoint = load_checkpoint(resolve_checkpoint(path))
+    resolved = load_config(base=to_dict(checkpoint.config), overrides=overrides)
+    refuse_inactive(resolved.config, resolved.sources)
+    config = resolved.config
+    backend = select_backend(config.backend)
+    model = checkpoint.build_model(backend.device, config.model)
+    return Session(checkpoint.path, model, config, backend, checkpoint.meta)
+
+
+def load_model(path: str | Path, device: Any = "cpu") -> Any:
+    """The model saved at ``path`` (a checkpoint, or a run directory: its best, else
+    newest checkpoint), rebuilt from its own config, on ``device``, in eval mode."""
+    return load_checkpoint(resolve_checkpoint(path)).build_model(device)
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """``path`` itself (``~`` expanded), or for a run directory its best (else newest)
+    checkpoint: the one resolver of every command that takes a checkpoint."""
+    run = RunDirectory(path)
+    if not run.checkpoints_dir.is_dir():
+        return run.path
+    found = run.best() or run.latest()
+    if found is None:
+        raise CheckpointError(f"run {path} has no checkpoints yet",
+                              hint="train first, or pass a checkpoint directory")
+    log.info("using checkpoint %s", found)
+    return found
+
+
+# --- results ------------------------------------------------------------------------------
+
+def _header(kind: str, session: Session, origin: Mapping[str, Any],
+            view: str) -> dict[str, Any]:
+    return {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "kind": kind,
+        "view": view,
+        "neat_version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "checkpoint": {"path": str(session.path), "model": session.config.model.name,
+                       "step": session.meta.get("step"),
+                       "metrics": session.meta.get("metrics") or {}},
+        "flops_per_byte": model_flops(session.model),
+        "backend": session.backend.describe(),
+        "config": to_dict(session.config),
+        "data": dict(origin),
+    }
+
+
+def evaluation_results(session: Session, documents: DocumentStream | Documents,
+                       origin: Mapping[str, Any]) -> dict[str, Any]:
+    """``kind: eval`` results of ``eval.evaluators`` for an open session."""
+    return {**_header("eval", session, origin, "full"),
+            "results": session.run(session.config.eval.evaluators, documents)}
+
+
+def analysis_results(session: Session, documents: DocumentStream | Documents,
+                     origin: Mapping[str, Any],
+                     view: str = "full") -> dict[str, Any]:
+    """``kind: analysis`` results of ``eval.analyzers``; ``view="brief"`` asks reports
+    for the short form (interactive analysis)."""
+    return {**_header("analysis", session, origin, view),
+            "results": session.run(session.config.eval.analyzers, documents)}

@@ -1,0 +1,1 @@
+"""``neat bench``: NEAT's training step beside a plain PyTorch loop, and scoring speed."""

@@ -1,0 +1,1 @@
+"""The terminal face of NEAT: ``neat menu`` and the interactive analysis loop."""
