@@ -10,9 +10,9 @@ Plugin authors import from :mod:`neat_core.api`.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy
 from ._version import __version__
 from .hookspecs import hookimpl
 from .plugins import register_plugin, reset_plugins, unregister_plugin
@@ -23,17 +23,11 @@ if TYPE_CHECKING:  # the functions, not the deprecated modules of the same names
     from .backends import Backend, select_backend
     from .checkpoint import load_checkpoint, load_model, save_checkpoint
 
-_LAZY = {"Backend": ".backends", "select_backend": ".backends",
-         "load_checkpoint": ".checkpoint", "load_model": ".checkpoint",
-         "save_checkpoint": ".checkpoint",
-         "analyze": ".app", "compare": ".app", "evaluate": ".app", "generate": ".app",
-         "train": ".app"}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_LAZY[name], __name__), name)
+__getattr__ = lazy(__name__, {
+    ".backends": ("Backend", "select_backend"),
+    ".checkpoint": ("load_checkpoint", "load_model", "save_checkpoint"),
+    ".app": ("analyze", "compare", "evaluate", "generate", "train"),
+})
 
 
 __all__ = ["__version__", "Backend", "analyze", "compare", "evaluate", "generate",

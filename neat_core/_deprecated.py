@@ -27,17 +27,18 @@ class _CallableModule(types.ModuleType):
         return getattr(import_module(home), name)(*args, **kwargs)
 
 
-def forward(module_name: str, moved: Mapping[str, str], *,
+def forward(module_name: str, moved: Mapping[str, str] | str, *,
             call: tuple[str, str] | None = None) -> None:
-    """Make module ``module_name`` a forwarder: its attribute ``name`` is
-    ``moved[name]``'s (a module path), with a DeprecationWarning. ``call``, a (module
-    path, function name) pair, makes the module itself callable as that function."""
+    """Make module ``module_name`` a forwarder: its attribute ``name`` is that of module
+    ``moved[name]`` (or of module ``moved`` for every name, when it is a module path),
+    with a DeprecationWarning. ``call``, a (module path, function name) pair, makes the
+    module itself callable as that function."""
     module = sys.modules[module_name]
 
     def __getattr__(name: str) -> Any:
-        if name not in moved:
+        home = moved if isinstance(moved, str) else moved.get(name)
+        if home is None or name.startswith("__"):
             raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
-        home = moved[name]
         warnings.warn(f"{module_name}.{name} moved: import it from {home} ({module_name} "
                       f"is deprecated since NEAT 0.2 and will be removed in 0.4)",
                       DeprecationWarning, stacklevel=2)

@@ -13,19 +13,9 @@ module on first use (PEP 562), so an entry-point module may import from here fre
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .config.fields import Former, section, setting
-from .config.schema import (
-    BackendConfig,
-    CallbackConfig,
-    ModelConfig,
-    NeatConfig,
-    Settings,
-    frozen,
-    require,
-)
+from ._lazy import lazy
 from .contracts import (
     MAX_BITS,
     VOCAB_SIZE,
@@ -58,6 +48,16 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .registry import Entry, get_registry
+from .settings.fields import Former, section, setting
+from .settings.schema import (
+    BackendConfig,
+    CallbackConfig,
+    ModelConfig,
+    NeatConfig,
+    Settings,
+    frozen,
+    require,
+)
 from .testing import plugin_registered
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from .scoring import Scorer, compute_entropies, score_bytes, score_stream, stream_context
     from .session import Session, load_model, open_checkpoint, resolve_checkpoint
 
-_LAZY = {
+__getattr__ = lazy(__name__, {
     ".backends": ("AMP_DTYPES", "Backend", "notice_once", "select_backend",
                   "system_memory_bytes"),
     ".checkpoint": ("load_checkpoint", "save_checkpoint"),
@@ -89,20 +89,7 @@ _LAZY = {
     ".scoring": ("Scorer", "compute_entropies", "score_bytes", "score_stream",
                  "stream_context"),
     ".session": ("Session", "load_model", "open_checkpoint", "resolve_checkpoint"),
-}
-_HOME = {name: module for module, names in _LAZY.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_HOME[name], __package__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+})
 
 
 __all__ = [

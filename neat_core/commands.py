@@ -18,9 +18,8 @@ from typing import Any, Sequence
 
 import click
 
-from .config import Override, config_fields, load_config, parse_assignments
-from .config.fields import FieldInfo
 from .plugins import generation
+from .settings.fields import FieldInfo
 
 ALL = "*"  # as a flag path: every schema field that has a flag
 
@@ -55,6 +54,8 @@ class ConfigCommand(click.Command):
 
     def _refresh_flags(self) -> None:
         """(Re)build the flag options for the plugins loaded now."""
+        from .config import config_fields  # the config machinery loads when a command runs
+
         if self._generation == generation():
             return
         self._generation = generation()
@@ -80,6 +81,8 @@ class ConfigCommand(click.Command):
         return super().get_params(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from .config import Override, load_config, parse_assignments
+
         params = ctx.params
         if params.pop("quiet", False):  # for every context of this run, root included
             root = ctx.find_root()

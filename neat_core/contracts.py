@@ -30,8 +30,8 @@ from typing import (
 
 import attrs
 
-from .config.schema import ModelConfig
 from .errors import PluginError
+from .settings.schema import ModelConfig
 
 if TYPE_CHECKING:
     import numpy as np

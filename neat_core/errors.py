@@ -60,6 +60,16 @@ class CheckpointError(UsageError):
     """A checkpoint is missing, damaged, or does not match what was asked."""
 
 
+class DiskFullError(RunError):
+    """No space left (or quota exceeded) while writing a file; what was written before is
+    intact."""
+
+
+class WriteError(UsageError):
+    """A file or directory cannot be written: permissions, a read-only disk, a file where
+    a directory should be, ..."""
+
+
 class Interrupted(NeatError):
     """The user interrupted a run (after whatever could be saved was saved)."""
 

@@ -31,22 +31,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Mapping, cast
 
-from .errors import RunError, UsageError
+from .errors import DiskFullError, RunError, UsageError, WriteError
 
 log = logging.getLogger("neat.files")
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
-
-
-class DiskFullError(RunError):
-    """No space left (or quota exceeded) while writing a file; what was written before is
-    intact."""
-
-
-class WriteError(UsageError):
-    """A file or directory cannot be written: permissions, a read-only disk, a file where
-    a directory should be, ..."""
 
 
 def size_text(count: int) -> str:

@@ -8,10 +8,10 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import attrs
 
-from .config.schema import NeatConfig
 from .contracts import Documents, SourceDocument
 from .data import build_corpora, iter_documents
 from .errors import DataError
+from .settings.schema import NeatConfig
 
 TEXT_DOCUMENT = "<text>"
 

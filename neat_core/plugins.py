@@ -227,13 +227,15 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
         for unknown in sorted(names - known):
             log.warning("%s names '%s', but no installed plugin has that name (installed: "
                         "%s)", variable, unknown, ", ".join(sorted(known)) or "none")
+    described: dict[int, tuple[str, str]] = {}  # a distribution's metadata, parsed once
     for ep in entry_points:
         if ep.name in _infos:  # the same distribution seen twice on sys.path
             continue
         dist = getattr(ep, "dist", None)
-        info = PluginInfo(name=ep.name, module=ep.value,
-                          distribution=dist.name if dist else None,
-                          version=dist.version if dist else None)
+        if dist is not None and id(dist) not in described:
+            described[id(dist)] = (dist.name, dist.version)
+        name, version = described[id(dist)] if dist is not None else (None, None)
+        info = PluginInfo(name=ep.name, module=ep.value, distribution=name, version=version)
         _infos[ep.name] = info
         if ep.name in block:
             info.status = "blocked"

@@ -22,8 +22,6 @@ from typing import Any, Callable, Mapping
 import attrs
 import click
 
-from .config.contract import settings_class_problem
-from .config.schema import CallbackConfig
 from .errors import UsageError, suggest
 from .plugins import (
     check_strict,
@@ -35,6 +33,8 @@ from .plugins import (
     plugin_info,
     report_plugin_failure,
 )
+from .settings.contract import settings_class_problem
+from .settings.schema import CallbackConfig
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from neat_core import hookimpl
 from neat_core.config import ModelConfig, config_from_dict, setting
-from neat_core.config.schema import frozen
+from neat_core.settings.schema import frozen
 
 MODEL = "successor"
 

@@ -19,10 +19,10 @@ from neat_core.config import (
     parse_assignments,
     to_dict,
 )
-from neat_core.config.fields import list_item, literal_choices, optional_inner
 from neat_core.config.json_schema import config_json_schema
 from neat_core.config.tree import flatten
 from neat_core.errors import ConfigError
+from neat_core.settings.fields import list_item, literal_choices, optional_inner
 
 
 def write(path: Path, data) -> Path:

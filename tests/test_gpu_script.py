@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from neat_core.config.schema import SCHEMA_VERSION
+from neat_core.settings.schema import SCHEMA_VERSION
 
 from .train_utils import CORPUS, TINY
 

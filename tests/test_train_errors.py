@@ -10,7 +10,7 @@ import pytest
 from neat_core import hookimpl
 from neat_core.checkpoint import STATE_TENSORS_FILE, load_checkpoint
 from neat_core.config import ModelConfig, setting
-from neat_core.config.schema import frozen
+from neat_core.settings.schema import frozen
 from neat_core.testing import plugin_registered
 
 from .checkpoint_util import forge_checksums

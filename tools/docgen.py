@@ -29,9 +29,9 @@ import click
 
 from neat_core import plugins
 from neat_core.config import ModelConfig, SectionNode, config_fields, schema_tree
-from neat_core.config.fields import FieldInfo, literal_choices, optional_inner, resolved_fields
 from neat_core.files import atomic_write
 from neat_core.registry import get_registry
+from neat_core.settings.fields import FieldInfo, literal_choices, optional_inner, resolved_fields
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REGENERATE = "python tools/docgen.py"

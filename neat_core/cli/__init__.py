@@ -20,10 +20,10 @@ import click
 
 from .. import interrupts
 from .._version import __version__
+from ..distributed import DistEnv
 from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError, out_of_memory
 from ..plugins import generation, lenient, report_plugin_failure
 from ..registry import get_registry
-from ..training.distributed import DistEnv
 from .logs import configure_logging
 
 

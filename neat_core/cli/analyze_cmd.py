@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..commands import config_command
-from ..config import ResolvedConfig
 from ..errors import PluginError, UsageError
 from ..registry import Entry, get_registry
 from .eval_cmd import DATA, FLAGS, OUT, emit, quiet_config
+
+if TYPE_CHECKING:
+    from ..config import ResolvedConfig
 
 
 @config_command("analyze", *FLAGS)

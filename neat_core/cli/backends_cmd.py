@@ -11,7 +11,6 @@ from typing import Any
 
 import click
 
-from ..backends import auto_candidates, build_backend
 from ..commands import config_command
 from ..errors import PluginError
 from ..registry import get_registry
@@ -25,6 +24,8 @@ def backends(resolved, as_json: bool) -> None:
     The settings are those each available backend would apply for the config given
     with -c/--set; the row marked auto is the one `backend.name = "auto"` picks.
     """
+    from ..backends import auto_candidates, build_backend
+
     registry = get_registry()
     config = resolved.config.backend
     rows = []

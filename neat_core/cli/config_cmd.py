@@ -8,13 +8,12 @@ from pathlib import Path
 import click
 
 from ..commands import ALL, ConfigCommand
-from ..config import config_from_dict, load_config, migrate, read_json_file, to_dict
-from ..config.json_schema import config_json_schema
 from ..errors import UsageError
-from ..files import atomic_write
 
 
 def write_new_file(path: Path, text: str, force: bool) -> None:
+    from ..files import atomic_write
+
     """Write ``text`` to ``path``, refusing to replace an existing file unless forced."""
     if (path.exists() or path.is_symlink()) and not force:
         raise UsageError(f"{path} already exists", hint="pass --force to replace it")
@@ -35,6 +34,8 @@ def config() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the resolved config as JSON.")
 def show(resolved, explain: bool, as_json: bool) -> None:
     """Print the resolved config (defaults < extends < file < flags)."""
+    from ..config import to_dict
+
     if as_json and not explain:
         click.echo(dump_json(to_dict(resolved.config)), nl=False)
         return
@@ -49,6 +50,8 @@ def show(resolved, explain: bool, as_json: bool) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 def validate(file: Path) -> None:
     """Check FILE against the schema; exit 2 with the first problem."""
+    from ..config import load_config
+
     load_config(file)
     click.echo(f"{file}: valid")
 
@@ -57,6 +60,9 @@ def validate(file: Path) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of config files (generated from the schema classes)."""
+    from ..config.json_schema import config_json_schema
+    from ..files import atomic_write
+
     text = dump_json(config_json_schema())
     if output:
         atomic_write(output, text)
@@ -69,6 +75,8 @@ def schema(output: Path | None) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def init(resolved, path: Path, force: bool) -> None:
     """Write a starter config with every key and its default to PATH."""
+    from ..config import to_dict
+
     write_new_file(path, dump_json(to_dict(resolved.config)), force)
     click.echo(f"wrote {path}; check it with: neat config show -c {path} --explain")
 
@@ -80,6 +88,8 @@ def init(resolved, path: Path, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 def migrate_command(old: Path, output: Path | None, force: bool) -> None:
     """Convert a config of the older tool and report what happened to every key."""
+    from ..config import config_from_dict, migrate, read_json_file
+
     migration = migrate(read_json_file(old))
     config_from_dict(migration.config)  # never write a config that would not load
     click.echo(f"migration report for {old}:", err=True)

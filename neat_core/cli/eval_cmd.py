@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import attrs
 import click
 
 from ..commands import config_command
-from ..config import ResolvedConfig
+
+if TYPE_CHECKING:
+    from ..config import ResolvedConfig
 
 log = logging.getLogger("neat.evaluate")
 
@@ -28,6 +30,8 @@ OUT = click.option("--out", "out", type=click.Path(file_okay=False, path_type=Pa
 
 def quiet_config(resolved: ResolvedConfig) -> ResolvedConfig:
     """With ``neat -q``, no progress bars, whatever the config says."""
+    from ..config import ResolvedConfig
+
     if not (click.get_current_context().obj or {}).get("quiet", False):
         return resolved
     config = resolved.config

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import codecs
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from ..commands import config_command
-from ..config import ResolvedConfig
+
+if TYPE_CHECKING:
+    from ..config import ResolvedConfig
 
 
 @config_command("generate", "backend.name", "run.seed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from ..files import WriteError
+from ..errors import WriteError
 
 
 class _ShortFormatter(logging.Formatter):

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import click
 
 from ..commands import config_command
-from ..config import ResolvedConfig
-from ..contracts import TrainResult
-from ..training import DistEnv
-from ..training.run import LATEST, find_checkpoint, resume_config, train
+from ..distributed import DistEnv
+from ..training import LATEST
+
+if TYPE_CHECKING:
+    from ..config import ResolvedConfig
+    from ..contracts import TrainResult
 
 
 @config_command("train", "backend.name", "model.name", "training.max_steps",
@@ -27,6 +30,8 @@ def train_command(resolved: ResolvedConfig, resume: str | None) -> None:
     With no arguments it trains the quick-start model on the default corpus. Under
     `torchrun --nproc_per_node N` the same command trains with DDP.
     """
+    from ..training.run import find_checkpoint, resume_config, train
+
     config = resolved.config
     checkpoint: Path | None = None
     if resume is not None:

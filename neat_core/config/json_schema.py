@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..registry import get_registry
-from .fields import REQUIRED, SCALARS, FieldInfo, list_item, literal_choices, optional_inner
-from .schema import SCHEMA_VERSION
+from ..settings.fields import (
+    REQUIRED,
+    SCALARS,
+    FieldInfo,
+    list_item,
+    literal_choices,
+    optional_inner,
+)
+from ..settings.schema import SCHEMA_VERSION
 from .sections import SectionNode, schema_tree
 
 _JSON_TYPES = {tp: name for tp, name in SCALARS.items()}

@@ -15,9 +15,9 @@ from typing import Any, Iterable, Mapping, Sequence
 import attrs
 
 from ..errors import ConfigError, suggest
-from .fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
+from ..settings.fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
+from ..settings.schema import SCHEMA_VERSION, NeatConfig
 from .migration import former_names, is_legacy, migrate, needs_migration
-from .schema import SCHEMA_VERSION, NeatConfig
 from .sections import model_name_of, schema_tree, structure, to_dict, without_absent_plugins
 from .tree import deep_merge, flatten, set_path
 from .validate import check_section

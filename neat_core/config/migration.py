@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
-from .fields import DEFAULT_NAME, DROP, NO_LEGACY_DEFAULT, FieldInfo, Former
-from .schema import SCHEMA_VERSION
+from ..settings.fields import DEFAULT_NAME, DROP, NO_LEGACY_DEFAULT, FieldInfo, Former
+from ..settings.schema import SCHEMA_VERSION
 from .sections import config_fields, default_model, schema_tree
 from .tree import flatten, set_path
 

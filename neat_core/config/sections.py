@@ -1,6 +1,6 @@
 """The schema as a tree of sections: the one walker every config consumer uses.
 
-The static classes of :mod:`neat_core.config.schema` say where each kind of plugin
+The static classes of :mod:`neat_core.settings.schema` say where each kind of plugin
 keeps its settings (``plugin_sections(kind, inline=...)`` fields); the registry says
 which plugins are installed and their settings classes. :func:`schema_tree` joins the
 two into :class:`SectionNode` objects, so validation, structuring, ``--set``, the flags,
@@ -29,10 +29,18 @@ from typing import Any, Iterator, Mapping
 import attrs
 import cattrs
 
-from ..errors import ConfigError
-from ..registry import Registry, get_registry, suggest
-from .fields import REQUIRED, FieldInfo, attribute_default, is_section, plugin_kind, resolved_fields
-from .schema import ModelConfig, NeatConfig, PluginSettings, Settings
+from ..errors import ConfigError, suggest
+from ..plugins import generation
+from ..registry import Registry, get_registry
+from ..settings.fields import (
+    REQUIRED,
+    FieldInfo,
+    attribute_default,
+    is_section,
+    plugin_kind,
+    resolved_fields,
+)
+from ..settings.schema import ModelConfig, NeatConfig, PluginSettings, Settings
 
 
 @attrs.frozen
@@ -173,8 +181,6 @@ def _cached_tree(generation: int, model_name: str) -> SectionNode:
 def schema_tree(model_name: str | None = None) -> SectionNode:
     """The schema with the sections of the installed plugins and model ``model_name``
     (default: the registry's default model)."""
-    from ..plugins import generation
-
     name = default_model() if model_name is None else model_name
     model_class(name)  # a ConfigError for an unknown model
     return _cached_tree(generation(), name)

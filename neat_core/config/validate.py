@@ -12,7 +12,7 @@ import math
 from typing import Any, Callable
 
 from ..errors import ConfigError, suggest
-from .fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
+from ..settings.fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
 from .sections import SectionNode
 
 SourceOf = Callable[[str], str | None]

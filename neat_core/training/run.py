@@ -19,15 +19,14 @@ from ..backends import select_backend
 from ..checkpoint import load_checkpoint, resolve_over_checkpoint
 from ..config import NeatConfig, ResolvedConfig, default_config, load_config
 from ..contracts import TrainResult, check_train_result
-from ..errors import CheckpointError, UsageError
-from ..files import DiskFullError
+from ..distributed import DistEnv
+from ..errors import CheckpointError, DiskFullError, UsageError
 from ..registry import get_registry
-from .distributed import DistEnv
+from . import LATEST
 from .run_dir import CHECKPOINTS, RunDirectory
 
 log = logging.getLogger("neat.train")
 
-LATEST = "latest"  # resume from the newest checkpoint in run.output_dir
 
 
 def find_checkpoint(resume: str | Path | bool, output_dir: str | Path) -> Path:

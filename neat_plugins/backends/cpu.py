@@ -15,9 +15,8 @@ import platform
 import sys
 from typing import Any
 
-from neat_core import hookimpl
+from neat_core.api import BackendConfig, Settings, frozen, hookimpl, setting
 from neat_core.backends import Backend, system_memory_bytes
-from neat_core.config import BackendConfig, Settings, frozen, setting
 
 from .cpu_threads import ThreadTuner, candidate_counts
 

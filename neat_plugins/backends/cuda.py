@@ -11,9 +11,8 @@ import importlib.metadata
 import sys
 from typing import Any
 
-from neat_core import hookimpl
+from neat_core.api import BackendConfig, Settings, frozen, hookimpl, setting
 from neat_core.backends import Backend
-from neat_core.config import BackendConfig, Settings, frozen, setting
 from neat_core.errors import UsageError
 from neat_core.training import DistEnv
 

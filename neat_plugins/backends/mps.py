@@ -18,9 +18,8 @@ import platform
 import sys
 from typing import Any
 
-from neat_core import hookimpl
+from neat_core.api import BackendConfig, Settings, frozen, hookimpl, setting
 from neat_core.backends import AMP_DTYPES, Backend, notice_once, system_memory_bytes
-from neat_core.config import BackendConfig, Settings, frozen, setting
 from neat_core.errors import ConfigError
 
 log = logging.getLogger("neat.backends.mps")

@@ -4,12 +4,15 @@ per backend (measures only)."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from neat_core.commands import config_command
-from neat_core.config import ResolvedConfig
 from neat_core.flops import describe_flops
+
+if TYPE_CHECKING:
+    from neat_core.api import ResolvedConfig
 
 
 def _mib(value: int | None) -> str:

@@ -30,7 +30,7 @@ from typing import Any, Iterator, Sequence
 import attrs
 import numpy as np
 
-from neat_core import hookimpl
+from neat_core.api import hookimpl
 from neat_core.backends import Backend, available_backends, select_backend
 from neat_core.config import NeatConfig, config_from_dict, to_dict
 from neat_core.flops import model_flops

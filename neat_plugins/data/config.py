@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neat_core.config import Settings, frozen, require, setting
+from neat_core.api import Settings, frozen, require, setting
 
 
 @frozen

@@ -7,8 +7,7 @@ import sysconfig
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from neat_core.api import DataUnit, SourceDocument, Tally
-from neat_core.config import NeatConfig
+from neat_core.api import DataUnit, NeatConfig, SourceDocument, Tally
 from neat_core.data import list_paths, walk
 from neat_core.errors import DataError
 

@@ -13,8 +13,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from neat_core.api import DataUnit, SourceDocument, Tally
-from neat_core.config import NeatConfig
+from neat_core.api import DataUnit, NeatConfig, SourceDocument, Tally
 from neat_core.data import rng_for
 from neat_core.errors import DataError
 

@@ -25,7 +25,7 @@ from neat_core.api import SourceDocument
 from neat_core.scoring import Scorer, score_stream, stream_context
 
 from . import compressors
-from .plugin import BitsPerByteSettings
+from .settings import BitsPerByteSettings
 
 
 def metrics(nats: float, count: int) -> dict[str, Any]:

@@ -5,14 +5,9 @@ Light on purpose: each factory imports its module (and torch) only when it is bu
 
 from __future__ import annotations
 
-from neat_core import hookimpl
-from neat_core.config import Settings, frozen, setting
+from neat_core.api import hookimpl
 
-
-@frozen
-class BitsPerByteSettings(Settings):
-    compressors: bool = setting(True, help="Also report gzip, bz2 and xz bits per byte.",
-                                formerly=("eval.compressors",))
+from .settings import BitsPerByteSettings
 
 
 def _bits_per_byte(model, config, backend):

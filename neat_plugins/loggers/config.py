@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neat_core.config import CallbackConfig, frozen, setting
+from neat_core.api import CallbackConfig, frozen, setting
 
 
 @frozen

@@ -8,8 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from neat_core import hookimpl
-from neat_core.config import NeatConfig
+from neat_core.api import NeatConfig, hookimpl
 
 from .config import CsvSettings, TensorBoardSettings
 

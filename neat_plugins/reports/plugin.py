@@ -5,7 +5,7 @@ Light on purpose: a report's module (and matplotlib) is imported when it is buil
 
 from __future__ import annotations
 
-from neat_core import hookimpl
+from neat_core.api import hookimpl
 
 
 def _text(config):

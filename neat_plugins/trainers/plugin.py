@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neat_core import hookimpl
-from neat_core.config import NeatConfig
+from neat_core.api import NeatConfig, hookimpl
 
 
 def build_standard(config: NeatConfig, backend: Any) -> Any:

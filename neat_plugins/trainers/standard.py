@@ -17,9 +17,8 @@ import attrs
 import numpy as np
 import torch
 
-from neat_core.api import TrainResult, takes_targets
+from neat_core.api import NeatConfig, TrainResult, takes_targets
 from neat_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from neat_core.config import NeatConfig
 from neat_core.data import BatchSampler, build_corpora, eval_batches
 from neat_core.errors import CheckpointError, DataError, Interrupted, RunError
 from neat_core.flops import describe_flops, model_flops

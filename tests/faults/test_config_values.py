@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neat_core.config import config_fields
-from neat_core.config.fields import list_item, optional_inner
+from neat_core.settings.fields import list_item, optional_inner
 
 from ..train_utils import subprocess_env
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from neat_core.config import FieldInfo, Override, config_fields, load_config, to_dict
-from neat_core.config.fields import list_item, literal_choices
 from neat_core.config.tree import flatten
 from neat_core.errors import NeatError
 from neat_core.registry import get_registry
+from neat_core.settings.fields import list_item, literal_choices
 from neat_core.training import RunDirectory
 
 from ..prompts import (
