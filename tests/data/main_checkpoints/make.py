@@ -1,8 +1,9 @@
-"""Writes the tiny checkpoints of this folder and the logits they give (run once, on
+"""Writes the tiny checkpoints of this folder and the logits they give. It ran once, on
 main at commit a45f402, before the blt plugin was split into layers/, entropy_model/,
-byte_latent/, patching/ and commands/):
+byte_latent/, patching/ and commands/ (a checkout of that commit first on the path):
 
-    cd tests/data/main_checkpoints && python make.py
+    git worktree add --detach /tmp/main-a45f402 a45f402
+    cd tests/data/main_checkpoints && PYTHONPATH=/tmp/main-a45f402 python make.py
 
 It uses only neat_core's functions and the registry, never the plugin's modules, so it
 ran on the code whose checkpoints tests/test_blt_checkpoint_compat.py keeps loading.
@@ -34,6 +35,7 @@ MODELS = {
 
 
 def main() -> None:
+    torch.set_num_threads(1)  # as the test computes them (sums run in another order on more)
     for seed, (name, settings) in enumerate(MODELS.items()):
         config = config_from_dict({"model": settings})
         torch.manual_seed(seed)
