@@ -1,47 +1,16 @@
-"""The blt plugin's settings: the blt-entropy model section (with the hash n-gram
-settings it shares with the full BLT) and the ``patching`` section.
-
-``PatchingConfig`` is the one place that knows the patching modes and which threshold
-each mode uses; the patching functions, ``neat patch``, the patch evaluator and the
-interactive commands all read it.
-"""
+"""The ``model`` section of the blt-entropy model, and the blocks it describes (no torch:
+it loads with the plugin)."""
 
 from __future__ import annotations
 
-import typing
-from typing import Any, Literal
+from typing import Literal
 
-from neat_core.config import Former, ModelConfig, Settings, frozen, require, setting
+from neat_core.config import Former, ModelConfig, frozen, require, setting
 
-Mode = Literal["global", "relative", "combined", "static", "space"]
-MODES: tuple[str, ...] = typing.get_args(Mode)
-THRESHOLD_MODES = ("global", "relative", "combined")  # the modes a threshold applies to
+from ..layers.settings import check_hash_ngrams, hash_buckets_setting, hash_ngrams_setting
+from ..layers.spec import BlockSpec
+
 ENTROPY_MODEL = "blt-entropy"  # the registered name of the entropy model
-MAX_NGRAM = 16
-
-
-def hash_ngrams_setting(default: tuple[int, ...]) -> Any:
-    # configs and checkpoints from before hash n-grams existed had none
-    return setting(factory=lambda: list(default), legacy_default=[],
-                   help="Sizes n of the hash n-gram embeddings summed into each byte's "
-                        "embedding (e.g. [3, 4, 5, 6, 7, 8]); empty: none.",
-                   notes="Each size has its own table of hash_buckets rows, indexed by a "
-                         "rolling polynomial hash of the n bytes ending at the position "
-                         "(docs/blt.md). Lookups cost no FLOPs; the tables add parameters.")
-
-
-def hash_buckets_setting() -> Any:
-    return setting(4096, min=1, help="Rows of each hash n-gram embedding table.")
-
-
-def check_hash_ngrams(config: Any) -> None:
-    sizes = config.hash_ngrams
-    require(all(2 <= n <= MAX_NGRAM for n in sizes) and len(set(sizes)) == len(sizes),
-            f"model.hash_ngrams must hold distinct sizes from 2 to {MAX_NGRAM}, got {sizes}",
-            hint="e.g. [3, 4, 5, 6, 7, 8]; single bytes already have the byte embedding")
-FIELD_MODES = {  # the modes each mode-specific setting applies to
-    "threshold": ("global", "combined"), "relative_threshold": ("relative", "combined"),
-    "patch_size": ("static",), "target_patch_size": THRESHOLD_MODES}
 
 
 @frozen
@@ -96,61 +65,8 @@ def _divisor_near(total: int, wanted: int) -> int:
     return min((1, total), key=lambda divisor: abs(divisor - wanted))
 
 
-@frozen
-class PatchingConfig(Settings):
-    """Entropy patching: where patches start (see :mod:`neat_plugins.blt.patching`)."""
-
-    mode: Mode = setting(
-        "global", flag="--mode", commands=("analyze", "patch"),
-        help="global: new patch after H(t) > threshold; relative: after "
-             "H(t) - H(t-1) > relative_threshold; combined: both; static: fixed "
-             "patch_size; space: after whitespace/punctuation.",
-        formerly=(Former("use_dynamic_patching", lambda value: "global" if value else "static",
-                         "true means entropy patching (global), false fixed-size patches"),))
-    threshold: float = setting(2.0, min=0, max=8, flag="--threshold",
-                               commands=("analyze", "patch"),
-                               help="Global entropy threshold, in bits (0-8).",
-                               formerly=(Former("entropy_threshold", note=(
-                                   "NEAT reads patching.threshold in bits (0-8) of next-byte "
-                                   "entropy; the older tool clamped it to [0, 1], so check "
-                                   "the value")),))
-    relative_threshold: float = setting(1.0, min=0, max=8,
-                                        help="Relative entropy threshold, in bits.")
-    patch_size: int = setting(4, min=1, help="Patch size of the static mode, in bytes.")
-    min_patch_size: int | None = setting(None, min=1, help="Merge patches shorter than "
-                                                           "this into their neighbour.",
-                                         formerly=("min_patch_size",))
-    max_patch_size: int | None = setting(None, min=1, help="Split patches longer than "
-                                                           "this.",
-                                         formerly=("max_patch_size",))
-    target_patch_size: float | None = setting(
-        None, min=1, flag="--target-patch-size", commands=("analyze", "patch"),
-        help="If set, calibrate the threshold so patches average this many bytes.")
-
-    def __attrs_post_init__(self) -> None:
-        if self.min_patch_size is not None and self.max_patch_size is not None:
-            require(self.min_patch_size <= self.max_patch_size,
-                    f"patching.min_patch_size ({self.min_patch_size}) is larger than "
-                    f"patching.max_patch_size ({self.max_patch_size})")
-
-    def inactive(self, name: str) -> str | None:
-        modes = FIELD_MODES.get(name)
-        if modes is None or self.mode in modes:
-            return None
-        return (f"patching.{name} has no effect in mode '{self.mode}' (it applies in "
-                f"{', '.join(modes)})")
-
-    @property
-    def uses_threshold(self) -> bool:
-        return self.mode in THRESHOLD_MODES
-
-    @property
-    def threshold_field(self) -> str:
-        """The field holding the threshold this mode compares against (the global one for
-        combined, whose relative threshold stays fixed)."""
-        return "relative_threshold" if self.mode == "relative" else "threshold"
-
-    @property
-    def active_threshold(self) -> float | None:
-        """The threshold this mode uses, in bits; None for static and space."""
-        return getattr(self, self.threshold_field) if self.uses_threshold else None
+def block_spec(config: BltEntropyConfig) -> BlockSpec:
+    """The blocks of a blt-entropy model: self-attention only, so one fused projection."""
+    return BlockSpec(config.hidden_size, config.num_heads,
+                     config.ffn_size or 4 * config.hidden_size, config.dropout,
+                     fused_qkv=True)

@@ -1,4 +1,12 @@
-"""Entropy patching: per-byte entropies -> patch lengths. Pure numpy; no model needed.
+"""The patching rules: where patches start, from per-byte entropies or from the bytes.
+
+One set of rules for the whole plugin. The functions of the first part take numpy arrays
+or torch tensors alike, ``[..., n]`` (batched over leading axes), and use only what both
+define the same way (slices, comparisons, ``& | ~``, ``cumsum``, a running maximum), so
+the BLT's in-model patcher runs them on its tensors, on its device, and cuts exactly the
+patches that ``neat patch``, the patch evaluator and :class:`~.stream.PatchStream` cut
+from numpy arrays (tests/test_blt_patcher_rules.py checks it in every mode). The second
+part is numpy only: :func:`patch_lengths` for one input, and ``min_patch_size``.
 
 Conventions (``n`` bytes, ``H(t) = entropies[t]`` in bits, as returned by
 :func:`neat_core.scoring.compute_entropies`: the entropy of the prediction of byte
@@ -15,74 +23,149 @@ Conventions (``n`` bytes, ``H(t) = entropies[t]`` in bits, as returned by
 - ``static``:   patches of ``patch_size`` bytes; the last holds the remainder.
 - ``space``:    boundary after a run of ASCII whitespace/punctuation, i.e. after ``t``
   when byte ``t`` is whitespace/punctuation and byte ``t + 1`` is not (needs ``data``).
-- ``min_patch_size`` is applied first: scanning left to right, a patch shorter than it
-  is merged with the patch after it; a short last patch is merged with the one before.
-- ``max_patch_size`` is applied last and always holds: a longer patch is split into the
-  fewest pieces that fit, of near-equal sizes (so ``min_patch_size`` also holds wherever
-  any split could satisfy both).
+- ``min_patch_size`` is applied first (numpy only: it needs later bytes): scanning left
+  to right, a patch shorter than it is merged with the patch after it; a short last
+  patch is merged with the one before.
+- ``max_patch_size`` is applied last and always holds. It is greedy: a patch that
+  reaches the maximum ends there (10 bytes with a maximum of 4 give 4, 4, 2). Greedy
+  because it is causal, which the BLT needs: whether byte ``t`` starts a patch depends on
+  bytes ``0..t`` only, where a split into near-equal pieces needs the patch's length.
 - Patch lengths always sum to ``n``; an empty input has no patches.
+- Entropies are compared in float32, the precision models compute them in (a rise
+  ``H(t) - H(t-1)`` is their float32 difference), and each threshold as the real number
+  it is (:func:`comparable`), so a threshold halfway between two float32 values (a
+  calibrated one) splits them exactly, on every device.
 """
 
 from __future__ import annotations
 
-import functools
+import math
 import string
 from typing import Any, Sequence
 
-import attrs
 import numpy as np
 
-from neat_core.api import MAX_BITS
-from neat_core.errors import DataError, UsageError
+from neat_core.errors import UsageError
 
-from .config import MODES, THRESHOLD_MODES, PatchingConfig
+from .settings import MODES, PatchingConfig
 
-_DEFAULTS = PatchingConfig()
+Array = Any  # a numpy array or a torch tensor; the rules treat both alike
 
-SPACE_LIKE = np.zeros(256, dtype=bool)
+DEFAULTS = PatchingConfig()  # the default of each setting the functions take
+
+SPACE_LIKE = np.zeros(256, dtype=bool)  # byte value -> ASCII whitespace or punctuation
 SPACE_LIKE[list((string.whitespace + string.punctuation).encode("ascii"))] = True
 
 
-def _entropy_array(entropies: Sequence[float] | np.ndarray) -> np.ndarray:
-    # float64: thresholds (e.g. calibrated midpoints) compare exactly with float32 values
-    array = np.asarray(entropies, dtype=np.float64)
+# --- the rules, for numpy arrays and torch tensors ----------------------------------------
+
+def comparable(threshold: float) -> float:
+    """The largest float32 not above ``threshold``: for every float32 ``x``,
+    ``x > threshold`` exactly when ``x > comparable(threshold)``, and the latter compares
+    in float32 without rounding the threshold."""
+    rounded = np.float32(threshold)
+    if float(rounded) > threshold:
+        rounded = np.nextafter(rounded, np.float32(-np.inf))
+    return float(rounded)
+
+
+def _none(x: Array) -> Array:
+    """A mask of ``x``'s kind, shape and device that is False everywhere."""
+    return x > math.inf
+
+
+def entropy_starts(entropies: Array, mode: str, threshold: float,
+                   relative_threshold: float) -> Array:
+    """``[..., n]`` bool, True where a patch starts under the entropy rule of ``mode``
+    (global, relative or combined) for float32 ``entropies [..., n]``."""
+    h = entropies
+    starts = _none(h)
+    if mode in ("global", "combined"):
+        starts[..., 1:] = h[..., :-1] > comparable(threshold)
+    if mode in ("relative", "combined"):
+        rising = _none(h)
+        rising[..., 2:] = h[..., 1:-1] - h[..., :-2] > comparable(relative_threshold)
+        starts = rising if mode == "relative" else starts & rising
+    starts[..., :1] = True
+    return starts
+
+
+def space_starts(space: Array) -> Array:
+    """``[..., n]`` bool, True where a patch starts in mode space, from ``space [..., n]``:
+    whether each byte is whitespace/punctuation (:data:`SPACE_LIKE` of the bytes)."""
+    starts = _none(space)
+    starts[..., 1:] = space[..., :-1] & ~space[..., 1:]
+    starts[..., :1] = True
+    return starts
+
+
+def static_starts(positions: Array, patch_size: int) -> Array:
+    """True at the ``positions`` (byte offsets in the input) where a static patch starts."""
+    return positions % patch_size == 0
+
+
+def mode_starts(mode: str, *, entropies: Array | None = None, space: Array | None = None,
+                positions: Array | None = None, threshold: float,
+                relative_threshold: float, patch_size: int) -> Array:
+    """Where patches start in ``mode``, before min/max sizes; each mode reads its input:
+    ``entropies`` (global, relative, combined), ``space`` (space) or ``positions``
+    (static, byte offsets from the input's start)."""
+    if mode == "static":
+        return static_starts(positions, patch_size)
+    if mode == "space":
+        return space_starts(space)
+    return entropy_starts(entropies, mode, threshold, relative_threshold)
+
+
+def _running_max(values: Array) -> Array:
+    if isinstance(values, np.ndarray):
+        return np.maximum.accumulate(values, axis=-1)
+    return values.cummax(-1).values  # a torch tensor: computed on its own device
+
+
+def split_long(starts: Array, max_size: int) -> Array:
+    """``starts [..., n]`` with a start added ``max_size`` bytes after each start, and
+    after each added one, until the next start: the greedy ``max_patch_size``."""
+    positions = (starts | True).cumsum(-1) - 1
+    last = _running_max(positions * starts)  # the start of each byte's patch
+    return starts | ((positions - last) % max_size == 0)
+
+
+def keep_first(starts: Array, count: int) -> Array:
+    """``starts [..., n]`` without the starts after the ``count``-th (the BLT's
+    ``patches_per_window``)."""
+    return starts & (starts.cumsum(-1) <= count)
+
+
+# --- numpy: one input ------------------------------------------------------------------------
+
+def check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise UsageError(f"unknown patching mode '{mode}'", hint=f"modes: {', '.join(MODES)}")
+
+
+def entropy_array(entropies: Sequence[float] | np.ndarray) -> np.ndarray:
+    """``entropies`` as the 1-D float32 array the rules compare."""
+    array = np.asarray(entropies, dtype=np.float32)
     if array.ndim != 1:
         raise UsageError(f"entropies must be a 1-D array, got shape {array.shape}")
     return array
 
 
-def _check_mode(mode: str) -> None:
-    if mode not in MODES:
-        raise UsageError(f"unknown patching mode '{mode}'", hint=f"modes: {', '.join(MODES)}")
-
-
 def boundary_mask(entropies: Sequence[float] | np.ndarray, mode: str = "global", *,
-                  threshold: float = _DEFAULTS.threshold,
-                  relative_threshold: float = _DEFAULTS.relative_threshold,
-                  patch_size: int = _DEFAULTS.patch_size,
+                  threshold: float = DEFAULTS.threshold,
+                  relative_threshold: float = DEFAULTS.relative_threshold,
+                  patch_size: int = DEFAULTS.patch_size,
                   data: bytes | np.ndarray | None = None) -> np.ndarray:
     """Boolean array, True at every byte that starts a patch (before min/max sizes)."""
-    _check_mode(mode)
-    h = _entropy_array(entropies)
-    n = len(h)
-    starts = np.zeros(n, dtype=bool)
-    if n == 0:
-        return starts
-    if mode in ("global", "combined"):
-        starts[1:] = h[:-1] > threshold
-    if mode in ("relative", "combined"):
-        rising = np.zeros(n, dtype=bool)
-        rising[2:] = h[1:-1] - h[:-2] > relative_threshold
-        starts = rising if mode == "relative" else starts & rising
-    if mode == "static":
-        if patch_size < 1:
-            raise UsageError(f"patch_size must be at least 1, got {patch_size}")
-        starts[::patch_size] = True
-    if mode == "space":
-        space = SPACE_LIKE[_data_array(data, n)]
-        starts[1:] = space[:-1] & ~space[1:]
-    starts[0] = True
-    return starts
+    check_mode(mode)
+    h = entropy_array(entropies)
+    if mode == "static" and patch_size < 1:
+        raise UsageError(f"patch_size must be at least 1, got {patch_size}")
+    space = SPACE_LIKE[_data_array(data, len(h))] if mode == "space" else None
+    return mode_starts(mode, entropies=h, space=space, positions=np.arange(len(h)),
+                       threshold=threshold, relative_threshold=relative_threshold,
+                       patch_size=patch_size)
 
 
 def _data_array(data: bytes | np.ndarray | None, n: int) -> np.ndarray:
@@ -96,140 +179,52 @@ def _data_array(data: bytes | np.ndarray | None, n: int) -> np.ndarray:
     return array
 
 
-def _merge_short(starts: np.ndarray, n: int, min_size: int) -> np.ndarray:
+def merge_short(starts: np.ndarray, min_size: int) -> np.ndarray:
+    """The start mask ``starts [n]`` with ``min_patch_size`` applied."""
+    n = len(starts)
     kept = [0]
-    for start in starts[1:].tolist():
+    for start in np.flatnonzero(starts)[1:].tolist():
         if start - kept[-1] >= min_size:
             kept.append(start)
     if len(kept) > 1 and n - kept[-1] < min_size:
         kept.pop()
-    return np.asarray(kept, dtype=np.int64)
+    merged = np.zeros(n, dtype=bool)
+    merged[kept] = True
+    return merged
 
 
-def _split_long(lengths: np.ndarray, max_size: int) -> np.ndarray:
-    pieces = -(-lengths // max_size)
-    first_piece = np.repeat(np.cumsum(pieces) - pieces, pieces)
-    offset = np.arange(int(pieces.sum())) - first_piece  # index of a piece in its patch
-    return np.repeat(lengths // pieces, pieces) + (offset < np.repeat(lengths % pieces, pieces))
+def lengths(starts: np.ndarray) -> np.ndarray:
+    """Patch lengths of a start mask ``starts [n]``."""
+    return np.diff(np.append(np.flatnonzero(starts), len(starts)))
 
 
-def _lengths(entropies: np.ndarray, mode: str, *, threshold: float, relative_threshold: float,
-             patch_size: int, min_patch_size: int | None, max_patch_size: int | None,
-             data: bytes | np.ndarray | None) -> np.ndarray:
-    _check_mode(mode)
-    n = len(entropies)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(boundary_mask(entropies, mode, threshold=threshold,
-                                          relative_threshold=relative_threshold,
-                                          patch_size=patch_size, data=data))
-    if min_patch_size is not None and min_patch_size > 1:
-        starts = _merge_short(starts, n, min_patch_size)
-    lengths = np.diff(np.append(starts, n))
+def patch_starts(entropies: np.ndarray, mode: str, *, threshold: float,
+                 relative_threshold: float, patch_size: int, min_patch_size: int | None,
+                 max_patch_size: int | None, data: bytes | np.ndarray | None) -> np.ndarray:
+    """Where patches start, all rules applied (``entropies`` from :func:`entropy_array`)."""
+    starts = boundary_mask(entropies, mode, threshold=threshold,
+                           relative_threshold=relative_threshold, patch_size=patch_size,
+                           data=data)
+    if min_patch_size is not None and min_patch_size > 1 and len(starts):
+        starts = merge_short(starts, min_patch_size)
     if max_patch_size is not None:
         if max_patch_size < 1:
             raise UsageError(f"max_patch_size must be at least 1, got {max_patch_size}")
-        lengths = _split_long(lengths, max_patch_size)
-    return lengths
+        starts = split_long(starts, max_patch_size)
+    return starts
 
 
 def patch_lengths(entropies: Sequence[float] | np.ndarray, mode: str = "global", *,
-                  threshold: float = _DEFAULTS.threshold,
-                  relative_threshold: float = _DEFAULTS.relative_threshold,
-                  patch_size: int = _DEFAULTS.patch_size, min_patch_size: int | None = None,
+                  threshold: float = DEFAULTS.threshold,
+                  relative_threshold: float = DEFAULTS.relative_threshold,
+                  patch_size: int = DEFAULTS.patch_size, min_patch_size: int | None = None,
                   max_patch_size: int | None = None,
                   data: bytes | np.ndarray | None = None) -> list[int]:
     """Patch lengths (bytes, summing to ``len(entropies)``) for ``mode``.
 
     Thresholds are in bits. See the module docstring for the exact conventions.
     """
-    return _lengths(_entropy_array(entropies), mode, threshold=threshold,
-                    relative_threshold=relative_threshold, patch_size=patch_size,
-                    min_patch_size=min_patch_size, max_patch_size=max_patch_size,
-                    data=data).tolist()
-
-
-def calibrate_threshold(entropies: Sequence[float] | np.ndarray, target_patch_size: float,
-                        mode: str = "global", *,
-                        threshold: float = _DEFAULTS.threshold,
-                        relative_threshold: float = _DEFAULTS.relative_threshold,
-                        min_patch_size: int | None = None,
-                        max_patch_size: int | None = None) -> float:
-    """The threshold (bits) whose patches average closest to ``target_patch_size`` bytes.
-
-    ``global`` calibrates ``threshold``; ``relative`` calibrates ``relative_threshold``;
-    ``combined`` calibrates ``threshold`` with ``relative_threshold`` held fixed.
-    ``static`` and ``space`` have no threshold (UsageError).
-
-    The average patch size grows with the threshold (monotonically without
-    ``min_patch_size``, nearly so with it), so a bisection over the candidate
-    thresholds — 0, the midpoints between consecutive distinct entropy values (or
-    differences) and 8 — finds the first one reaching the target, and the closer of it
-    and its predecessor is returned. Midpoints keep the result stable when it is
-    printed and read back rounded. When the target cannot be reached, the nearest end is
-    returned: 0.0 when even the smallest threshold gives larger patches, 8.0 when even
-    the largest gives smaller ones (e.g. a target longer than the input).
-    """
-    _check_mode(mode)
-    if mode not in THRESHOLD_MODES:
-        raise UsageError(f"patching mode '{mode}' has no threshold to calibrate",
-                         hint="use mode global, relative or combined with a target patch "
-                              "size (static: set patching.patch_size)")
-    if not target_patch_size > 0:
-        raise UsageError(f"target_patch_size must be positive, got {target_patch_size}")
-    h = _entropy_array(entropies)
-    if len(h) == 0:
-        raise DataError("cannot calibrate a threshold on an empty input",
-                        hint="pass at least one byte")
-    statistic = h[1:-1] - h[:-2] if mode == "relative" else h[:-1]
-    values = np.unique(statistic[(statistic > 0) & (statistic < MAX_BITS)])
-    candidates = np.concatenate(([0.0], (values[:-1] + values[1:]) / 2, [MAX_BITS]))
-
-    @functools.cache
-    def average(index: int) -> float:
-        theta = float(candidates[index])
-        lengths = _lengths(h, mode, threshold=threshold if mode == "relative" else theta,
-                           relative_threshold=theta if mode == "relative" else relative_threshold,
-                           patch_size=1, min_patch_size=min_patch_size,
-                           max_patch_size=max_patch_size, data=None)
-        return len(h) / len(lengths)
-
-    lo, hi = 0, len(candidates) - 1
-    if average(lo) >= target_patch_size:
-        return float(candidates[lo])
-    if average(hi) <= target_patch_size:
-        return float(candidates[hi])
-    while hi - lo > 1:  # invariant: average(lo) < target < average(hi)
-        mid = (lo + hi) // 2
-        if average(mid) < target_patch_size:
-            lo = mid
-        else:
-            hi = mid
-    closer = hi if abs(average(hi) - target_patch_size) <= abs(average(lo) - target_patch_size) \
-        else lo
-    return float(candidates[closer])
-
-
-def calibrated(entropies: Sequence[float] | np.ndarray, config: PatchingConfig
-               ) -> PatchingConfig:
-    """``config`` with its threshold calibrated to ``target_patch_size`` (if set)."""
-    if config.target_patch_size is None:
-        return config
-    theta = calibrate_threshold(entropies, config.target_patch_size, config.mode,
-                                threshold=config.threshold,
-                                relative_threshold=config.relative_threshold,
-                                min_patch_size=config.min_patch_size,
-                                max_patch_size=config.max_patch_size)
-    threshold: dict[str, Any] = {config.threshold_field: theta}
-    return attrs.evolve(config, target_patch_size=None, **threshold)
-
-
-def patch_lengths_for(entropies: Sequence[float] | np.ndarray, patching_config: PatchingConfig,
-                      data: bytes | np.ndarray | None = None) -> list[int]:
-    """Patch lengths for a ``patching`` config section, calibrating θ when it sets
-    ``target_patch_size``."""
-    config = calibrated(entropies, patching_config)
-    return patch_lengths(entropies, config.mode, threshold=config.threshold,
-                         relative_threshold=config.relative_threshold,
-                         patch_size=config.patch_size, min_patch_size=config.min_patch_size,
-                         max_patch_size=config.max_patch_size, data=data)
+    return lengths(patch_starts(entropy_array(entropies), mode, threshold=threshold,
+                                relative_threshold=relative_threshold, patch_size=patch_size,
+                                min_patch_size=min_patch_size, max_patch_size=max_patch_size,
+                                data=data)).tolist()
