@@ -9,7 +9,7 @@ names are those of saved checkpoints.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -31,7 +31,7 @@ def window_mask(time: int, window: int | None, device: torch.device) -> torch.Te
     return (distance >= 0) & (distance < window)
 
 
-def causal(mask: torch.Tensor | None) -> dict:
+def causal(mask: torch.Tensor | None) -> dict[str, Any]:
     """Keyword arguments of a causal self-attention, limited by ``mask`` when given."""
     return {"mask": mask} if mask is not None else {"is_causal": True}
 

@@ -1,12 +1,12 @@
 """Entropy patching of a stream: patches come out as soon as they are final.
 
 :class:`PatchStream` takes the bytes and entropies of an input piece by piece and gives
-exactly the patches :func:`~.rules.patch_lengths` gives for the whole
-input (same conventions, tested), holding only the bytes of patches not yet final: a
-boundary at byte ``t`` depends on at most the two entropies and the byte before it, a
-patch is final once the next boundary survives ``min_patch_size`` (only the last one can
-be merged away, at the end), and ``max_patch_size`` splits a patch once its length is
-known. Memory is the piece being fed plus the longest patch.
+exactly the patches :func:`~.rules.patch_lengths` gives for the whole input (the same
+rules, tested), holding only the bytes of patches not yet final: a boundary at byte
+``t`` depends on at most the two entropies and the byte before it, a patch is final once
+the next boundary survives ``min_patch_size`` (only the last one can be merged away, at
+the end), and ``max_patch_size`` then cuts it. Memory is the piece being fed plus the
+longest patch.
 """
 
 from __future__ import annotations
