@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, ContextManager
 import attrs
 
 from . import interrupts
-from .config import BackendConfig, default_config
 from .errors import NeatError, PluginError, UsageError
 from .plugins import report_plugin_failure
 from .registry import Registry, get_registry
+from .settings.schema import BackendConfig
 
 if TYPE_CHECKING:
     import torch
@@ -71,6 +71,8 @@ class Backend(abc.ABC):
     peak_memory_meaning: ClassVar[str] = "not measured"
 
     def __init__(self) -> None:
+        from .config import default_config  # the config machinery, once a backend is built
+
         self.config = attrs.evolve(default_config().backend, name=self.name)
         self.amp: str | None = None  # "bf16" | "fp16" | None once prepared
 

@@ -30,7 +30,7 @@ def tiny_config(**model: object) -> NeatConfig:
 
 
 def tiny_model(seed: int = 0, **model: object) -> torch.nn.Module:
-    from neat_plugins.blt.model import EntropyModel
+    from neat_plugins.blt.entropy_model.model import EntropyModel
 
     torch.manual_seed(seed)
     return EntropyModel(tiny_config(**model).model)

@@ -9,9 +9,9 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from neat_core.errors import CheckpointError, ConfigError, UsageError
-from neat_plugins.blt.hash_embeddings import HASH_BASE, HASH_MODULUS, ngram_hashes
-from neat_plugins.blt.patcher import patch_ids
-from neat_plugins.blt.patching import patch_lengths
+from neat_plugins.blt.byte_latent.patcher import patch_ids
+from neat_plugins.blt.layers.hash_ngrams import HASH_BASE, HASH_MODULUS, ngram_hashes
+from neat_plugins.blt.patching.rules import patch_lengths
 
 from .blt_util import (
     CORPUS,

@@ -172,7 +172,7 @@ def test_bad_input_exits_2_with_one_line(neat_patch, checkpoint, text_file, tmp_
 
 def test_cli_start_up_and_plugin_imports_do_not_import_torch():
     code = ("import sys, neat_core, neat_plugins.blt, neat_plugins.blt.plugin, "
-            "neat_plugins.blt.patch_cmd\n"
+            "neat_plugins.blt.commands.patch\n"
             "from neat_core.cli import cli\n"
             "from click.testing import CliRunner\n"
             "result = CliRunner().invoke(cli, ['patch', '--help'])\n"

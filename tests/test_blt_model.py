@@ -10,8 +10,8 @@ import torch.nn.functional as F
 
 import neat_core
 from neat_core.errors import ConfigError, UsageError
-from neat_plugins.blt.config import BltEntropyConfig
-from neat_plugins.blt.model import EntropyModel
+from neat_plugins.blt.entropy_model.model import EntropyModel
+from neat_plugins.blt.entropy_model.settings import BltEntropyConfig
 
 from .blt_util import (
     one_torch_thread,  # noqa: F401 - autouse fixture

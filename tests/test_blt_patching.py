@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from neat_core.errors import DataError, UsageError
 from neat_plugins.blt import calibrate_threshold, patch_lengths, patch_lengths_for
-from neat_plugins.blt.config import MODES, PatchingConfig
+from neat_plugins.blt.patching.settings import MODES, PatchingConfig
 
 #         byte: 0    1    2    3    4    5    6    7
 H = np.array([1.0, 3.0, 0.5, 0.2, 4.0, 5.0, 1.0, 9.9])
@@ -60,9 +60,10 @@ def test_min_patch_size_merges_short_patches_into_the_next_one():
     assert patch_lengths(np.full(2, 9.0), "global", min_patch_size=5) == [2]
 
 
-def test_max_patch_size_splits_into_the_fewest_near_equal_pieces():
-    assert patch_lengths(np.zeros(10), "global", max_patch_size=4) == [4, 3, 3]
-    assert patch_lengths(np.zeros(9), "global", max_patch_size=8) == [5, 4]
+def test_max_patch_size_ends_a_patch_that_reaches_it():
+    # greedy, as the BLT cuts inside the model (an even split would need later bytes)
+    assert patch_lengths(np.zeros(10), "global", max_patch_size=4) == [4, 4, 2]
+    assert patch_lengths(np.zeros(9), "global", max_patch_size=8) == [8, 1]
     assert patch_lengths(H, "global", threshold=8.0, max_patch_size=3, min_patch_size=2) == \
         [3, 3, 2]
 

@@ -9,7 +9,7 @@ import pytest
 
 from neat_core.config import config_from_dict, is_legacy, load_config, migrate
 from neat_plugins.backends.cuda import CudaSettings
-from neat_plugins.blt.config import PatchingConfig
+from neat_plugins.blt.patching.settings import PatchingConfig
 
 DATA = Path(__file__).parent / "data"
 APPLE = DATA / "legacy_apple_silicon.json"

@@ -15,7 +15,7 @@ from neat_core import hookimpl
 from neat_core.errors import PluginError
 from neat_core.plugins import plugin_infos
 from neat_core.testing import plugin_registered
-from neat_plugins.blt.config import BltEntropyConfig
+from neat_plugins.blt.entropy_model.settings import BltEntropyConfig
 
 from .plugin_dists import install, make_distribution
 
@@ -139,7 +139,7 @@ def test_allow_list_loads_only_named_plugins_and_warns_about_unknown_names(
 
 
 def _model_plugin(name: str, override: bool = False) -> types.SimpleNamespace:
-    from neat_plugins.blt.config import BltEntropyConfig
+    from neat_plugins.blt.entropy_model.settings import BltEntropyConfig
 
     @hookimpl
     def register_models(register):
@@ -187,7 +187,7 @@ class _EveryHook:
 
     @hookimpl
     def register_models(self, register):
-        from neat_plugins.blt.config import BltEntropyConfig
+        from neat_plugins.blt.entropy_model.settings import BltEntropyConfig
 
         register("test-model", lambda config: "model", config_class=BltEntropyConfig)
 

@@ -10,7 +10,7 @@ import neat_core
 from neat_core import save_checkpoint
 from neat_core.errors import UsageError
 from neat_core.sampling import has_cache, sample_stream
-from neat_plugins.blt.model import EntropyModel
+from neat_plugins.blt.entropy_model.model import EntropyModel
 
 from .blt_util import (
     blt_config,

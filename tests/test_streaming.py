@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from neat_core.checkpoint import save_checkpoint
 from neat_core.cli import cli
 from neat_core.scoring import compute_entropies, score_bytes, score_stream, stream_context
-from neat_plugins.blt import patch_cmd
-from neat_plugins.blt.config import PatchingConfig
-from neat_plugins.blt.patch_stream import PatchStream
-from neat_plugins.blt.patching import calibrate_threshold, patch_lengths
+from neat_plugins.blt.commands import patch as patch_cmd
+from neat_plugins.blt.patching.calibration import calibrate_threshold
+from neat_plugins.blt.patching.rules import patch_lengths
+from neat_plugins.blt.patching.settings import PatchingConfig
+from neat_plugins.blt.patching.stream import PatchStream
 from neat_plugins.data import compression
 
 from .blt_util import (

@@ -20,7 +20,11 @@ first use)::
   whose patches average the target size.
 
 Conventions of entropies and patching: see :mod:`neat_core.scoring` and
-:mod:`neat_plugins.blt.patching`, and docs/blt.md.
+:mod:`neat_plugins.blt.patching.rules`, and docs/blt.md.
+
+The parts: ``layers/`` (the transformer blocks both models use), ``entropy_model/``,
+``byte_latent/`` (the full BLT), ``patching/`` (the rules, no torch) and ``commands/``;
+``plugin.py`` is the entry point.
 """
 
 from __future__ import annotations
@@ -31,14 +35,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from neat_core.scoring import compute_entropies, score_bytes
 
-    from .patching import calibrate_threshold, patch_lengths, patch_lengths_for
+    from .patching.calibration import calibrate_threshold, patch_lengths_for
+    from .patching.rules import patch_lengths
 
 _EXPORTS = {
     "compute_entropies": "neat_core.scoring",
     "score_bytes": "neat_core.scoring",
-    "patch_lengths": ".patching",
-    "patch_lengths_for": ".patching",
-    "calibrate_threshold": ".patching",
+    "patch_lengths": ".patching.rules",
+    "patch_lengths_for": ".patching.calibration",
+    "calibrate_threshold": ".patching.calibration",
 }
 
 __all__ = ["calibrate_threshold", "compute_entropies", "patch_lengths", "patch_lengths_for",

@@ -2,28 +2,30 @@
 section, the patch evaluator, `neat patch` and the interactive commands (``:mode``,
 ``:threshold``, ``:patches``, ...).
 
-Light on purpose: torch is imported only when a model is built or a command runs.
+Light on purpose: it imports settings only; torch is imported when a model is built or a
+command runs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from neat_core import hookimpl
+from neat_core.api import hookimpl
 
-from . import interactive
-from .blt_config import BltConfig
-from .config import ENTROPY_MODEL, BltEntropyConfig, PatchingConfig
+from .byte_latent.settings import BltConfig
+from .commands import interactive
+from .entropy_model.settings import ENTROPY_MODEL, BltEntropyConfig
+from .patching.settings import PatchingConfig
 
 
 def build_model(config: BltEntropyConfig) -> Any:
-    from .model import EntropyModel
+    from .entropy_model.model import EntropyModel
 
     return EntropyModel(config)
 
 
 def build_blt(config: BltConfig) -> Any:
-    from .blt_model import ByteLatentTransformer
+    from .byte_latent.model import ByteLatentTransformer
 
     model = ByteLatentTransformer(config)
     model.patcher.copy_entropy_weights()
@@ -31,9 +33,11 @@ def build_blt(config: BltConfig) -> Any:
 
 
 def build_patch_stats(model: Any, config: Any, backend: Any) -> Any:
-    from .patch_stats import PatchStats
+    from neat_core.scoring import Scorer
 
-    return PatchStats(model, config, backend)
+    from .patching.evaluator import PatchStats
+
+    return PatchStats(Scorer(model, config, backend), config)
 
 
 @hookimpl
@@ -64,6 +68,6 @@ def register_interactive_commands(register: Any) -> None:
 
 @hookimpl
 def register_commands(cli: Any) -> None:
-    from .patch_cmd import patch
+    from .commands.patch import patch
 
     cli.add_command(patch)

@@ -1,4 +1,5 @@
-"""The ``model`` section of the full Byte Latent Transformer (model name ``blt``)."""
+"""The ``model`` section of the full Byte Latent Transformer (model name ``blt``), and
+the blocks it describes (no torch: it loads with the plugin)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,12 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from neat_core.config import ModelConfig, config_from_dict, frozen, require, section, setting
-from neat_core.errors import ConfigError
+from neat_core.api import ConfigError, ModelConfig, frozen, require, section, setting
 
-from .config import (
-    ENTROPY_MODEL,
-    THRESHOLD_MODES,
-    BltEntropyConfig,
-    Mode,
-    check_hash_ngrams,
-    hash_buckets_setting,
-    hash_ngrams_setting,
-)
+from ..entropy_model.settings import ENTROPY_MODEL, BltEntropyConfig
+from ..layers.settings import check_hash_ngrams, hash_buckets_setting, hash_ngrams_setting
+from ..layers.spec import BlockSpec
+from ..patching.settings import THRESHOLD_MODES, Mode
 
 ENTROPY_MODES = THRESHOLD_MODES  # the patching modes that need the entropy model
 
@@ -31,8 +26,8 @@ class BltConfig(ModelConfig):
              "whitespace/punctuation; global: after byte t when the entropy model's H(t) > "
              "threshold; relative: when H(t) - H(t-1) > relative_threshold; combined: both.",
         notes="global, relative and combined need model.entropy_checkpoint. Boundaries "
-              "follow the rules of docs/blt.md (patching rules) with max_patch_size "
-              "applied greedily, so every rule is causal.")
+              "follow the rules of docs/blt.md (patching rules), the ones neat patch "
+              "applies; every rule is causal.")
     patch_size: int = setting(4, min=1, help="Bytes per patch in static patching.")
     threshold: float = setting(2.0, min=0, max=8,
                                help="Entropy threshold in bits (global, combined).")
@@ -124,6 +119,8 @@ def read_entropy_settings(checkpoint: str) -> BltEntropyConfig:
                           hint="pass a checkpoint directory of a blt-entropy model, e.g. "
                                "runs/entropy/checkpoints/best") from None
     try:
+        from neat_core.config import config_from_dict  # the config machinery, when used
+
         model = config_from_dict(data).model
     except ConfigError as error:
         raise ConfigError(f"model.entropy_checkpoint: {file} is not a valid config: "
@@ -138,3 +135,15 @@ def read_entropy_settings(checkpoint: str) -> BltEntropyConfig:
 def _even_head_divisor(size: int, wanted: int) -> int:
     choices = [d for d in range(1, size + 1) if size % d == 0 and (size // d) % 2 == 0]
     return min(choices, key=lambda d: abs(d - wanted))
+
+
+def local_spec(config: BltConfig) -> BlockSpec:
+    """The blocks and attention over bytes: local encoder, pooling, local decoder."""
+    return BlockSpec(config.local_size, config.local_heads, 4 * config.local_size,
+                     config.dropout)
+
+
+def latent_spec(config: BltConfig) -> BlockSpec:
+    """The blocks of the latent transformer."""
+    return BlockSpec(config.latent_size, config.latent_heads, 4 * config.latent_size,
+                     config.dropout)

@@ -8,10 +8,10 @@ from typing import Any, Callable, Mapping
 
 import click
 
-from neat_core.config import NeatConfig
-from neat_core.errors import UsageError
+from neat_core.api import NeatConfig, UsageError
 
-from .config import MODES, PatchingConfig
+from ..patching.settings import MODES, PatchingConfig
+from .escape import escape
 
 PATCHES_SHOWN = 30  # rows of :patches without a count
 
@@ -73,8 +73,6 @@ def setting_command(name: str) -> Callable[[NeatConfig, str], dict[str, Any]]:
 def patches(config: NeatConfig, argument: str,
             results: Mapping[str, Any] | None) -> dict[str, Any]:
     """``:patches [N]``: the first N patches of the last input, with their entropy."""
-    from .patch_cmd import escape
-
     section = (results or {}).get("results", {}).get("patches")
     if section is None:
         raise UsageError(":patches lists the patches of the last input, and there is none",

@@ -24,11 +24,11 @@ from typing import IO, Any, Iterable, Iterator
 import click
 
 from neat_core.api import config_command
-from neat_core.config import to_dict
 from neat_core.errors import DataError, RunError, UsageError
 from neat_core.files import write_failure
 
-from .config import PatchingConfig
+from ..patching.settings import PatchingConfig
+from .escape import escape
 
 log = logging.getLogger("neat.patch")
 
@@ -37,7 +37,6 @@ ENTROPY_DECIMALS = 4  # 1e-4 bits is far below anything a threshold distinguishe
 CHUNK = 1 << 20  # input bytes scored at a time
 CALIBRATION_BYTES = 1 << 20  # a target patch size calibrates the threshold on these
 BLOCK = 1 << 16  # characters or numbers of one patch formatted at a time
-_ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n\n", "\t": "\\t", "\r": "\\r"}
 
 
 @config_command("patch", "backend.name")
@@ -58,12 +57,12 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     calibrates the threshold (on the first MiB of the input) so patches average that
     many bytes.
     """
-    from neat_core.api import resolve_checkpoint
+    from neat_core.api import resolve_checkpoint, to_dict
     from neat_core.backends import select_backend
     from neat_core.checkpoint import load_checkpoint, resolve_over_checkpoint
     from neat_core.scoring import compute_entropies, score_stream, stream_context
 
-    from .patch_stream import PatchStream
+    from ..patching.stream import PatchStream
 
     saved = load_checkpoint(resolve_checkpoint(checkpoint))
     chunks, size = _read_input(file)
@@ -188,7 +187,7 @@ def _calibrate(scored: Iterator[tuple[bytes, Any]], patching: Any
     CALIBRATION_BYTES (when a target patch size is set), and the same stream."""
     import numpy as np
 
-    from .patching import calibrated
+    from ..patching.calibration import calibrated
 
     if patching.target_patch_size is None:
         return patching, scored
@@ -222,25 +221,6 @@ def _check_flags(resolved: Any) -> None:
 
 def _rounded(values: Any) -> list[float]:
     return values.astype(float).round(ENTROPY_DECIMALS).tolist()
-
-
-def escape(data: bytes) -> str:
-    """``data`` as printable text: UTF-8 where valid, ``\\xNN`` for other bytes and
-    non-printable characters, ``\\|`` and ``\\\\`` for the marker and the escape
-    character; a newline shows as ``\\n`` followed by a line break."""
-    text = data.decode("utf-8", errors="surrogateescape")
-    return text.translate({ord(char): _escape_char(char) for char in set(text)})
-
-
-def _escape_char(char: str) -> str:
-    if char in _ESCAPES:
-        return _ESCAPES[char]
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not valid UTF-8 (surrogateescape)
-        return f"\\x{code - 0xDC00:02x}"
-    if not char.isprintable():
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-    return char
 
 
 class Output:

@@ -4,12 +4,12 @@
 predicts byte ``t + 1`` from bytes ``0..t``. Inside, for a window of bytes:
 
 1. the patcher (:mod:`.patcher`) marks where patches start (static, space, or from a
-   frozen entropy model);
-2. the local encoder (:mod:`.local_encoder`) computes byte states and pools each
-   patch into ``k`` vectors;
+   frozen entropy model), by the rules of :mod:`..patching.rules`;
+2. the local encoder (:mod:`.encoder`) computes byte states, and the pooling
+   (:mod:`.pooling`) turns each patch into ``k`` vectors;
 3. the latent transformer (:mod:`.latent`) runs causally over patches, shifted so
    that position ``j`` has seen patches ``0..j-1`` only;
-4. the local decoder (:mod:`.local_decoder`) lets each byte of patch ``j`` read latent
+4. the local decoder (:mod:`.decoder`) lets each byte of patch ``j`` read latent
    position ``j`` and predicts the next byte.
 
 The architecture and pipeline are described in docs/blt.md.
@@ -23,15 +23,18 @@ from torch import nn
 
 from neat_core.errors import UsageError
 
-from .blt_config import ENTROPY_MODES, BltConfig
-from .flops import TRAINING_FACTOR, blt_forward_flops, static_patch_size
+from ..layers.attention import window_mask
+from ..layers.block import init_weights
+from ..layers.flops import TRAINING_FACTOR
+from ..layers.rope import Rotary
+from ..layers.spec import VOCAB_SIZE
+from .decoder import LocalDecoder
+from .encoder import LocalEncoder
+from .flops import blt_forward_flops, static_patch_size
 from .latent import LatentTransformer
-from .local_decoder import LocalDecoder
-from .local_encoder import LocalEncoder, PatchPooling, local_mask
 from .patcher import Patcher, patch_ids
-from .transformer import Rotary, init_weights
-
-VOCAB_SIZE = 256
+from .pooling import PatchPooling
+from .settings import ENTROPY_MODES, BltConfig, local_spec
 
 
 class ByteLatentTransformer(nn.Module):
@@ -44,7 +47,7 @@ class ByteLatentTransformer(nn.Module):
         self.pooling = PatchPooling(config)
         self.latent = LatentTransformer(config)
         self.decoder = LocalDecoder(config)
-        self.rotary = Rotary(config.local_size // config.local_heads, config.block_size)
+        self.rotary = Rotary(local_spec(config).head_dim, config.block_size)
         self.apply(init_weights)
         self.patcher = Patcher(config)  # after apply: the entropy model keeps its own init
         # bytes and patches seen in training, for the measured mean patch size (saved)
@@ -69,7 +72,7 @@ class ByteLatentTransformer(nn.Module):
         if self.training:
             self.patch_counts += torch.stack((ids.new_tensor(batch * time), ids[:, -1].sum()
                                               + batch))
-        mask = local_mask(time, self.config.local_window, idx.device)
+        mask = window_mask(time, self.config.local_window, idx.device)
         rope = self.rotary(time)
         x = self.encoder(idx, mask, rope)
         latent = self.latent(self.pooling(x, ids, patches))

@@ -1,12 +1,12 @@
 """Entropy patching of a stream: patches come out as soon as they are final.
 
 :class:`PatchStream` takes the bytes and entropies of an input piece by piece and gives
-exactly the patches :func:`~neat_plugins.blt.patching.patch_lengths` gives for the whole
-input (same conventions, tested), holding only the bytes of patches not yet final: a
-boundary at byte ``t`` depends on at most the two entropies and the byte before it, a
-patch is final once the next boundary survives ``min_patch_size`` (only the last one can
-be merged away, at the end), and ``max_patch_size`` splits a patch once its length is
-known. Memory is the piece being fed plus the longest patch.
+exactly the patches :func:`~.rules.patch_lengths` gives for the whole input (the same
+rules, tested), holding only the bytes of patches not yet final: a boundary at byte
+``t`` depends on at most the two entropies and the byte before it, a patch is final once
+the next boundary survives ``min_patch_size`` (only the last one can be merged away, at
+the end), and ``max_patch_size`` then cuts it. Memory is the piece being fed plus the
+longest patch.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Iterator
 import attrs
 import numpy as np
 
-from .config import PatchingConfig
-from .patching import _check_mode, _split_long, boundary_mask
+from .rules import boundary_mask, check_mode, lengths, split_long, static_starts
+from .settings import PatchingConfig
 
 HISTORY = 2  # entropies (and bytes) before a byte that decide whether a patch starts there
 
@@ -35,7 +35,7 @@ class PatchStream:
     before, see ``calibrated``): ``target_patch_size`` is ignored here."""
 
     def __init__(self, config: PatchingConfig) -> None:
-        _check_mode(config.mode)
+        check_mode(config.mode)
         self.config = config
         self.position = 0  # bytes fed so far
         self.min_size = max(config.min_patch_size or 1, 1)
@@ -83,7 +83,7 @@ class PatchStream:
         config, first = self.config, self.position
         if config.mode == "static":
             offsets = np.arange(first, first + len(data))
-            return offsets[offsets % config.patch_size == 0]
+            return offsets[static_starts(offsets, config.patch_size)]
         recent_data, recent_entropies = self._recent
         mask = boundary_mask(np.concatenate([recent_entropies, entropies]), config.mode,
                              threshold=config.threshold,
@@ -96,7 +96,8 @@ class PatchStream:
         """The next ``length`` bytes as patches, split by max_patch_size."""
         pieces = [length]
         if self.config.max_patch_size is not None:
-            pieces = _split_long(np.asarray([length]), self.config.max_patch_size).tolist()
+            one = np.arange(length) == 0  # the patch, as a start mask
+            pieces = lengths(split_long(one, self.config.max_patch_size)).tolist()
         for piece in pieces:
             begin, self._offset = self._offset, self._offset + piece
             yield Patch(self._first, self._data[begin:self._offset],

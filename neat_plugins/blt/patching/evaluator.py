@@ -1,4 +1,5 @@
-"""Patch statistics for the configured patching, a threshold sweep, and a preview.
+"""The ``patches`` evaluator: patch statistics for the configured patching, a threshold
+sweep, and a preview.
 
 - ``patching``: the settings used; with ``patching.target_patch_size`` the threshold
   is first calibrated on all the input's entropies (``calibrated: true``).
@@ -13,16 +14,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
-from neat_core.api import Documents
-from neat_core.scoring import Scorer
+from .calibration import calibrate_threshold, calibrated, patch_lengths_for
+from .settings import PatchingConfig
 
-from .config import PatchingConfig
-from .patching import calibrate_threshold, calibrated, patch_lengths_for
+if TYPE_CHECKING:
+    from neat_core.api import Documents, Scorer
 
 SWEEP_THRESHOLDS = tuple(round(0.25 * i, 2) for i in range(33))  # 0..8 bits
 CALIBRATION_TARGETS = (2.0, 3.0, 4.0, 6.0, 8.0)
@@ -58,10 +59,13 @@ def size_stats(sizes: np.ndarray, total_bytes: int) -> dict[str, Any]:
 
 
 class PatchStats:
-    def __init__(self, model: Any, config: Any, backend: Any) -> None:
+    """Reads its entropies from ``scorer`` (the plugin's factory makes it, so this module
+    needs no torch)."""
+
+    def __init__(self, scorer: Scorer, config: Any) -> None:
         self.config = config
         self.patching = config.settings(PatchingConfig)
-        self.scorer = Scorer(model, config, backend)
+        self.scorer = scorer
 
     def evaluate(self, documents: Documents) -> dict[str, Any]:
         values = [self.scorer.entropies(data)

@@ -1,17 +1,15 @@
 """Patching inside the BLT: where each patch of a byte window starts.
 
-Every rule is causal: whether byte ``t`` starts a patch depends on bytes ``0..t`` only
-(entropy rules on ``H(t-1)``, i.e. bytes ``0..t-1``), so a byte's patch, and everything
-the model computes for it, never depends on later bytes. The rules are those of
-:mod:`.patching` (the numpy rules behind ``neat patch``), computed batched in torch,
-except where those look ahead:
-
-- ``max_patch_size`` is greedy: a patch that reaches the maximum ends there (10 bytes
-  with a maximum of 4 give 4, 4, 2), instead of an even split that needs the length of
-  the whole patch;
-- ``min_patch_size`` and threshold calibration are not offered (both need later bytes);
-- ``patches_per_window`` keeps the first ``P`` patches of a window (later boundaries are
-  dropped) and leaves missing ones empty, so the latent transformer always gets ``P``.
+The rules are those of :mod:`..patching.rules`, the functions ``neat patch`` runs,
+called here on batched tensors on the model's device, so the model and ``neat patch``
+cut the same patches from the same entropies (tests/test_blt_patcher_rules.py). Every
+rule is causal: whether byte ``t`` starts a patch depends on bytes ``0..t`` only
+(entropy rules on ``H(t-1)``, i.e. bytes ``0..t-1``; ``max_patch_size`` is greedy), so a
+byte's patch, and everything the model computes for it, never depends on later bytes.
+What ``neat patch`` offers and the model does not, because it needs later bytes:
+``min_patch_size`` and calibration on the whole input. What the model adds:
+``patches_per_window`` keeps the first ``P`` patches of a window (later boundaries are
+dropped) and leaves missing ones empty, so the latent transformer always gets ``P``.
 
 The entropy model is frozen: it runs without gradients, in eval mode, in float32
 (outside autocast, so patches do not depend on the precision the BLT trains in), with a
@@ -32,9 +30,10 @@ from neat_core.api import MAX_BITS
 from neat_core.errors import CheckpointError, UsageError
 from neat_core.scoring import entropy_bits, plan_windows
 
-from .blt_config import ENTROPY_MODES, BltConfig
-from .model import EntropyModel
-from .patching import SPACE_LIKE
+from ..entropy_model.flops import forward_flops_per_position
+from ..entropy_model.model import EntropyModel
+from ..patching.rules import SPACE_LIKE, keep_first, mode_starts, split_long
+from .settings import ENTROPY_MODES, BltConfig
 
 
 def patch_ids(starts: torch.Tensor) -> torch.Tensor:
@@ -147,31 +146,22 @@ class Patcher(nn.Module):
         The entropy rules use ``entropies [batch, time]`` (bits) when given, else the
         entropy model's, and the config's thresholds unless others are given."""
         config = self.config
-        mode = config.patching
-        threshold = config.threshold if threshold is None else threshold
-        if relative_threshold is None:
-            relative_threshold = config.relative_threshold
         batch, time = idx.shape
-        starts = torch.zeros(batch, time, dtype=torch.bool, device=idx.device)
-        if mode == "static":
-            starts[:, ::config.patch_size] = True
-        elif mode == "space":
-            space = self.space_like[idx]
-            starts[:, 1:] = space[:, :-1] & ~space[:, 1:]
-        else:
-            h = self.entropies(idx) if entropies is None else entropies
-            if mode in ("global", "combined"):
-                starts[:, 1:] = h[:, :-1] > threshold
-            if mode in ("relative", "combined"):
-                rising = torch.zeros_like(starts)
-                rising[:, 2:] = h[:, 1:-1] - h[:, :-2] > relative_threshold
-                starts = rising if mode == "relative" else starts & rising
-        starts[:, 0] = True
+        if config.patching in ENTROPY_MODES and entropies is None:
+            entropies = self.entropies(idx)
+        starts = mode_starts(
+            config.patching, positions=torch.arange(time, device=idx.device).expand(batch, -1),
+            space=self.space_like[idx] if config.patching == "space" else None,
+            entropies=None if entropies is None else entropies.float(),
+            threshold=config.threshold if threshold is None else threshold,
+            relative_threshold=(config.relative_threshold if relative_threshold is None
+                                else relative_threshold),
+            patch_size=config.patch_size)
         if config.max_patch_size is not None:
-            starts = _split_long(starts, config.max_patch_size)
+            starts = split_long(starts, config.max_patch_size)
         slots = self.num_slots(time)
         if slots is not None:
-            starts &= starts.long().cumsum(-1) <= slots
+            starts = keep_first(starts, slots)
         return starts
 
     @torch.no_grad()
@@ -199,18 +189,9 @@ class Patcher(nn.Module):
         sliding windows included (0 without one)."""
         if self.entropy_model is None:
             return 0.0
-        from .flops import forward_flops_per_position
-
         window = min(length, self.config.entropy.block_size)
         windows = len(plan_windows(length, window, max(1, window // 2))[0])
         return forward_flops_per_position(self.config.entropy, window) * windows * window / length
-
-
-def _split_long(starts: torch.Tensor, max_size: int) -> torch.Tensor:
-    """Add a start ``max_size`` bytes after each start, until the next one (greedy)."""
-    positions = torch.arange(starts.shape[-1], device=starts.device)
-    last = torch.where(starts, positions, torch.zeros_like(positions)).cummax(-1).values
-    return starts | ((positions - last) % max_size == 0)
 
 
 def _mark_loaded(module: Patcher, incompatible: object) -> None:

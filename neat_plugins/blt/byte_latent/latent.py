@@ -10,21 +10,23 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .blt_config import BltConfig
-from .transformer import Block, Rotary
+from ..layers.block import Block
+from ..layers.norms import make_norm
+from ..layers.rope import Rotary
+from .settings import BltConfig, latent_spec
 
 
 class LatentTransformer(nn.Module):
     def __init__(self, config: BltConfig) -> None:
         super().__init__()
-        dim, local, self.k = config.latent_size, config.local_size, config.queries_per_patch
+        spec = latent_spec(config)
+        dim, local, self.k = spec.dim, config.local_size, config.queries_per_patch
         self.local = local
         self.input = nn.Linear(self.k * local, dim, bias=False)
         self.start = nn.Parameter(0.02 * torch.randn(dim))
-        self.blocks = nn.ModuleList(Block(dim, config.latent_heads, config.dropout)
-                                    for _ in range(config.latent_layers))
-        self.rotary = Rotary(dim // config.latent_heads, config.block_size)
-        self.norm = nn.LayerNorm(dim)
+        self.blocks = nn.ModuleList(Block(spec) for _ in range(config.latent_layers))
+        self.rotary = Rotary(spec.head_dim, config.block_size)
+        self.norm = make_norm(spec)
         self.output = nn.Linear(dim, self.k * local, bias=False)
 
     def forward(self, patches: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,36 @@
+"""The BLT's local encoder: byte and hash n-gram embeddings, then causal transformer
+blocks over the bytes, each seeing the last ``local_window`` of them."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..layers.attention import causal
+from ..layers.block import Block
+from ..layers.hash_ngrams import HashNgramEmbedding
+from ..layers.rope import Rope
+from ..layers.spec import VOCAB_SIZE
+from .settings import BltConfig, local_spec
+
+
+class LocalEncoder(nn.Module):
+    def __init__(self, config: BltConfig) -> None:
+        super().__init__()
+        dim = config.local_size
+        self.embed = nn.Embedding(VOCAB_SIZE, dim)
+        self.hash_embed = (HashNgramEmbedding(config.hash_ngrams, config.hash_buckets, dim)
+                           if config.hash_ngrams else None)
+        self.dropout = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(local_spec(config))
+                                    for _ in range(config.encoder_layers))
+
+    def forward(self, idx: torch.Tensor, mask: torch.Tensor | None, rope: Rope) -> torch.Tensor:
+        """Byte states ``[batch, time, local_size]``."""
+        x = self.embed(idx)
+        if self.hash_embed is not None:
+            x = x + self.hash_embed(idx)
+        x = self.dropout(x)
+        for block in self.blocks:
+            x = block(x, rope=rope, **causal(mask))
+        return x

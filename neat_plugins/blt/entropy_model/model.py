@@ -1,0 +1,130 @@
+"""The blt-entropy model: a causal byte-level transformer (nanoGPT-style).
+
+Input: byte values ``idx`` (LongTensor ``[batch, time]``, 0-255). Output: logits
+``[batch, time, 256]`` where position ``t`` predicts byte ``t + 1`` from bytes ``<= t``.
+Pre-norm blocks of :mod:`..layers` with a fused QKV projection,
+``scaled_dot_product_attention(is_causal=True)``, rotary or learned absolute positions,
+optional tied input/output embeddings, optional hash n-gram embeddings.
+
+With rotary positions the model also keeps a key/value cache (``new_cache`` and
+``forward_cached``, the optional methods of the model contract in
+:mod:`neat_core.scoring`): it scores long inputs and generates bytes computing each
+position once, every byte seeing the ``block_size`` bytes that end at it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from neat_core.errors import UsageError
+
+from ..layers.block import Block, init_weights
+from ..layers.hash_ngrams import HashNgramEmbedding
+from ..layers.kv_cache import KVCache
+from ..layers.norms import make_norm
+from ..layers.rope import Rotary
+from ..layers.spec import VOCAB_SIZE
+from .settings import BltEntropyConfig, block_spec
+
+
+class EntropyModel(nn.Module):
+    """Causal decoder-only transformer over the 256 byte values."""
+
+    def __init__(self, config: BltEntropyConfig) -> None:
+        super().__init__()
+        self.config = config
+        spec = block_spec(config)
+        self.embed = nn.Embedding(VOCAB_SIZE, config.hidden_size)
+        self.hash_embed = (HashNgramEmbedding(config.hash_ngrams, config.hash_buckets,
+                                              config.hidden_size)
+                           if config.hash_ngrams else None)
+        self.pos_embed = (nn.Embedding(config.block_size, config.hidden_size)
+                          if config.positional == "learned" else None)
+        self.rotary = (Rotary(spec.head_dim, config.block_size)
+                       if config.positional == "rope" else None)
+        self.dropout = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(spec) for _ in range(config.num_layers))
+        self.final_norm = make_norm(spec)
+        self.head = nn.Linear(config.hidden_size, VOCAB_SIZE, bias=False)
+        if config.tie_weights:
+            self.head.weight = self.embed.weight
+        self.apply(init_weights)
+        # GPT-2 style: scale the residual projections by depth
+        for name, param in self.named_parameters():
+            if name.endswith(("attn.proj.weight", "ffn.down.weight")):
+                nn.init.normal_(param, mean=0.0, std=0.02 / math.sqrt(2 * config.num_layers))
+
+    def num_parameters(self) -> int:
+        """Trainable parameters, counting tied weights once."""
+        return sum(p.numel() for p in self.parameters())
+
+    def flops_per_byte(self) -> dict[str, float]:
+        """Analytic FLOPs per byte at a full context (the model contract's optional
+        method; formulas in :mod:`.flops` and docs/blt.md)."""
+        from .flops import entropy_model_flops
+
+        return entropy_model_flops(self.config)
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None
+                ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Next-byte logits ``[B, T, 256]``; with ``targets [B, T]`` also the mean
+        cross-entropy loss in nats, as ``(logits, loss)``."""
+        time = idx.shape[1]
+        if time > self.config.block_size:
+            raise UsageError(f"input of {time} bytes is longer than model.block_size "
+                             f"({self.config.block_size})",
+                             hint="score long inputs with neat_core.scoring.compute_entropies, "
+                                  "which slides a window over them")
+        x = self.embed(idx)
+        if self.hash_embed is not None:
+            x = x + self.hash_embed(idx)
+        if self.pos_embed is not None:
+            x = x + self.pos_embed(torch.arange(time, device=idx.device))
+        rope = self.rotary(time) if self.rotary is not None else None
+        x = self.dropout(x)
+        for block in self.blocks:
+            x = block(x, is_causal=True, rope=rope)
+        logits = self.head(self.final_norm(x))
+        if targets is None:
+            return logits
+        loss = F.cross_entropy(logits.view(-1, VOCAB_SIZE), targets.reshape(-1))
+        return logits, loss
+
+    # --- the key/value cache (rotary positions only) ----------------------------------
+
+    def new_cache(self, batch_size: int) -> KVCache | None:
+        """An empty cache for ``batch_size`` rows; None with learned positions.
+
+        Learned absolute positions cannot slide: a byte's keys depend on its place in
+        the window, which changes as the window moves, so they would all be recomputed.
+        """
+        if self.rotary is None:
+            return None
+        history = max(self.hash_embed.sizes) - 1 if self.hash_embed is not None else 0
+        return KVCache(batch_size, self.config.block_size, len(self.blocks), history)
+
+    def forward_cached(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
+        """Logits ``[B, t, 256]`` of ``t`` new bytes that follow those ``cache`` holds.
+
+        New byte ``i`` is predicted from the ``block_size`` bytes that end at it (fewer
+        at the start), as ``forward`` predicts the last byte of that window; the bytes
+        are then appended to ``cache``, which keeps the last ``block_size - 1``.
+        """
+        batch, time = idx.shape
+        if batch != cache.batch_size:
+            raise UsageError(f"a batch of {batch} rows for a cache of "
+                             f"{cache.batch_size}", hint="make a cache per batch size")
+        if self.rotary is None:
+            raise UsageError("forward_cached needs rotary positions",
+                             hint="new_cache gives no cache with learned positions")
+        rope = self.rotary.at(cache.advance(time, idx.device), time)
+        x = self.embed(idx)
+        if self.hash_embed is not None:  # the n-grams reach back into earlier calls
+            x = x + self.hash_embed(cache.with_history(idx))[:, -time:]
+        for layer, block in enumerate(self.blocks):
+            x = block(x, rope=rope, cache=cache, layer=layer)
+        return self.head(self.final_norm(x))
