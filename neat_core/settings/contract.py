@@ -16,7 +16,7 @@ from typing import Iterator
 import attrs
 
 from .fields import is_section, misuse, plugin_kind, resolved_fields, supported_type
-from .schema import CallbackConfig, ModelConfig, NeatConfig, Settings
+from .schema import EXTENDS_KEY, PLUGINS_KEY, CallbackConfig, ModelConfig, NeatConfig, Settings
 
 BASES: dict[str, type] = {"models": ModelConfig, "callbacks": CallbackConfig}
 
@@ -31,7 +31,8 @@ def _core_keys_beside(kind: str) -> Iterator[tuple[str, set[str]]]:
         fields = resolved_fields(cls)
         for field in fields:
             if plugin_kind(field) == kind and field.metadata.get("inline"):
-                yield path, {f.name for f in fields if f is not field}
+                reserved = {EXTENDS_KEY, PLUGINS_KEY} if not path else set()
+                yield path, {f.name for f in fields if f is not field} | reserved
             elif is_section(field) and field.type is not None:
                 yield from walk(field.type, f"{path}.{field.name}".lstrip("."))
 
