@@ -27,7 +27,7 @@ The contracts of what factories build are the types in :mod:`neat_core.api`.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import pluggy
 
@@ -36,7 +36,16 @@ PROJECT_NAME = "neat"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
-Register = Callable[..., None]
+
+
+class Register(Protocol):
+    """The ``register`` callback of every ``register_*`` hook. What ``factory``
+    receives and which ``**options`` a kind takes: ``neat_core.registry.KINDS`` (the
+    table in docs/plugins.md is generated from it)."""
+
+    def __call__(self, name: str, factory: Callable[..., Any] | None = None, *,
+                 description: str = "", config_class: type | None = None,
+                 default: bool = False, override: bool = False, **options: Any) -> None: ...
 
 
 @hookspec
