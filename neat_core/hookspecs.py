@@ -12,7 +12,7 @@ unless the later call passes ``override=True``. ``register`` has the signature::
 
     register(name: str, factory: Callable, *, description: str = "",
              config_class: type | None = None, default: bool = False,
-             override: bool = False) -> None
+             override: bool = False, **options) -> None
 
 ``factory`` must be *lazy*: calling it may import torch, merely registering it must not.
 ``config_class`` is the plugin's own settings: a frozen attrs class deriving from
@@ -35,7 +35,6 @@ PROJECT_NAME = "neat"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
-
 
 
 class Register(Protocol):
