@@ -41,7 +41,7 @@ def require(condition: bool, message: str, hint: str | None = None) -> None:
 @frozen
 class Settings:
     """Base of every plugin's settings class: frozen, keyword-only, each field declared
-    with :func:`neat_core.config.setting` (help text required)."""
+    with :func:`neat_core.api.setting` (help text required)."""
 
     def inactive(self, name: str) -> str | None:
         """Why field ``name`` has no effect with this section's other values (e.g. a
