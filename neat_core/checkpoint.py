@@ -34,12 +34,14 @@ import attrs
 from ._version import __version__
 from .config import NeatConfig, ResolvedConfig, config_from_dict, load_config, to_dict
 from .config.loader import Override, checkpoint_layer
+from .config.owners import plugin_owners
 from .config.tree import flatten
 from .errors import CheckpointError, ConfigError
 from .files import DiskFullError, atomic_write, disk_full, fsync_dir, write_failure
 from .flops import model_flops
 from .models import build_model
 from .registry import get_registry
+from .settings.schema import PLUGINS_KEY
 
 if TYPE_CHECKING:
     import torch
@@ -189,6 +191,7 @@ def _meta(config: NeatConfig, step: int, metrics: Mapping[str, Any] | None,
                      "python": platform.python_version()},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "sha256": checksums,
+        PLUGINS_KEY: plugin_owners(config.model.name),  # who wrote config.json's sections
     }
 
 
@@ -437,7 +440,7 @@ def _read_config(directory: Path, meta: Mapping[str, Any], data: Any) -> NeatCon
                               f"model '{meta.get('model')}', {CONFIG_FILE} says '{name}'",
                               hint="one of the files was replaced; use another checkpoint")
     try:
-        return config_from_dict(checkpoint_layer(data))
+        return config_from_dict(checkpoint_layer(data, meta.get(PLUGINS_KEY)))
     except ConfigError as error:
         raise CheckpointError(f"{file} is not a valid config: {error.message}",
                               hint=error.hint) from None

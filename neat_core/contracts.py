@@ -43,7 +43,8 @@ Documents = Sequence[tuple[str, bytes]]
 
 
 class Model(Protocol):
-    """What a model factory returns: a ``torch.nn.Module`` over bytes.
+    """What a model factory returns: a ``torch.nn.Module`` whose ``forward(idx)`` maps
+    byte values ``[batch, time]`` to next-byte logits ``[batch, time, 256]``.
 
     - ``config``: the model's settings, a :class:`ModelConfig` (``config.block_size`` is
       the longest input it reads at once).

@@ -66,6 +66,7 @@ _generation = 0  # bumped whenever the set of plugins changes
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("neat_plugin",
                                                                     default=None)
 _lenient: contextvars.ContextVar[bool] = contextvars.ContextVar("neat_lenient", default=False)
+_tracebacks = False  # `neat --debug`: warnings about plugins carry the traceback
 
 
 def generation() -> int:
@@ -119,11 +120,19 @@ def check_strict() -> None:
                                    f"({ENV_STRICT}=1 refuses to run with a failed plugin)")
 
 
+def show_tracebacks(on: bool = True) -> None:
+    """Make the warnings about failed plugins carry a traceback (``neat --debug``): the
+    exception's, or for a problem the host found itself (a registration it rejected) the
+    stack that led to it, through the plugin's hook implementation."""
+    global _tracebacks
+    _tracebacks = on
+
+
 def report_plugin_failure(name: str, error: BaseException | str, action: str) -> None:
     """Warn (or raise, in strict mode) about a plugin that failed while ``action``.
 
     ``error`` is an exception, or a message for problems the host found itself (a name
-    clash, a broken contract).
+    clash, a broken contract, a settings class that breaks a rule).
     """
     what = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     message = f"plugin '{name}' failed while {action}: {what}"
@@ -134,7 +143,10 @@ def report_plugin_failure(name: str, error: BaseException | str, action: str) ->
     if strict_mode() and not _lenient.get():
         raise PluginError(message, hint=f"fix or uninstall it, or set {ENV_BLOCK}={name}") \
             from (error if isinstance(error, BaseException) else None)
-    log.warning("%s (disable it with %s=%s)", message, ENV_BLOCK, name)
+    exception = error if isinstance(error, BaseException) else None
+    log.warning("%s (disable it with %s=%s)", message, ENV_BLOCK, name,
+                exc_info=exception if _tracebacks else None,
+                stack_info=_tracebacks and exception is None)
 
 
 # --- isolation around every hook implementation ---------------------------------------

@@ -22,7 +22,7 @@ from .. import interrupts
 from .._version import __version__
 from ..distributed import DistEnv
 from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError, out_of_memory
-from ..plugins import generation, lenient, report_plugin_failure
+from ..plugins import generation, lenient, report_plugin_failure, show_tracebacks
 from ..registry import get_registry
 from .logs import configure_logging
 
@@ -65,6 +65,8 @@ class NeatGroup(click.Group):
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:
         configure_logging()  # plugin warnings during parsing get the same format
+        if parent is None:  # plugins load while the command line is parsed
+            show_tracebacks("--debug" in args)
         return super().make_context(info_name, args, parent, **extra)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -19,6 +19,11 @@ from ..errors import ConfigError
 from .fields import DEFAULT_NAME, DROP, Former, section, setting
 
 SCHEMA_VERSION = 2
+# Top-level keys of a config file that hold no settings: the files it builds on, and the
+# plugins whose sections it holds (see neat_core.config.owners). No plugin section may
+# take these names.
+EXTENDS_KEY = "extends"
+PLUGINS_KEY = "plugins"
 
 if TYPE_CHECKING:  # type checkers know attrs.frozen; at run time every field is keyword-only
     from attrs import frozen
@@ -36,7 +41,7 @@ def require(condition: bool, message: str, hint: str | None = None) -> None:
 @frozen
 class Settings:
     """Base of every plugin's settings class: frozen, keyword-only, each field declared
-    with :func:`neat_core.config.setting` (help text required)."""
+    with :func:`neat_core.api.setting` (help text required)."""
 
     def inactive(self, name: str) -> str | None:
         """Why field ``name`` has no effect with this section's other values (e.g. a

@@ -33,7 +33,7 @@ def build_blt(config: BltConfig) -> Any:
 
 
 def build_patch_stats(model: Any, config: Any, backend: Any) -> Any:
-    from neat_core.scoring import Scorer
+    from neat_core.api import Scorer
 
     from .patching.evaluator import PatchStats
 

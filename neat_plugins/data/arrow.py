@@ -14,9 +14,16 @@ import json
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from neat_core.api import DataUnit, NeatConfig, SourceDocument, Tally
-from neat_core.data import list_paths
-from neat_core.errors import DataError, UsageError, suggest
+from neat_core.api import (
+    DataError,
+    DataUnit,
+    NeatConfig,
+    SourceDocument,
+    Tally,
+    UsageError,
+    list_paths,
+    suggest,
+)
 
 from .config import ArrowSettings
 from .files import file_identity

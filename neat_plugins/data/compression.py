@@ -17,13 +17,12 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from neat_core.api import Tally
-from neat_core.data.documents import CHUNK
-from neat_core.errors import DataError
+from neat_core.api import DataError, Tally
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 BZ2_BLOCKS = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")  # data, end
 HEAD = 10  # bytes that decide the codec
+CHUNK = 1 << 20  # bytes read from a file at a time
 
 
 def detect(head: bytes) -> str | None:

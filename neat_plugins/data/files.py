@@ -7,9 +7,7 @@ import sysconfig
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from neat_core.api import DataUnit, NeatConfig, SourceDocument, Tally
-from neat_core.data import list_paths, walk
-from neat_core.errors import DataError
+from neat_core.api import DataError, DataUnit, NeatConfig, SourceDocument, Tally, list_paths, walk
 
 from .compression import decompressed_chunks, sniff, stored_chunks
 from .config import FilesSettings

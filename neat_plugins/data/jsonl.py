@@ -14,8 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from neat_core.api import DataUnit, NeatConfig, SourceDocument, Tally
-from neat_core.data import list_paths
+from neat_core.api import DataUnit, NeatConfig, SourceDocument, Tally, list_paths
 
 from .compression import decompressed_chunks, sniff, stored_chunks
 from .config import JsonlSettings

@@ -21,8 +21,7 @@ from typing import Any, Iterable
 import numpy as np
 from tqdm.auto import tqdm
 
-from neat_core.api import SourceDocument
-from neat_core.scoring import Scorer, score_stream, stream_context
+from neat_core.api import Scorer, SourceDocument, score_stream, stream_context
 
 from . import compressors
 from .settings import BitsPerByteSettings

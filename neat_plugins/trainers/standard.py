@@ -17,13 +17,25 @@ import attrs
 import numpy as np
 import torch
 
-from neat_core.api import NeatConfig, TrainResult, takes_targets
-from neat_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from neat_core.api import (
+    Callbacks,
+    Checkpoint,
+    CheckpointError,
+    DataError,
+    DistEnv,
+    Interrupted,
+    NeatConfig,
+    RunError,
+    TrainResult,
+    build_model,
+    describe_flops,
+    load_checkpoint,
+    model_flops,
+    save_checkpoint,
+    takes_targets,
+)
 from neat_core.data import BatchSampler, build_corpora, eval_batches
-from neat_core.errors import CheckpointError, DataError, Interrupted, RunError
-from neat_core.flops import describe_flops, model_flops
-from neat_core.models import build_model
-from neat_core.training import Callbacks, DistEnv, LrSchedule, MetricsLog, RunDirectory, StopRequest
+from neat_core.training import LrSchedule, MetricsLog, RunDirectory, StopRequest
 
 from .evaluation import evaluate_batches, loss_metrics, next_byte_loss
 from .parallel import Parallel

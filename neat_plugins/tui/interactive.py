@@ -22,14 +22,24 @@ from typing import Any, Callable, Mapping
 import click
 
 from neat_core import interrupts
-from neat_core.config import Override, parse_assignments, to_dict
+from neat_core.api import (
+    Documents,
+    Entry,
+    NeatError,
+    Override,
+    PluginError,
+    Session,
+    UsageError,
+    analysis_results,
+    get_registry,
+    load_documents,
+    suggest,
+    to_dict,
+    write_reports,
+)
+from neat_core.config import parse_assignments
 from neat_core.config.tree import flatten
-from neat_core.contracts import Documents
-from neat_core.errors import NeatError, PluginError, UsageError, suggest
-from neat_core.inputs import load_documents
-from neat_core.registry import Entry, get_registry
-from neat_core.reporting import report_writers, write_reports
-from neat_core.session import Session, analysis_results
+from neat_core.reporting import report_writers
 
 OWN_COMMANDS = {  # name: (arguments, description)
     "set": ("KEY=VALUE", "change a setting (any config key, as with --set)"),

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from neat_core.errors import UsageError
+from neat_core.api import UsageError
 
 
 @click.command("menu")

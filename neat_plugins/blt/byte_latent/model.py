@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neat_core.errors import UsageError
+from neat_core.api import UsageError
 
 from ..layers.attention import window_mask
 from ..layers.block import init_weights

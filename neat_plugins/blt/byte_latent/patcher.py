@@ -26,9 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from neat_core.api import MAX_BITS
-from neat_core.errors import CheckpointError, UsageError
-from neat_core.scoring import entropy_bits, plan_windows
+from neat_core.api import MAX_BITS, CheckpointError, UsageError, entropy_bits, plan_windows
 
 from ..entropy_model.flops import forward_flops_per_position
 from ..entropy_model.model import EntropyModel
@@ -74,7 +72,7 @@ class Patcher(nn.Module):
         (a BLT checkpoint holds them), and a forward pass before that is an error."""
         if self.entropy_model is None:
             return
-        from neat_core import load_checkpoint
+        from neat_core.api import load_checkpoint
 
         path = Path(str(self.config.entropy_checkpoint)).expanduser()
         if not path.exists():

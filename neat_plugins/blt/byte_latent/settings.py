@@ -119,9 +119,9 @@ def read_entropy_settings(checkpoint: str) -> BltEntropyConfig:
                           hint="pass a checkpoint directory of a blt-entropy model, e.g. "
                                "runs/entropy/checkpoints/best") from None
     try:
-        from neat_core.config import config_from_dict  # the config machinery, when used
+        from neat_core.api import load_config  # the config machinery, when used
 
-        model = config_from_dict(data).model
+        model = load_config(base=data).config.model
     except ConfigError as error:
         raise ConfigError(f"model.entropy_checkpoint: {file} is not a valid config: "
                           f"{error.message}", hint=error.hint) from None

@@ -23,9 +23,7 @@ from typing import IO, Any, Iterable, Iterator
 
 import click
 
-from neat_core.api import config_command
-from neat_core.errors import DataError, RunError, UsageError
-from neat_core.files import write_failure
+from neat_core.api import DataError, RunError, UsageError, config_command, write_failure
 
 from ..patching.settings import PatchingConfig
 from .escape import escape
@@ -57,16 +55,22 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     calibrates the threshold (on the first MiB of the input) so patches average that
     many bytes.
     """
-    from neat_core.api import resolve_checkpoint, to_dict
-    from neat_core.backends import select_backend
-    from neat_core.checkpoint import load_checkpoint, resolve_over_checkpoint
-    from neat_core.scoring import compute_entropies, score_stream, stream_context
+    from neat_core.api import (
+        compute_entropies,
+        load_checkpoint,
+        load_config,
+        resolve_checkpoint,
+        score_stream,
+        select_backend,
+        stream_context,
+        to_dict,
+    )
 
     from ..patching.stream import PatchStream
 
     saved = load_checkpoint(resolve_checkpoint(checkpoint))
     chunks, size = _read_input(file)
-    resolved = resolve_over_checkpoint(resolved, saved)
+    resolved = load_config(base=to_dict(saved.config), overrides=resolved)  # flags on top
     config = resolved.config
     _check_flags(resolved)
     backend = select_backend(config.backend)

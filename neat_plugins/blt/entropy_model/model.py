@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neat_core.errors import UsageError
+from neat_core.api import UsageError
 
 from ..layers.block import Block, init_weights
 from ..layers.hash_ngrams import HashNgramEmbedding

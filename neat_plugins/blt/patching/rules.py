@@ -45,7 +45,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from neat_core.errors import UsageError
+from neat_core.api import UsageError
 
 from .settings import MODES, PatchingConfig
 

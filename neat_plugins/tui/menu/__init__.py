@@ -21,8 +21,7 @@ from typing import Callable
 
 import click
 
-from neat_core.errors import NeatError
-from neat_core.registry import get_registry
+from neat_core.api import NeatError, get_registry
 
 from ..prompts import Cancelled, choose, console
 from .generic import command_form

@@ -12,10 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from neat_core.config import FieldInfo, Override, config_fields, load_config, to_dict
+from neat_core.api import NeatError, Override, get_registry, load_config, to_dict
+from neat_core.config import FieldInfo, config_fields
 from neat_core.config.tree import flatten
-from neat_core.errors import NeatError
-from neat_core.registry import get_registry
 from neat_core.settings.fields import list_item, literal_choices
 from neat_core.training import RunDirectory
 
@@ -115,8 +114,8 @@ def ask_config_file(default: str | None) -> str | None:
 def check_checkpoint(text: str) -> str | None:
     """A check: a checkpoint directory or a run directory with checkpoints (or
     nothing)."""
+    from neat_core.api import resolve_checkpoint
     from neat_core.checkpoint import META_FILE
-    from neat_core.session import resolve_checkpoint
 
     problem = existing_path(text)
     if problem or not text:

@@ -15,8 +15,8 @@ import shlex
 
 import click
 
-from neat_core.config import load_config, parse_assignments
-from neat_core.errors import NeatError
+from neat_core.api import NeatError, load_config
+from neat_core.config import parse_assignments
 
 from ..prompts import Check, Completer, any_of, ask, choose, path_completer, required
 from .fields import ask_config_file, ask_setting, check_checkpoint
@@ -77,7 +77,7 @@ def _option_name(option: click.Option) -> str:
 def ask_option(option: click.Option, command: click.Command, ctx: click.Context
                ) -> list[str]:
     """The arguments for one option (empty: leave it unset)."""
-    from neat_core.commands import ConfigCommand
+    from neat_core.api import ConfigCommand
 
     name = _option_name(option)
     fields = command.schema_flags() if isinstance(command, ConfigCommand) else {}

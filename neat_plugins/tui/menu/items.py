@@ -11,7 +11,7 @@ from typing import Callable
 import attrs
 import click
 
-from neat_core.config import load_config
+from neat_core.api import load_config
 from neat_core.training import RunDirectory
 
 from ..prompts import ask, choose, path_completer, required
@@ -52,7 +52,7 @@ class Job:
 
 def flag_args(command: click.Command, changes: dict[str, str]) -> list[str]:
     """The flags for changed config values: the command's own flag, else ``--set``."""
-    from neat_core.commands import ConfigCommand
+    from neat_core.api import ConfigCommand
 
     args: list[str] = []
     for path, value in changes.items():
