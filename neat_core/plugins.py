@@ -36,6 +36,7 @@ import pluggy
 
 import neat_core.hookspecs as hookspecs
 
+from ._version import DISTRIBUTION
 from .errors import NeatError, PluginError
 
 ENTRY_POINT_GROUP = "neat"
@@ -330,6 +331,12 @@ def load_order(name: str) -> int:
     """Position of plugin ``name`` in the order plugins were loaded (unknown: last)."""
     names = list(_infos)
     return names.index(name) if name in names else len(names)
+
+
+def is_builtin(name: str) -> bool:
+    """Whether plugin ``name`` ships with NEAT: an entry point of NEAT's distribution."""
+    info = _infos.get(name)
+    return info is not None and info.distribution == DISTRIBUTION
 
 
 def hook_caller(name: str) -> Any:

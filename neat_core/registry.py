@@ -28,6 +28,7 @@ from .plugins import (
     current_plugin,
     generation,
     hook_caller,
+    is_builtin,
     lenient,
     load_order,
     plugin_info,
@@ -188,12 +189,18 @@ class Registry:
         return f"; '{name}' was rejected at registration: {why}" if why else ""
 
     def default_name(self, kind: str) -> str | None:
-        """The entry of ``kind`` marked default (the first, if several), else the only
-        entry, else None."""
+        """The entry of ``kind`` marked default, else the only entry, else None.
+
+        Where several are marked, an installed plugin's wins over NEAT's built-in one
+        (installing a plugin whose part says ``default=True`` makes that part the
+        default), and among those the plugin loaded first, as in a clash; pluggy's order
+        of calls cannot decide it.
+        """
         entries = list(self._entries[kind].values())
-        marked = [entry.name for entry in entries if entry.default]
+        marked = [entry for entry in entries if entry.default]
         if marked:
-            return marked[0]
+            return min(marked, key=lambda entry: (is_builtin(entry.plugin),
+                                                  load_order(entry.plugin))).name
         return entries[0].name if len(entries) == 1 else None
 
     def default_names(self, kind: str, *, analysis: bool = False) -> list[str]:
