@@ -94,7 +94,8 @@ def out_of_memory(error: BaseException) -> RunError | None:
     return RunError(f"out of memory{': ' + detail if detail else ''}", hint=OUT_OF_MEMORY_HINT)
 
 
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """' (did you mean "x"?)' when a close match of ``name`` is among ``choices``, else ''."""
+def suggest(name: str, choices: Iterable[str], prefix: str = "") -> str:
+    """' (did you mean "x"?)' when a close match of ``name`` is among ``choices``, else ''
+    (``prefix`` goes before the match, e.g. the section of a key)."""
     close = difflib.get_close_matches(name, list(choices), n=1)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+    return f' (did you mean "{prefix}{close[0]}"?)' if close else ""
