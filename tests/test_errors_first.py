@@ -11,7 +11,7 @@ import pytest
 
 from neat_core.testing import plugin_registered
 
-from .eval_helpers import SuccessorPlugin, save
+from .eval_helpers import SuccessorPlugin, save, tiny_blt
 from .train_utils import finished, set_args, tiny_settings  # noqa: F401 - fixture
 
 
@@ -35,6 +35,14 @@ def test_missing_data_is_the_first_line_of_eval_analyze_and_compare(run_cli, tmp
         assert result.exit_code == 2
         assert first_line(result).startswith(f"error: data source '{missing}' does not exist")
         assert "backend:" not in result.stderr and "using checkpoint" not in result.stderr
+
+
+def test_a_missing_input_of_neat_patch_comes_before_the_checkpoint_line(run_cli, tmp_path):
+    tiny_blt(tmp_path / "run" / "checkpoints" / "step-0000003")
+    result = run_cli("patch", str(tmp_path / "run"), str(tmp_path / "nothere.txt"))
+    assert result.exit_code == 2
+    assert first_line(result).startswith("error: cannot read")
+    assert "using checkpoint" not in result.stderr
 
 
 def test_resuming_a_finished_run_says_so_before_the_backend(run_cli, finished):

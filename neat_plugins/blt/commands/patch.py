@@ -64,8 +64,8 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
 
     from ..patching.stream import PatchStream
 
+    chunks, size = _read_input(file)  # a missing input: the first line, not the second
     saved = load_checkpoint(resolve_checkpoint(checkpoint))
-    chunks, size = _read_input(file)
     resolved = resolve_over_checkpoint(resolved, saved)
     config = resolved.config
     _check_flags(resolved)
