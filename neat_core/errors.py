@@ -71,9 +71,17 @@ class WriteError(UsageError):
 
 
 class Interrupted(NeatError):
-    """The user interrupted a run (after whatever could be saved was saved)."""
+    """A run was stopped by a signal (after whatever could be saved was saved).
+
+    ``signal`` names it: the user's own Ctrl-C (SIGINT) is reported as a notice, any
+    other stop as an error."""
 
     exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str, hint: str | None = None, *,
+                 signal: str = "SIGINT") -> None:
+        super().__init__(message, hint)
+        self.signal = signal
 
 
 OUT_OF_MEMORY_HINT = ("shrink the model (model.hidden_size, model.num_layers, "
