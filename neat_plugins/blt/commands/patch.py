@@ -61,11 +61,13 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     from neat_core.backends import select_backend
     from neat_core.checkpoint import load_checkpoint, resolve_over_checkpoint
     from neat_core.scoring import compute_entropies, score_stream, stream_context
+    from neat_core.session import locate_checkpoint
 
     from ..patching.stream import PatchStream
 
-    chunks, size = _read_input(file)  # a missing input: the first line, not the second
-    saved = load_checkpoint(resolve_checkpoint(checkpoint))
+    saved = load_checkpoint(locate_checkpoint(checkpoint))  # checked without a word,
+    chunks, size = _read_input(file)  # so that a bad input is the first line
+    resolve_checkpoint(checkpoint)  # says which checkpoint of a run directory is used
     resolved = resolve_over_checkpoint(resolved, saved)
     config = resolved.config
     _check_flags(resolved)
