@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import click
+
 from neat_core.config import FieldInfo, Override, config_fields, load_config, to_dict
 from neat_core.config.tree import flatten
 from neat_core.errors import NeatError
@@ -22,6 +24,7 @@ from neat_core.training import RunDirectory
 from ..prompts import (
     Check,
     ListCompleter,
+    Unfinished,
     any_of,
     ask,
     choose,
@@ -95,11 +98,41 @@ def ask_setting(path: str, label: str, config_file: str | None,
     return None if shown(value) == shown(current) else shown(value)
 
 
-def check_config_file(text: str) -> str | None:
-    if not text:
+def param_check(param: click.Parameter, ctx: click.Context | None = None) -> Check:
+    """A check by the parameter's Click type (numbers, ranges, existing paths)."""
+    def check(text: str) -> str | None:
+        if not text:
+            return None
+        try:
+            param.type.convert(text, param, ctx)
+        except click.BadParameter as error:
+            return error.format_message()
         return None
+
+    return check
+
+
+def option_check(command: click.Command, name: str) -> Check:
+    """:func:`param_check` of the command's option ``name``."""
+    return param_check(next(p for p in command.params if p.name == name))
+
+
+BUILT_IN = "-"  # the answer that means the built-in defaults when a config is the default
+
+
+def check_config_file(text: str) -> str | None:
+    """A check: a config file that loads (a folder or the start of a name is
+    Unfinished: the file is still to be typed or completed)."""
+    if not text or text == BUILT_IN:
+        return None
+    path = Path(os.path.expanduser(text))
+    if path.is_dir():
+        return Unfinished(f"{text} is a directory: type or Tab to a config file in it")
+    problem = existing_path(text)
+    if problem:
+        return problem
     try:
-        load_config(os.path.expanduser(text))
+        load_config(path)
     except NeatError as error:
         return error.one_line()
     return None
@@ -107,9 +140,11 @@ def check_config_file(text: str) -> str | None:
 
 def ask_config_file(default: str | None) -> str | None:
     """A config file (checked as it is typed), or None for the built-in defaults."""
-    path = ask("Config file (empty: the built-in defaults)", default=default or "",
-               check=check_config_file, completer=path_completer(), history_key="config")
-    return os.path.expanduser(path) if path else None
+    label = (f"Config file ({BUILT_IN}: the built-in defaults)" if default else
+             "Config file (empty: the built-in defaults)")
+    path = ask(label, default=default or "", check=check_config_file,
+               completer=path_completer(), history_key="config")
+    return os.path.expanduser(path) if path and path != BUILT_IN else None
 
 
 def check_checkpoint(text: str) -> str | None:

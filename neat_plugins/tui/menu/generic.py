@@ -18,23 +18,9 @@ import click
 from neat_core.config import load_config, parse_assignments
 from neat_core.errors import NeatError
 
-from ..prompts import Check, Completer, any_of, ask, choose, path_completer, required
-from .fields import ask_config_file, ask_setting, check_checkpoint
+from ..prompts import Completer, any_of, ask, choose, path_completer, required
+from .fields import ask_config_file, ask_setting, check_checkpoint, param_check
 from .items import Job, MenuState, remember_checkpoint
-
-
-def _convert_check(param: click.Parameter, ctx: click.Context) -> Check:
-    """A check by the parameter's Click type (numbers, ranges, existing paths)."""
-    def check(text: str) -> str | None:
-        if not text:
-            return None
-        try:
-            param.type.convert(text, param, ctx)
-        except click.BadParameter as error:
-            return error.format_message()
-        return None
-
-    return check
 
 
 def _is_checkpoint(param: click.Parameter) -> bool:
@@ -49,7 +35,7 @@ def _completer(param: click.Parameter) -> Completer | None:
 
 def ask_argument(param: click.Argument, ctx: click.Context, state: MenuState) -> list[str]:
     label = param.human_readable_name
-    checks = [_convert_check(param, ctx)]
+    checks = [param_check(param, ctx)]
     if _is_checkpoint(param):
         checks.append(check_checkpoint)
     if param.nargs == -1:
@@ -100,7 +86,7 @@ def ask_option(option: click.Option, command: click.Command, ctx: click.Context
     if isinstance(option.type, click.Choice):
         options = [(str(c), str(c)) for c in option.type.choices]
         return [name, choose(name, options, default=str(option.default))]
-    text = ask(name, completer=_completer(option), check=_convert_check(option, ctx),
+    text = ask(name, completer=_completer(option), check=param_check(option, ctx),
                history_key=name)
     return [name, os.path.expanduser(text)] if text else []
 
