@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application import get_app
 from prompt_toolkit.auto_suggest import AutoSuggest, Suggestion
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.completion import (
@@ -32,6 +33,7 @@ from prompt_toolkit.completion import (
     get_common_complete_suffix,
 )
 from prompt_toolkit.document import Document
+from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import AnyFormattedText
 from prompt_toolkit.history import History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
@@ -64,7 +66,7 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def _keys(completer: Completer | None = None) -> KeyBindings:
+def _keys(completer: Completer | None = None, default: str = "") -> KeyBindings:
     keys = KeyBindings()
 
     @keys.add("escape", eager=True)
@@ -74,6 +76,11 @@ def _keys(completer: Completer | None = None) -> KeyBindings:
     @keys.add("c-d")
     def _cancel(event: KeyPressEvent) -> None:
         event.app.exit(exception=Cancelled())
+
+    if default:
+        @keys.add("right", filter=Condition(lambda: not get_app().current_buffer.text))
+        def _take_default(event: KeyPressEvent) -> None:
+            event.current_buffer.insert_text(default)
 
     if completer is not None:
         @keys.add("tab")
@@ -140,7 +147,7 @@ class _CheckValidator(Validator):
 
 class _Default(AutoSuggest):
     """The default, greyed after the cursor while nothing is typed (the right arrow
-    takes it in to edit)."""
+    brings it in to edit: a key binding, so it works before the suggestion is drawn)."""
 
     def __init__(self, default: str) -> None:
         self.default = default
@@ -164,7 +171,7 @@ def ask(message: str, *, default: str = "", check: Check | None = None,
     typed: see the module's docstring). Raises :class:`Back` on Escape,
     :class:`Cancelled` on Ctrl-C or Ctrl-D."""
     session: PromptSession[str] = PromptSession(
-        history=history(history_key or message), key_bindings=_keys(completer))
+        history=history(history_key or message), key_bindings=_keys(completer, default))
     shown = f"{message} [{default}]: " if default else f"{message}: "
     try:
         text = session.prompt(

@@ -69,10 +69,12 @@ def check_setting(path: str, config_file: str | None) -> Check:
 
 
 def ask_setting(path: str, label: str, config_file: str | None,
-                check: Check | None = None) -> str | None:
+                check: Check | None = None, earlier: str | None = None) -> str | None:
     """The value typed for config key ``path`` (as text, the way a flag takes it), or
-    None when the user kept the value ``config_file`` (or the defaults) has."""
+    None when the user kept the value ``config_file`` (or the defaults) has. ``earlier``:
+    the answer given before (offered as the default)."""
     current = flatten(to_dict(load_config(config_file or None).config))[path]
+    offered = current if earlier is None else earlier
     info = field_info(path)
     registry = get_registry()
     options: list[Any] | None = None
@@ -82,16 +84,17 @@ def ask_setting(path: str, label: str, config_file: str | None,
     elif literal_choices(info.type) is not None:
         options = list(literal_choices(info.type) or ())
     if options is not None:
+        by_text = {shown(o): o for o in options}
         value: Any = choose(f"{label}", [(o, str(o)) for o in options],
-                            default=current if current in options else None)
+                            default=by_text.get(shown(offered)))
     elif info.type is bool:
-        value = confirm(label, default=bool(current))
+        value = confirm(label, default=shown(offered) == shown(True))
     else:
         completer = (ListCompleter(registry.kind(NAME_LIST_KEYS[path]))
                      if path in NAME_LIST_KEYS else
                      path_completer(only_directories=True) if path in PATH_KEYS else None)
         checks = [check_setting(path, config_file), *([check] if check else [])]
-        value = ask(label, default=shown(current), check=any_of(*checks), completer=completer,
+        value = ask(label, default=shown(offered), check=any_of(*checks), completer=completer,
                     history_key=path)
         if list_item(info.type) is not None:
             value = ",".join(part.strip() for part in value.split(",") if part.strip())

@@ -1,5 +1,6 @@
 """A form: questions asked in order, where Esc goes back to the question asked before
-(and, at the first one, out of the form), keeping nothing answered after it."""
+(and, at the first one, out of the form); what was answered from there on is offered
+again as the default (``form.earlier``)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from ..prompts import Back
 class Form:
     """``form.question(key, ask, when=...)`` adds a question; ``form.run()`` asks them and
     returns the answers by key. ``ask`` and ``when`` may read the answers given so far
-    (``form.answers``); a question whose ``when`` is false is skipped, and has no
+    (``form.answers``) and the answer given before Esc went back past it
+    (``form.earlier``); a question whose ``when`` is false is skipped, and has no
     answer."""
 
     def __init__(self) -> None:
         self.answers: dict[str, Any] = {}
+        self.earlier: dict[str, Any] = {}
         self._questions: list[tuple[str, Callable[[], Any], Callable[[], bool]]] = []
 
     def question(self, key: str, ask: Callable[[], Any],
@@ -38,7 +41,8 @@ class Form:
                     raise
                 index = asked.pop()
                 for later, _, _ in self._questions[index:]:
-                    self.answers.pop(later, None)
+                    if later in self.answers:
+                        self.earlier[later] = self.answers.pop(later)
                 continue
             asked.append(index)
             index += 1

@@ -67,12 +67,13 @@ def train(command: click.Command, state: MenuState) -> Job:
     form = Form()
 
     def config_file() -> str | None:
-        chosen = ask_config_file(state.config_file)
+        chosen = ask_config_file(form.earlier.get("config", state.config_file))
         console().print(f"train · config: {chosen or 'built-in defaults'}", style="bold")
         return chosen
 
     def setting(path: str, label: str, check: Check | None = None) -> Callable[[], Any]:
-        return lambda: ask_setting(path, label, form.answers["config"], check)
+        return lambda: ask_setting(path, label, form.answers["config"], check,
+                                   form.earlier.get(path))
 
     form.question("config", config_file)
     for path, label, check in (("training.max_steps", "Training steps", None),
@@ -137,7 +138,8 @@ def remember_checkpoint(state: MenuState, checkpoint: str | None) -> Callable[[i
 
 def checkpoint_question(form: Form, state: MenuState,
                         label: str = "Checkpoint or run directory") -> None:
-    form.question("checkpoint", lambda: ask_checkpoint(label, state.checkpoint_default()))
+    form.question("checkpoint", lambda: ask_checkpoint(
+        label, form.earlier.get("checkpoint") or state.checkpoint_default()))
 
 
 def evaluate(command: click.Command, state: MenuState) -> Job:
@@ -195,8 +197,10 @@ def generate(command: click.Command, state: MenuState) -> Job:
     form = Form()
     checkpoint_question(form, state)
     form.question("prompt", lambda: ask("Text to continue", check=required,
+                                        default=form.earlier.get("prompt", ""),
                                         history_key="prompt"))
-    form.question("bytes", lambda: ask("Bytes to generate", default="256",
+    form.question("bytes", lambda: ask("Bytes to generate",
+                                       default=form.earlier.get("bytes", "256"),
                                        check=option_check(command, "max_bytes"),
                                        history_key="max-bytes"))
     answers = form.run()
