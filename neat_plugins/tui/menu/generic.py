@@ -4,8 +4,8 @@ and every command a plugin registers, e.g. ``patch``) appears in the menu.
 
 A group asks for its subcommand; arguments are asked in order (paths completed);
 options are offered in a list beside "run", each asked with the check its type implies
-(a schema flag by the schema, a choice from its choices), until the user runs the
-command.
+(a schema flag by the schema, a choice from its choices; Esc at it goes back to the
+list), until the user runs the command.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import click
 from neat_core.config import load_config, parse_assignments
 from neat_core.errors import NeatError
 
-from ..prompts import Completer, any_of, ask, choose, path_completer, required
+from ..prompts import Back, Completer, any_of, ask, choose, path_completer, required
 from .fields import ask_config_file, ask_setting, check_checkpoint, param_check
 from .items import Job, MenuState, remember_checkpoint
 
@@ -135,7 +135,10 @@ def command_form(state: MenuState, root: click.Group, name: str) -> Job:
         if not pick:
             break
         option = next(o for o in options if o.name == pick)
-        chosen[pick] = ask_option(option, command, sub_ctx)
+        try:
+            chosen[pick] = ask_option(option, command, sub_ctx)
+        except Back:  # back to the list of options
+            continue
     return Job([*path, *args, *(a for v in chosen.values() for a in v)],
                after=remember_checkpoint(state, checkpoint))
 
