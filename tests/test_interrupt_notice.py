@@ -3,26 +3,11 @@ run stopped and how to continue, without "error:"."""
 
 from __future__ import annotations
 
-import os
-import signal
-
-from neat_core import hookimpl
 from neat_core.testing import plugin_registered
 from neat_core.training import RunDirectory
 
+from .ctrl_c import CtrlCAtStep
 from .train_utils import set_args, tiny_settings
-
-
-class CtrlCAtStep:
-    """Presses Ctrl-C (sends this process SIGINT) when step 2 is logged."""
-
-    @hookimpl
-    def register_training_callbacks(self, register):
-        register("ctrl-c", lambda config, run_dir: self)
-
-    def on_log(self, record):
-        if record["step"] == 2:
-            os.kill(os.getpid(), signal.SIGINT)
 
 
 def test_ctrl_c_during_training_is_a_notice_with_exit_130(run_cli, tmp_path):

@@ -6,14 +6,11 @@ training run started from the menu is a notice."""
 
 from __future__ import annotations
 
-import os
-import signal
-
 import pytest
 
-from neat_core import hookimpl
 from neat_core.testing import plugin_registered
 
+from .ctrl_c import CtrlCAtStep
 from .eval_helpers import SuccessorPlugin, save
 from .generate_util import nul_checkpoint
 from .menu_keys import CTRL_C, ENTER, TAB, run_menu, tiny_config_file
@@ -73,18 +70,6 @@ def test_esc_goes_back_one_question_and_offers_the_answer_again(tmp_path, capsys
     printed = out.split("--max-bytes 3\n", 1)[1]
     assert printed.startswith("ab") and printed.split("\n")[1] == "done"  # ab + 3 bytes
     assert out.count("$ neat") == 1 and "cancelled; back to the menu" in out
-
-
-class CtrlCAtStep:
-    """Presses Ctrl-C (sends this process SIGINT) when step 2 is logged."""
-
-    @hookimpl
-    def register_training_callbacks(self, register):
-        register("ctrl-c", lambda config, run_dir: self)
-
-    def on_log(self, record):
-        if record["step"] == 2:
-            os.kill(os.getpid(), signal.SIGINT)
 
 
 def test_ctrl_c_of_a_training_run_is_a_notice(tmp_path, capsys):
