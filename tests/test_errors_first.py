@@ -85,7 +85,7 @@ def test_every_problem_of_a_config_in_one_message(run_cli, tmp_path):
     assert result.exit_code == 2
     line = first_line(result)
     assert line.startswith("error: 3 problems in the config: (1) unknown config key "
-                           "'traning' (did you mean \"training\"?)")
+                           f"'traning' (did you mean \"training\"?) (from file {config});")
     assert "(2) unknown config key 'model.hiden_size' (did you mean " \
            "\"model.hidden_size\"?)" in line
     assert "(3) config key 'run.seed' must be an integer, got \"one\"" in line

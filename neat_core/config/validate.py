@@ -18,8 +18,14 @@ from .sections import SectionNode
 SourceOf = Callable[[str], str | None]
 
 
-def _where(path: str, source_of: SourceOf) -> str:
+def _where(path: str, source_of: SourceOf, value: Any = None) -> str:
+    """Where the value at ``path`` came from (for a section given whole, e.g. one with a
+    misspelt name, where its first value came from)."""
     source = source_of(path)
+    while source is None and isinstance(value, dict) and value:
+        key, value = next(iter(value.items()))
+        path = f"{path}.{key}"
+        source = source_of(path)
     return f" (from {source})" if source and source != "default" else ""
 
 
@@ -64,7 +70,7 @@ def section_problems(data: Any, node: SectionNode, source_of: SourceOf
             yield ConfigError(
                 f"unknown config key '{key_path}'"
                 f"{suggest(str(key), known, f'{path}.' if path else '')}"
-                f"{_where(key_path, source_of)}",
+                f"{_where(key_path, source_of, value)}",
                 hint=f"{label} accepts: {', '.join(known) or 'nothing'}"
                      + ("; a plugin's settings are known only while it is installed and "
                         "loaded (see `neat plugins`)" if hosts else ""))
