@@ -63,6 +63,7 @@ def test_the_menu_on_a_terminal(tmp_path):
     assert "using checkpoint" not in screen_text(child)  # ...without a word on the line
     child.send(CTRL_C)
     child.expect("cancelled; back to the menu")
+    child.expect("What would you like to do")  # the menu reads keys again (raw mode)
     child.send(CTRL_D)
     child.expect("bye")
     assert child.finish() == 0

@@ -61,6 +61,7 @@ def test_menu_in_a_terminal_ctrl_c_stops_training_and_resume_continues(tmp_path)
     child.expect("Config file")
     child.send(ESC)  # back out of the form
     child.expect("cancelled; back to the menu")
+    child.expect("What would you like to do")  # keys typed before it are cooked by the tty
     child.send("1" + ENTER)
     child.expect("Config file")
     type_slowly(child, "\x1b[A", ENTER)  # up: the answer given before
