@@ -12,6 +12,8 @@ import pytest
 from .eval_helpers import tiny_blt
 from .train_utils import NEAT, subprocess_env
 
+pytestmark = pytest.mark.slow  # a neat process per case
+
 
 def into_closed_pipe(*args: str, cwd) -> subprocess.CompletedProcess:
     """``neat ARGS`` with stdout a pipe whose reader has already gone."""
