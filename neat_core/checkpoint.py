@@ -295,6 +295,11 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     return Checkpoint(path, config, meta, state_dict, training_state)
 
 
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """A checkpoint's metadata (``meta.json``, its fields checked) without its weights."""
+    return _read_meta(_checkpoint_dir(Path(path)))
+
+
 def load_model(path: str | Path, device: Any = "cpu") -> tuple[torch.nn.Module, NeatConfig]:
     """The model saved at ``path``, rebuilt from its own config (eval mode), and the
     config."""

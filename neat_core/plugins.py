@@ -318,7 +318,7 @@ def blamed(what: str, plugin: str) -> Iterator[None]:
     ``what`` failed and its plugin (NEAT's own errors pass through)."""
     try:
         yield
-    except NeatError:
+    except (NeatError, BrokenPipeError):  # a closed stdout is its reader's doing
         raise
     except Exception as error:
         raise PluginError(f"{what} of plugin '{plugin}' failed: {type(error).__name__}: "

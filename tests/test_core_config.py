@@ -113,7 +113,7 @@ def test_set_parses_null_json_lists_and_boolean_words():
 
 
 @pytest.mark.parametrize("data, fragment", [
-    ({"training": {"max_stepz": 3}}, 'unknown config key \'training.max_stepz\' (did you mean "max_steps"?)'),
+    ({"training": {"max_stepz": 3}}, 'unknown config key \'training.max_stepz\' (did you mean "training.max_steps"?)'),
     ({"trainig": {}}, 'did you mean "training"?'),
     ({"training": {"batch_size": "16"}}, "'training.batch_size' must be an integer, got \"16\""),
     ({"training": {"batch_size": 2.5}}, "must be an integer"),

@@ -123,7 +123,7 @@ def test_ctrl_c_during_ingest_keeps_no_cache_and_a_rerun_ingests_again(
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
-    assert "error: ingest of slow:200 interrupted; its unfinished cache was removed" in stderr
+    assert "ingest of slow:200 interrupted; its unfinished cache was removed" in stderr
     assert cache_files(cache) == []  # nothing half-written, no temporary files
     done = subprocess.run(command, env={**subprocess_env(), "PYTHONPATH": str(third_party)},
                           capture_output=True, text=True, timeout=120)

@@ -17,7 +17,7 @@ from neat_plugins.tui.menu.fields import check_setting
 from .eval_helpers import SuccessorPlugin, save
 from .menu_keys import CTRL_C, CTRL_D, CTRL_U, DOWN, ENTER, run_menu, tiny_config_file
 
-TRAIN, RESUME, EVAL, ANALYZE, PATCH, CONFIG = "1", "2", "3", "5", "6", "7"
+TRAIN, RESUME, EVAL, ANALYZE, PATCH, CONFIG = "1", "2", "3", "5", "7", "8"
 
 
 @pytest.fixture(autouse=True)

@@ -57,11 +57,17 @@ def test_menu_in_a_terminal_ctrl_c_stops_training_and_resume_continues(tmp_path)
     child.expect("Config file")
     type_slowly(child, "cf", TAB, ENTER)  # Tab completes cfg.json
     child.expect("Training steps")
-    child.send(ESC)  # back out
+    child.send(ESC)  # back one question, to the config file
+    child.expect("Config file")
+    child.send(ESC)  # back out of the form
     child.expect("cancelled; back to the menu")
+    child.expect("What would you like to do")  # keys typed before it are cooked by the tty
     child.send("1" + ENTER)
     child.expect("Config file")
-    type_slowly(child, "\x1b[A", ENTER, ENTER, ENTER, ENTER)  # up: the answer given before
+    type_slowly(child, "\x1b[A", ENTER)  # up: the answer given before
+    for prompt in ("Training steps", "Output directory", "Backend"):  # their defaults
+        child.expect(prompt)
+        child.send(ENTER)
     child.expect(re.escape("$ neat train -c cfg.json"))
     deadline = time.monotonic() + 90
     while not RunDirectory(run).path.joinpath("metrics.jsonl").exists():

@@ -71,7 +71,7 @@ def test_a_second_sigint_stops_at_once_without_saving(tmp_path):
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
-    assert stderr.strip().splitlines()[-1] == "error: interrupted"
+    assert stderr.strip().splitlines()[-1] == "interrupted"
     assert RunDirectory(run).latest() is None
 
 

@@ -149,9 +149,10 @@ def file_layers(path: str | Path, _chain: tuple[Path, ...] = ()) -> list[Layer]:
 
 # --- the schema as a whole --------------------------------------------------------------
 
-def config_from_dict(data: Mapping[str, Any],
-                     source_of: Any = lambda path: None) -> NeatConfig:
-    """Check and structure raw data into a :class:`NeatConfig` (ConfigError on problems).
+def config_from_dict(data: Mapping[str, Any], source_of: Any = lambda path: None,
+                     earlier: Sequence[ConfigError] = ()) -> NeatConfig:
+    """Check and structure raw data into a :class:`NeatConfig` (one ConfigError naming
+    every problem, ``earlier`` ones included).
 
     Data of an older schema version is migrated first.
     """
@@ -160,7 +161,7 @@ def config_from_dict(data: Mapping[str, Any],
         data = migrate(data).config
     data.pop(EXTENDS_KEY, None)
     node = schema_tree(model_name_of(data))
-    check_section(data, node, source_of)
+    check_section(data, node, source_of, earlier)
     config: NeatConfig = structure(node, data)
     return config
 
@@ -197,16 +198,20 @@ def load_config(path: str | Path | None = None, overrides: Overrides = (),
     for layer in layers:
         merged = deep_merge(merged, layer.data)
         sources.update(dict.fromkeys(flatten(layer.data), layer.source))
+    problems: list[ConfigError] = []  # reported with those of the files, all at once
     # model.name first: it decides which model.* keys exist
     for override in sorted(as_overrides(overrides), key=lambda o: o.path != MODEL_NAME):
-        value = override.value
-        field = _field_for(override, merged)
-        if override.raw:
-            value = parse_value(override, value, field)
+        try:
+            field = _field_for(override, merged)
+            value = parse_value(override, override.value, field) if override.raw \
+                else override.value
+        except ConfigError as error:
+            problems.append(error)
+            continue
         set_path(merged, override.path, value)
         sources[override.path] = override.source
     sources.pop(EXTENDS_KEY, None)
-    config = config_from_dict(merged, source_of=sources.get)
+    config = config_from_dict(merged, sources.get, problems)
     return ResolvedConfig(config, _leaf_sources(config, sources))
 
 

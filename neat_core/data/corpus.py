@@ -15,7 +15,7 @@ from ..errors import DataError
 from .cache import ensure_cache
 from .documents import CHUNK
 from .index import DocumentIndex
-from .ingest import Catalog, ensure_source
+from .ingest import Catalog, ensure_source, warn_if_binary
 from .plan import SplitPlan, check_windows, plan_corpora
 from .sources import Seed, Sources
 from .store import HEADER_SIZE
@@ -121,9 +121,12 @@ def prepare_plans(config: NeatConfig, *, progress: bool = False
 
     def catalog(spec: str, seed: Seed) -> Catalog:
         if (spec, seed) not in catalogs:
+            first = all(known != spec for known, _ in catalogs)  # warn once per spec
             resolved = sources.resolve(spec, seed)
             catalogs[spec, seed] = ensure_source(sources, resolved, config.data.cache_dir,
                                                  progress=progress)
+            if first:
+                warn_if_binary(catalogs[spec, seed])
         return catalogs[spec, seed]
 
     return plan_corpora(config, catalog, sources.entries)

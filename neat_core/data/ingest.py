@@ -61,6 +61,20 @@ def classify(head: bytes) -> str:
     return "text"
 
 
+def warn_if_binary(catalog: Catalog) -> None:
+    """A warning when most of a source's bytes are not text: a model learns whatever
+    bytes it is given, and a folder of executables is rarely what was meant."""
+    figures = catalog.figures
+    binary = figures["bytes"] - figures["text_bytes"]
+    if binary > figures["bytes"] / 2:
+        log.warning("data source '%s' is mostly binary, not text: %d of its %d documents "
+                    "(%s of %s) hold a NUL byte or invalid UTF-8 (executables, images, "
+                    "archives?); the model learns those bytes too. `neat data inspect` shows "
+                    "each source's text share", catalog.spec,
+                    figures["documents"] - figures["text_documents"], figures["documents"],
+                    byte_size(binary), byte_size(figures["bytes"]))
+
+
 def source_key(resolved: ResolvedSource) -> str:
     identity = {"format": INGEST_FORMAT, **resolved.identity(),
                 "names": [unit.name for _, unit in resolved.units]}

@@ -16,7 +16,7 @@ from pathlib import Path
 import attrs
 
 from ..backends import select_backend
-from ..checkpoint import load_checkpoint, resolve_over_checkpoint
+from ..checkpoint import load_checkpoint, read_meta, resolve_over_checkpoint
 from ..config import NeatConfig, ResolvedConfig, default_config, load_config
 from ..contracts import TrainResult, check_train_result
 from ..distributed import DistEnv
@@ -95,6 +95,9 @@ def train(config: NeatConfig | None = None, *,
     entry = get_registry().get("trainers", config.training.trainer)
     env = DistEnv.from_environ()
     run = RunDirectory(config.run.output_dir)
+    if checkpoint is not None:  # what can be checked before anything is written
+        _check_steps_left(checkpoint, config)
+    _check_sources(config)
     with contextlib.ExitStack() as held:
         if env.is_main:
             run.check_writable()
@@ -103,7 +106,7 @@ def train(config: NeatConfig | None = None, *,
             _check_output_dir(run, checkpoint)
         else:
             logging.getLogger("neat").setLevel(logging.WARNING)  # rank 0 speaks for the job
-        backend = select_backend(config.backend)
+        backend = select_backend(config.backend)  # the first line of a run that starts
         trainer = entry.factory(config, backend)
         try:
             return check_train_result(trainer.run(resume=checkpoint), entry.name,
@@ -113,6 +116,25 @@ def train(config: NeatConfig | None = None, *,
                      f"last checkpoint is lost)" if run.latest() else "run it again")
             raise DiskFullError(error.message, hint=f"free some space on that disk, then "
                                                     f"{again}") from None
+
+
+def _check_steps_left(checkpoint: Path, config: NeatConfig) -> None:
+    step = read_meta(checkpoint)["step"]
+    if step >= config.training.max_steps:
+        raise CheckpointError(f"checkpoint {checkpoint} is at step {step}, and "
+                              f"training.max_steps is {config.training.max_steps}: nothing "
+                              f"left to train", hint="raise --max-steps to train further")
+
+
+def _check_sources(config: NeatConfig) -> None:
+    """Every data source names something to read (listed, not read yet): a missing path
+    is reported before the backend is set up."""
+    from ..data.sources import Sources
+
+    sources = Sources(config)
+    for split, specs in (("train", config.data.train), ("eval", config.data.eval)):
+        for position, spec in enumerate(specs):
+            sources.resolve(spec, (config.run.seed, split, position))
 
 
 def _check_output_dir(run: RunDirectory, checkpoint: Path | None) -> None:

@@ -368,7 +368,8 @@ class StandardTrainer:
         where = f"; checkpoint saved to {self.last_saved}" if self.last_saved else ""
         raise Interrupted(f"training interrupted ({self.stop.requested}) at step "
                           f"{self.step}{where}", hint=f"continue with: neat train --resume "
-                                               f"{shlex.quote(str(self.run_dir.path))}")
+                                               f"{shlex.quote(str(self.run_dir.path))}",
+                          signal=self.stop.requested or "SIGINT")
 
     # --- records, evaluation, checkpoints -----------------------------------------------
 

@@ -44,7 +44,7 @@ def test_ctrl_c_while_torch_imports_numpy_exits_130(tmp_path):
                             text=True, timeout=300)
     assert "SIGINT inside torch's import of numpy" in result.stderr
     assert result.returncode == 130, result.stderr[-2000:]
-    assert result.stderr.strip().splitlines()[-1] == "error: interrupted"
+    assert result.stderr.strip().splitlines()[-1] == "interrupted"
     assert not (tmp_path / "run" / "checkpoints").exists() or \
         not any((tmp_path / "run" / "checkpoints").iterdir())
 
@@ -71,7 +71,7 @@ def test_a_swallowed_ctrl_c_still_ends_the_command(run_cli, args):
     with plugin_registered(SwallowingPlugin(), "swallowing"):
         result = run_cli("swallow", *args)
     assert result.exit_code == 130
-    assert result.stderr.strip().splitlines()[-1] == "error: interrupted"
+    assert result.stderr.strip().splitlines()[-1] == "interrupted"
 
 
 def test_the_interrupt_is_forgotten_once_handled(run_cli):

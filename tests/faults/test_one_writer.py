@@ -77,7 +77,9 @@ def test_a_lock_left_by_a_dead_run_is_taken_over_with_a_notice(tmp_path, run_cli
 def test_the_lock_is_released_when_a_run_fails(tmp_path, run_cli):
     run = tmp_path / "run"
     settings = tiny_settings(run, tmp_path / "cache")
-    failed = run_cli("train", *set_args({**settings, "data.train": ["/no/such/data"]}))
+    (tmp_path / "empty.txt").write_bytes(b"")  # exists (checked before the lock), unusable
+    failed = run_cli("train", *set_args({**settings, "data.train": [str(tmp_path / "empty.txt")]}))
+    assert "has only empty files" in failed.stderr
     assert failed.exit_code == 2 and (run / LOCK_FILE).read_text() == ""
     assert run_cli("train", *set_args(settings)).exit_code == 0
 

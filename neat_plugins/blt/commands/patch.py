@@ -65,11 +65,13 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
         stream_context,
         to_dict,
     )
+    from neat_core.session import locate_checkpoint
 
     from ..patching.stream import PatchStream
 
-    saved = load_checkpoint(resolve_checkpoint(checkpoint))
-    chunks, size = _read_input(file)
+    saved = load_checkpoint(locate_checkpoint(checkpoint))  # checked without a word,
+    chunks, size = _read_input(file)  # so that a bad input is the first line
+    resolve_checkpoint(checkpoint)  # says which checkpoint of a run directory is used
     resolved = load_config(base=to_dict(saved.config), overrides=resolved)  # flags on top
     config = resolved.config
     _check_flags(resolved)

@@ -123,6 +123,6 @@ class PatchStats:
         name, data = document
         size = min(len(data), self.config.eval.preview_bytes)
         offsets = starts(lengths)
-        return {"document": name, "bytes": list(data[:size]),
+        return {"document": name, "document_bytes": len(data), "bytes": list(data[:size]),
                 "entropies": [round(float(v), 4) for v in values[:size]],
                 "boundaries": [int(o) for o in offsets[offsets < size]]}
