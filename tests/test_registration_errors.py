@@ -216,7 +216,7 @@ def test_a_typo_in_a_section_of_an_installed_plugin_stays_an_error(run_cli, tmp_
     path.write_text(json.dumps(data))
     result = run_cli("config", "validate", str(path))
     assert result.exit_code == 2
-    assert "unknown config key 'backend.cpu.thraeds' (did you mean \"threads\"?)" in \
+    assert "unknown config key 'backend.cpu.thraeds' (did you mean \"backend.cpu.threads\"?)" in \
         result.stderr
 
 
