@@ -316,7 +316,7 @@ class Countdown:
     def accepts(self, path: Path) -> bool:
         return False
 
-    def units(self, target: str, seed: int) -> list[DataUnit]:
+    def units(self, target: str, seed: tuple) -> list[DataUnit]:
         count = int(target)
 
         def read(tally):
