@@ -60,13 +60,12 @@ class Slow:
 
     def units(self, target, seed):
         count = int(target)
-
         name, _, at = os.environ.get("SLOW_SIGNAL", ":-1").partition(":")
 
         def read(tally):
             for index in range(count):
                 if index == int(at):
-                    os.kill(os.getpid(), getattr(signal, name))
+                    signal.raise_signal(getattr(signal, name))
                 time.sleep(0.02)
                 tally.advance(1000)
                 yield SourceDocument(f"slow#{index}", [b"slow bytes " * 100])
@@ -120,10 +119,10 @@ def test_ctrl_c_during_ingest_keeps_no_cache_and_a_rerun_ingests_again(
     cache = tmp_path / "cache"
     command = [NEAT, "data", "prepare", "slow:200", *set_args({
         "data.cache_dir": str(cache), "data.eval": ["slow:5"], "run.progress": False})]
-    process = subprocess.run(command, env={**subprocess_env(), "SLOW_SIGNAL": "SIGINT:50",
+    process = subprocess.run(command, env={**subprocess_env(), "SLOW_SIGNAL": "SIGINT:20",
                                            "PYTHONPATH": str(third_party)},
                              capture_output=True, text=True, timeout=120)
-    stderr = process.stderr  # Ctrl-C came as document 50 of 200 was read
+    stderr = process.stderr  # Ctrl-C came as document 20 of 200 was read
     assert process.returncode == 130, stderr
     assert "error: ingest of slow:200 interrupted; its unfinished cache was removed" in stderr
     assert cache_files(cache) == []  # nothing half-written, no temporary files
@@ -137,10 +136,10 @@ def test_a_build_killed_outright_leaves_nothing_that_is_used(third_party, tmp_pa
     cache = tmp_path / "cache"
     command = [NEAT, "data", "prepare", "slow:200", *set_args({
         "data.cache_dir": str(cache), "data.eval": ["slow:5"], "run.progress": False})]
-    killed = subprocess.run(command, env={**subprocess_env(), "SLOW_SIGNAL": "SIGKILL:50",
+    killed = subprocess.run(command, env={**subprocess_env(), "SLOW_SIGNAL": "SIGKILL:20",
                                           "PYTHONPATH": str(third_party)},
                             capture_output=True, text=True, timeout=120)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr  # killed at document 50
+    assert killed.returncode == -signal.SIGKILL, killed.stderr  # killed at document 20
     leftovers = [name for name in cache_files(cache) if name.endswith(".tmp")]
     assert leftovers and not [n for n in cache_files(cache) if n.endswith(".json")]
     shown = json.loads(run_cli("data", "inspect", "slow:20", "--json", *set_args({

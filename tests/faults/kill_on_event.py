@@ -63,7 +63,7 @@ def arm(cue: str) -> KillOnTrainingEvent | None:
 
     def fire() -> None:
         for signum in signums:
-            os.kill(os.getpid(), signum)
+            signal.raise_signal(signum)  # to this thread: its handler has run on return
 
     kind, _, argument = event.partition(":")
     if kind == "write":
