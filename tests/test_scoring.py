@@ -240,13 +240,18 @@ def test_progress_bar_does_not_change_the_result(trained, capsys):
 
 
 @pytest.mark.parametrize("cache", [True, False])
-def test_each_forward_batch_is_timed_for_the_backend(trained, cache):
+def test_each_forward_batch_is_timed_for_the_backend(trained, cache, monkeypatch):
     data = CORPUS[:1000]
+    cached_forwards = []
+    forward_cached = trained.forward_cached
+    monkeypatch.setattr(trained, "forward_cached",
+                        lambda *args: cached_forwards.append(1) or forward_cached(*args))
     seconds: list[float] = []
     compute_entropies(trained, data, batch_size=4, cache=cache, observe=seconds.append)
     windows = len(plan_windows(len(data), BLOCK, BLOCK // 2)[0])
     assert len(seconds) > 1 and all(s > 0 for s in seconds)
-    assert cache or len(seconds) == -(-windows // 4)
+    assert len(seconds) == (len(cached_forwards) if cache else -(-windows // 4))
+    assert bool(cached_forwards) == cache
 
 
 def test_the_scorer_reports_batches_to_its_backend(trained):

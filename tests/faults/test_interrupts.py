@@ -3,7 +3,6 @@ interrupted (exit 130), never with an unrelated error or by carrying on."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -58,7 +57,7 @@ class SwallowingPlugin:
         @click.option("--then-fail", is_flag=True)
         def swallow(then_fail: bool) -> None:
             try:
-                os.kill(os.getpid(), signal.SIGINT)
+                signal.raise_signal(signal.SIGINT)
             except BaseException:
                 pass
             if then_fail:
