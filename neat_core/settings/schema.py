@@ -211,6 +211,12 @@ class DataConfig:
     max_bytes: int | None = setting(
         None, min=1, help="Use at most this many training bytes, split between the "
                           "sources by their shares; each keeps its documents in order.")
+    max_record_bytes: int = setting(
+        16 << 20, min=1,
+        help="Longest record a source reads (a JSON line, a Parquet or Arrow value); a "
+             "longer one is a bad record: skipped and counted.",
+        notes="Bounds the memory of reading one record, which takes a few times its "
+              "size while it is parsed.")
     plugins: PluginSettings = plugin_sections(
         "data_sources", "Each data source's own settings, e.g. data.jsonl.field.",
         inline=True)

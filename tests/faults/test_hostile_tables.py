@@ -19,7 +19,7 @@ feather = pytest.importorskip("pyarrow.feather")
 
 @pytest.mark.parametrize("values, type_name", [
     ([1000, 7, 3, 1], "int64"),
-    ([[1, 2], [3], [], [4]], "list<item: int64>"),
+    ([[1, 2], [3], [], [4]], "list<"),
     ([True, False, True, True], "bool"),
     ([1e11, 2.0, 3.0, 4.0], "double"),
 ])
@@ -32,9 +32,9 @@ def test_a_column_that_is_not_text_is_refused(tmp_path, run_cli, values, type_na
                      f"data.cache_dir={tmp_path / 'cache'}")
     assert result.exit_code == 2, result.output
     line = result.stderr.strip().splitlines()[-1]
-    assert line.startswith(f"error: {path}: column 'text' holds {type_name}, not text or "
-                           f"binary (hint: set data.arrow.column to a string or binary "
-                           f"column"), line
+    assert line.startswith(f"error: {path}: column 'text' holds {type_name}"), line
+    assert ", not text or binary (hint: set data.arrow.column to a string or binary " \
+           "column" in line
 
 
 def test_dictionary_encoded_text_is_read(tmp_path):
