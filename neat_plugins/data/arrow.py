@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from neat_core.api import DataUnit, NeatConfig, SourceDocument, Tally
-from neat_core.data import list_paths
+from neat_core.data import file_identity, list_paths
 from neat_core.errors import DataError, UsageError, suggest
 from neat_core.files import size_text
 
 from .config import ArrowSettings
-from .files import file_identity
 
 PARQUET = (".parquet",)
 ARROW = (".arrow", ".feather")

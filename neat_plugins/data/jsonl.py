@@ -19,12 +19,11 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 import numpy as np
 
 from neat_core.api import DataUnit, NeatConfig, SourceDocument, Tally
-from neat_core.data import list_paths
+from neat_core.data import file_identity, list_paths
 from neat_core.files import size_text
 
 from .compression import decompressed_chunks, sniff, stored_chunks
 from .config import JsonlSettings
-from .files import file_identity
 
 
 Line = tuple[Optional[bytes], int]  # (the line, or None when it is too long; its length)

@@ -51,10 +51,11 @@ def test_bytes_flipped_in_a_split_cache_are_found_and_rebuilt(tmp_path, caplog):
 
 def test_a_damaged_source_cache_is_rebuilt_when_a_split_is_cut_from_it(tmp_path, caplog):
     source = docs_dir(tmp_path / "docs")
-    expected = bytes(corpora(tmp_path / "cache", source, seed=1).train.array)
+    corpora(tmp_path / "cache", source, seed=1)
     (body,) = (tmp_path / "cache").glob("source-*.bytes")
     flip(body, HEADER_SIZE + 10)
-    assert bytes(corpora(tmp_path / "cache", source, seed=1).train.array) == expected
+    expected = bytes(corpora(tmp_path / "reference", source, seed=2).train.array)
+    assert bytes(corpora(tmp_path / "cache", source, seed=2).train.array) == expected
     assert f"byte cache {body} is damaged" in caplog.text
 
 
@@ -157,4 +158,4 @@ def test_a_full_disk_while_a_split_is_cut_names_the_split_and_its_size(tmp_path,
     assert failed and result.exit_code == 1, result.output
     line = result.stderr.strip().splitlines()[-1]
     assert re.match(rf"error: disk full: cannot write {tmp_path / 'cache'}/train-\w+\.bytes: "
-                    rf"it needs 7\d\.\d kB, [\d.]+ \w+ free", line), line
+                    rf"it needs [78]\d\.\d kB, [\d.]+ \w+ free", line), line
