@@ -77,7 +77,7 @@ class NeatGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = ctx.params.get("debug", False)
-        previous = signal.getsignal(signal.SIGINT)
+        previous = {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS}
         interrupts.install()
         try:
             result = super().invoke(ctx)
@@ -88,7 +88,7 @@ class NeatGroup(click.Group):
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             interrupts.clear()
-            _report("interrupted", debug)
+            _report(interrupts.describe(), debug)
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:  # e.g. `neat config show | head`: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -98,7 +98,7 @@ class NeatGroup(click.Group):
         except Exception as error:
             if interrupts.pending():  # a failure caused by a Ctrl-C that was swallowed
                 interrupts.clear()
-                _report("interrupted", debug)
+                _report(interrupts.describe(), debug)
                 ctx.exit(EXIT_INTERRUPTED)
             memory = out_of_memory(error)
             if memory is not None:
@@ -108,8 +108,10 @@ class NeatGroup(click.Group):
                     f"for the traceback, and please report it)", debug)
             ctx.exit(EXIT_FAILURE)
         finally:
-            if previous is not None and threading.current_thread() is threading.main_thread():
-                signal.signal(signal.SIGINT, previous)
+            if threading.current_thread() is threading.main_thread():
+                for signum, handler in previous.items():
+                    if handler is not None:
+                        signal.signal(signum, handler)
 
 
 def _report(line: str, debug: bool) -> None:

@@ -30,6 +30,7 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
+from .. import interrupts
 from ..contracts import Tally
 from ..errors import DataError, Interrupted
 from .sources import ResolvedSource, Sources, absolute_spec, plugin_errors
@@ -148,8 +149,8 @@ def _build(sources: Sources, resolved: ResolvedSource, files: CacheFiles, key: s
             figures = _scan(sources, resolved, out.write, end_document, progress)
             out.meta.update(spec=_spec_id(sources, resolved), figures=figures)
     except KeyboardInterrupt:
-        raise Interrupted(f"ingest of {resolved.spec} interrupted; its unfinished cache was "
-                          f"removed", hint="run the command again to ingest it from the "
+        raise Interrupted(f"ingest of {resolved.spec} {interrupts.describe()}; its "
+                          f"unfinished cache was removed", hint="run the command again to ingest it from the "
                                            "start (sources already ingested are kept)"
                           ) from None
     took = time.perf_counter() - started
