@@ -17,7 +17,7 @@ import attrs
 
 from ._version import __version__
 from .backends import select_backend
-from .checkpoint import load_checkpoint
+from .checkpoint import checkpoint_base, foreign_data_error, load_checkpoint, withheld_data
 from .config import NeatConfig, Overrides, load_config, refuse_inactive, to_dict
 from .errors import CheckpointError, RunError
 from .flops import model_flops
@@ -40,6 +40,14 @@ class Session:
     config: NeatConfig
     backend: Any
     meta: Mapping[str, Any]
+    withheld: Mapping[str, Any] = attrs.field(factory=dict)  # see withheld_data
+
+    def check_eval_split(self) -> None:
+        """Refuse to read the evaluation split from data that only a foreign checkpoint
+        names (a CheckpointError offering it as a hint)."""
+        if self.withheld:
+            raise foreign_data_error(self.path, self.withheld,
+                                     "evaluate data you name with --data SPEC")
 
     def with_overrides(self, overrides: Overrides) -> Session:
         """The same model with config values changed (ConfigError when invalid)."""
@@ -94,20 +102,23 @@ def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
     ResolvedConfig contributes its explicit values: file, flags, ``--set``).
     ``model.*`` values must fit the saved weights; a typed value that has no effect
     with the other settings is refused (see :func:`neat_core.config.refuse_inactive`).
+    A checkpoint this user's NEAT did not write chooses no path (see
+    :func:`neat_core.checkpoint.checkpoint_base`).
     """
-    checkpoint = load_checkpoint(resolve_checkpoint(path))
-    resolved = load_config(base=to_dict(checkpoint.config), overrides=overrides)
+    checkpoint = load_checkpoint(resolve_checkpoint(path), training_state=False)
+    resolved = load_config(base=checkpoint_base(checkpoint), overrides=overrides)
     refuse_inactive(resolved.config, resolved.sources)
     config = resolved.config
     backend = select_backend(config.backend)
     model = checkpoint.build_model(backend.device, config.model)
-    return Session(checkpoint.path, model, config, backend, checkpoint.meta)
+    return Session(checkpoint.path, model, config, backend, checkpoint.meta,
+                   withheld_data(checkpoint, resolved))
 
 
 def load_model(path: str | Path, device: Any = "cpu") -> Any:
     """The model saved at ``path`` (a checkpoint, or a run directory: its best, else
     newest checkpoint), rebuilt from its own config, on ``device``, in eval mode."""
-    return load_checkpoint(resolve_checkpoint(path)).build_model(device)
+    return load_checkpoint(resolve_checkpoint(path), training_state=False).build_model(device)
 
 
 def resolve_checkpoint(path: str | Path) -> Path:

@@ -39,6 +39,8 @@ def evaluate(checkpoint: str | Path, *, data: Sequence[str] | None = None,
              overrides: Overrides = ()) -> dict[str, Any]:
     """Loss, perplexity, bits per byte (and whatever ``eval.evaluators`` names)."""
     session = open_checkpoint(checkpoint, overrides)
+    if not data:
+        session.check_eval_split()
     documents, origin = document_stream(session.config, data)
     return evaluation_results(session, documents, origin)
 
@@ -48,6 +50,8 @@ def analyze(checkpoint: str | Path, *, data: Sequence[str] | None = None,
     """Entropy and patch statistics (``eval.analyzers``) of files, a string or the
     checkpoint's evaluation split."""
     session = open_checkpoint(checkpoint, overrides)
+    if not data and text is None:
+        session.check_eval_split()
     documents, origin = load_documents(session.config, data, text)
     return analysis_results(session, documents, origin)
 
@@ -63,6 +67,8 @@ def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = N
     for checkpoint in checkpoints:
         session = open_checkpoint(checkpoint, overrides)
         if shared is None:
+            if not data:
+                session.check_eval_split()
             shared = document_stream(session.config, data)
         runs.append(evaluation_results(session, *shared))
     return {"schema_version": RESULTS_SCHEMA_VERSION, "kind": "comparison", "view": "full",

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .index import DocumentIndex
+from .index import ROW_BYTES, DocumentIndex
 from .ingest import Catalog
 from .plan import CACHE_FORMAT, SplitPlan
-from .index import ROW_BYTES
 from .store import (
     HEADER_SIZE,
     PRIVATE,

@@ -108,7 +108,7 @@ class RunConfig:
                               formerly=("output_dir",
                                         Former("training_dir", note="NEAT writes checkpoints "
                                                                     "into run.output_dir")))
-    seed: int = setting(1337, min=0, flag="--seed",
+    seed: int = setting(1337, min=0, max=2**64 - 1, flag="--seed",
                         help="Seed for weight initialisation, data sampling and dropout.")
     progress: bool = setting(True, flag="--progress",
                              help="Show a progress bar. It is hidden anyway when output "

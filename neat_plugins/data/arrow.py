@@ -4,10 +4,10 @@ read a record batch at a time through pyarrow (the ``arrow`` extra).
 A document is one row's value in ``data.arrow.column``: text (UTF-8) or binary; a column
 of any other type (numbers, lists, booleans...) is refused with its name and type. A
 null, or a value longer than ``data.max_record_bytes``, is a bad record (counted and
-reported); values are converted one at a time, so memory holds one value, not a batch. A saved dataset is a directory with a
-``state.json`` that lists its Arrow files; a saved ``DatasetDict`` (with
-``dataset_dict.json``) holds one such directory per split, of which the spec must name
-one. Documents are named ``<file>#<row>``.
+reported); values are converted one at a time, so memory holds one value, not a batch.
+A saved dataset is a directory with a ``state.json`` that lists its Arrow files; a
+saved ``DatasetDict`` (with ``dataset_dict.json``) holds one such directory per split,
+of which the spec must name one. Documents are named ``<file>#<row>``.
 """
 
 from __future__ import annotations
@@ -81,22 +81,22 @@ def table_unit(path: Path, column: str, kind: str, limit: int) -> DataUnit:
         batches, rows_total = _batches(path, column, kind)
         row = 0
         for batch in batches:
-            for value, length in _values(batch.column(0)):
+            for value in _values(batch.column(0)):
                 row += 1
                 where = f"{path}#{row - 1}"
-                if value is None and length is None:
+                if value is None:
                     tally.bad(where, f"'{column}' is null")
-                elif value is None:
-                    tally.bad(where, f"a value of {size_text(length)} is longer than "
+                elif isinstance(value, int):
+                    tally.bad(where, f"a value of {size_text(value)} is longer than "
                                      f"data.max_record_bytes ({limit} bytes)")
                 else:
                     yield SourceDocument(where, (value,), len(value))
             if rows_total:
                 tally.advance(size * batch.num_rows // rows_total)
 
-    def _values(values: Any) -> Iterator[tuple[bytes | None, int | None]]:
-        """(bytes, length) of each value; (None, length) when it is longer than the
-        limit (never converted), (None, None) for a null. One value at a time."""
+    def _values(values: Any) -> Iterator[bytes | int | None]:
+        """Each value's bytes, one at a time: its length instead when it is longer than
+        the limit (never converted), None for a null."""
         pa = pyarrow()
         if pa.types.is_dictionary(values.type):
             values = values.dictionary_decode()
@@ -104,12 +104,12 @@ def table_unit(path: Path, column: str, kind: str, limit: int) -> DataUnit:
         valid = values.is_valid().to_numpy(zero_copy_only=False)
         for index in range(len(values)):
             if not valid[index]:
-                yield None, None
+                yield None
             elif lengths[index] > limit:
-                yield None, int(lengths[index])
+                yield int(lengths[index])
             else:
                 value = values[index].as_py()
-                yield (value.encode("utf-8") if isinstance(value, str) else value), None
+                yield value.encode("utf-8") if isinstance(value, str) else value
 
     return DataUnit(str(path), kind, [*identity, column], size, read)
 
@@ -184,7 +184,8 @@ class ArrowSource:
         units = []
         for path in list_paths(target, take_dir=is_saved_dataset):
             if path.is_dir():
-                units += [table_unit(f, column, "hf-dataset", self.limit) for f in dataset_files(path)]
+                units += [table_unit(f, column, "hf-dataset", self.limit)
+                          for f in dataset_files(path)]
             elif path.name.endswith(PARQUET):
                 units.append(table_unit(path, column, "parquet", self.limit))
             else:

@@ -15,7 +15,7 @@ import gzip
 import lzma
 import zlib
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Union
+from typing import BinaryIO, Callable, Iterator, cast
 
 from neat_core.api import Tally
 from neat_core.data.documents import CHUNK
@@ -103,7 +103,7 @@ def decompressed_chunks(path: Path, codec: str, tally: Tally) -> Iterator[bytes]
             if codec == "zstd":
                 yield from _zstd_chunks(counted)
             elif codec == "gzip":
-                with gzip.GzipFile(fileobj=counted) as stream:
+                with gzip.GzipFile(fileobj=cast(BinaryIO, counted)) as stream:
                     while chunk := stream.read(CHUNK):
                         yield chunk
             else:
@@ -129,7 +129,7 @@ def _corrupt(path: Path, codec: str, error: Exception) -> DataError:
                           "= false to read its bytes as stored")
 
 
-Decompressor = Union[bz2.BZ2Decompressor, lzma.LZMADecompressor]
+Decompressor = bz2.BZ2Decompressor | lzma.LZMADecompressor
 STREAMS: dict[str, Callable[[], Decompressor]] = {
     "bz2": bz2.BZ2Decompressor, "xz": lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ)}
 PADDING = {"bz2": b"", "xz": b"\0"}  # what may lie between streams (xz's stream padding)
@@ -176,7 +176,8 @@ def _zstd_chunks(raw: _Counting) -> Iterator[bytes]:
 
     frames = ZstdFrames()
     source = _Observed(raw, frames.feed)
-    reader = zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=True,
+    reader = zstandard.ZstdDecompressor().stream_reader(cast(BinaryIO, source),
+                                                        read_across_frames=True,
                                                         closefd=False)
     try:
         while chunk := reader.read(CHUNK):

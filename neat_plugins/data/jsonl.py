@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -25,8 +25,7 @@ from neat_core.files import size_text
 from .compression import decompressed_chunks, sniff, stored_chunks
 from .config import JsonlSettings
 
-
-Line = tuple[Optional[bytes], int]  # (the line, or None when it is too long; its length)
+Line = tuple[bytes | None, int]  # (the line, or None when it is too long; its length)
 
 
 def lines(chunks: Iterable[bytes], limit: int) -> Iterator[Line]:

@@ -21,7 +21,7 @@ STEP = "checkpoints/step-0000004"
 
 
 @pytest.fixture
-def run(finished, tmp_path):  # noqa: F811 - the fixture imported above
+def run(finished, tmp_path):
     return copy_run(finished, tmp_path)
 
 

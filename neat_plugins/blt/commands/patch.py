@@ -39,7 +39,7 @@ CALIBRATION_BYTES = 1 << 20  # a target patch size calibrates the threshold on t
 BLOCK = 1 << 16  # characters or numbers of one patch formatted at a time
 
 
-@config_command("patch", "backend.name")
+@config_command("patch", "backend.name", "run.progress")
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.argument("file", required=False, default="-", metavar="[FILE|-]")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
@@ -64,7 +64,7 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
 
     from ..patching.stream import PatchStream
 
-    saved = load_checkpoint(resolve_checkpoint(checkpoint))
+    saved = load_checkpoint(resolve_checkpoint(checkpoint), training_state=False)
     chunks, size = _read_input(file)
     resolved = resolve_over_checkpoint(resolved, saved)
     config = resolved.config
