@@ -209,7 +209,8 @@ class ZstdFrames:
 
     def __init__(self) -> None:
         self._need = 4  # bytes of the next header (or to skip)
-        self._state = "magic"
+        self._state = "magic"  # or skippable-size, descriptor, block, skip
+        self._then = "magic"  # the state after a skip
         self._header = b""
         self._checksum = 0
         self.frames = 0
@@ -247,13 +248,11 @@ class ZstdFrames:
             self._checksum = 4 if descriptor >> 2 & 1 else 0
             rest = (0 if single else 1) + (0, 1, 2, 4)[descriptor & 3] + content_size
             self._skip(rest, then="block")
-        elif self._state == "block":
+        else:  # a block header: last-block flag, type (1: RLE, one byte), size
             value = int.from_bytes(header, "little")
             last, kind, size = value & 1, value >> 1 & 3, value >> 3
             end = ("checksum" if self._checksum else "magic") if last else "block"
             self._skip(1 if kind == 1 else size, then=end)
-        else:  # "checksum": never reached, the checksum is skipped
-            raise AssertionError(self._state)
 
     def _skip(self, count: int, then: str) -> None:
         self._state, self._need, self._then = "skip", count, then

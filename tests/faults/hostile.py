@@ -8,8 +8,8 @@ import gzip
 import hashlib
 import json
 import lzma
-import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -49,17 +49,33 @@ def bomb(path: Path, codec: str, size: int) -> Path:
     return path
 
 
-def run_measured(args: list[str], tmp_path: Path, env: dict[str, str] | None = None
-                 ) -> tuple[int, str, int]:
-    """Run a command; (exit code, stderr, its peak resident memory in bytes), the peak
-    read from the kernel's accounting of that one child (``os.wait4``)."""
-    out, err = tmp_path / "child.out", tmp_path / "child.err"
+# Runs `neat ARGS...` and writes its peak resident memory (VmHWM, in KiB) to the file
+# NEAT_PEAK_FILE names as it exits. A child's ru_maxrss would not do: on Linux it keeps
+# the resident size of the forked copy of its parent (here a pytest worker) before exec.
+MEASURED = """
+import atexit, os, sys
+
+def report():
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM"))
+    with open(os.environ["NEAT_PEAK_FILE"], "w") as out:
+        out.write(peak)
+
+atexit.register(report)
+from neat_core.cli import main
+sys.argv = ["neat", *sys.argv[1:]]
+main()
+"""
+
+
+def run_measured(args: list[str], tmp_path: Path) -> tuple[int, str, int]:
+    """Run ``neat ARGS``; (exit code, stderr, its peak resident memory in bytes)."""
+    out, err, peak = (tmp_path / name for name in ("child.out", "child.err", "child.peak"))
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
-        child = subprocess.Popen(args, stdout=stdout, stderr=stderr,
-                                 env=env or subprocess_env())
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, err.read_text(errors="replace"), usage.ru_maxrss * 1024
+        code = subprocess.run([sys.executable, "-c", MEASURED, *args], stdout=stdout,
+                              stderr=stderr, env={**subprocess_env(),
+                                                  "NEAT_PEAK_FILE": str(peak)}).returncode
+    return code, err.read_text(errors="replace"), int(peak.read_text()) * 1024
 
 
 def rewrite_checkpoint(checkpoint: Path, name: str, edit: Callable[[Any], Any]) -> None:

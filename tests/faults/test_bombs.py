@@ -23,7 +23,6 @@ from neat_core.errors import DataError
 from neat_plugins.data.compression import decompressed_chunks
 
 from ..test_data import make_config, write
-from ..train_utils import NEAT
 from .hostile import BOMBS, MIB, bomb, run_measured
 
 
@@ -51,7 +50,7 @@ def test_a_bomb_of_any_codec_decompresses_a_chunk_at_a_time(tmp_path, codec):
 def test_data_inspect_of_a_zstd_bomb_stays_small(tmp_path):
     """The command as a user runs it, its peak resident memory from the kernel."""
     path = bomb(tmp_path / "data/bomb.txt.zst", "zstd", 256 * MIB)
-    code, stderr, peak = run_measured([NEAT, "data", "inspect", str(path.parent),
+    code, stderr, peak = run_measured(["data", "inspect", str(path.parent),
                                        "--set", f"data.cache_dir={tmp_path / 'cache'}"],
                                       tmp_path)
     assert code == 2, stderr  # a single document leaves nothing to evaluate on

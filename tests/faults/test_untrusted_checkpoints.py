@@ -14,7 +14,7 @@ import stat
 
 import pytest
 
-from ..train_utils import CORPUS, NEAT, copy_run, error_line, finished  # noqa: F401
+from ..train_utils import CORPUS, copy_run, error_line, finished  # noqa: F401
 from .hostile import rewrite_checkpoint, run_measured
 
 STEP = "checkpoints/step-0000004"
@@ -119,7 +119,7 @@ def test_cache_files_are_never_wider_than_their_source(tmp_path, run_cli):
 def test_weights_are_checked_against_the_config_before_the_model_is_built(run, tmp_path):
     rewrite_checkpoint(run / STEP, "config.json", lambda config: {
         **config, "model": {**config["model"], "hidden_size": 8192, "num_layers": 8}})
-    code, stderr, peak = run_measured([NEAT, "eval", str(run / STEP), "--data", CORPUS],
+    code, stderr, peak = run_measured(["eval", str(run / STEP), "--data", CORPUS],
                                       tmp_path)
     assert code == 2, stderr
     assert "do not fit the 'blt-entropy' model its config describes" in stderr
@@ -129,7 +129,7 @@ def test_weights_are_checked_against_the_config_before_the_model_is_built(run, t
 def test_a_config_cannot_make_buffers_its_weights_do_not_justify(run, tmp_path):
     rewrite_checkpoint(run / STEP, "config.json", lambda config: {
         **config, "model": {**config["model"], "block_size": 30_000_000}})
-    code, stderr, peak = run_measured([NEAT, "eval", str(run / STEP), "--data", CORPUS],
+    code, stderr, peak = run_measured(["eval", str(run / STEP), "--data", CORPUS],
                                       tmp_path)
     assert code == 2, stderr
     assert "rotary" in stderr.splitlines()[-1] and "model.block_size" in stderr
