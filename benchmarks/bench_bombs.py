@@ -5,7 +5,8 @@ far longer than ``data.max_record_bytes``, beside the same command on a small pl
 Each bomb is one stream (one zstd frame) of ``--gib`` GiB of zero bytes, compressed by
 gzip, bz2, xz and zstd; the JSON case is one ``{"text": "aaa..."}`` line of that size in a
 ``.jsonl.zst``. Every command runs as its own child; its peak RSS is the kernel's figure
-for that child alone (``os.wait4``). Inspect reads a compressed source to its end (its
+for that child (``os.wait4``), which also counts this script's own few tens of MB at
+the fork (the floor row shows it). Inspect reads a compressed source to its end (its
 decompressed size is not known before), so each row also gives the decompression rate.
 The check row times the CRC-32 of a cache body (what a run does when it opens a split).
 
