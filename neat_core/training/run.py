@@ -126,6 +126,7 @@ def train(config: NeatConfig | ResolvedConfig | None = None, *,
         explicit = plain is not None or (resolved is not None and resolved.sources.get(
             "run.output_dir", "default") != "default")
         output_dir = str(resume_output_dir(resume, base, explicit))  # type: ignore[arg-type]
+    get_registry().get("trainers", base.training.trainer)  # an unknown one: before any write
     env = DistEnv.from_environ()
     run = RunDirectory(output_dir)
     with contextlib.ExitStack() as held:
