@@ -117,15 +117,15 @@ def train(config: NeatConfig | ResolvedConfig | None = None, *,
     read only once the run directory's lock is held, so a run that is still writing is
     never resumed from a checkpoint it is about to replace.
     """
-    resuming = resume is not None and resume is not False
+    target = None if resume is None or resume is False else resume
     resolved = config if isinstance(config, ResolvedConfig) else None
     plain = config if isinstance(config, NeatConfig) else None
     base = resolved.config if resolved is not None else plain or default_config()
     output_dir = base.run.output_dir
-    if resuming:
+    if target is not None:
         explicit = plain is not None or (resolved is not None and resolved.sources.get(
             "run.output_dir", "default") != "default")
-        output_dir = str(resume_output_dir(resume, base, explicit))  # type: ignore[arg-type]
+        output_dir = str(resume_output_dir(target, base, explicit))
     get_registry().get("trainers", base.training.trainer)  # an unknown one: before any write
     env = DistEnv.from_environ()
     run = RunDirectory(output_dir)
@@ -135,8 +135,8 @@ def train(config: NeatConfig | ResolvedConfig | None = None, *,
             held.enter_context(run.lock())
             run.remove_leftovers()
         checkpoint = None
-        if resuming:
-            checkpoint = find_checkpoint(resume, output_dir)  # type: ignore[arg-type]
+        if target is not None:
+            checkpoint = find_checkpoint(target, output_dir)
             if plain is None:
                 plain = resume_config(checkpoint, resolved, output_dir)
         final = plain or base
