@@ -89,6 +89,6 @@ def seal(data: bytes) -> str | None:
 def sealed_by_user(data: bytes, value: Any) -> bool:
     """Whether ``value`` is this user's seal of ``data``."""
     key = _key(create=False)
-    if key is None or not isinstance(value, str):
-        return False
+    if key is None or not isinstance(value, str) or not value.isascii():
+        return False  # (compare_digest refuses non-ASCII text: a forged seal's, say)
     return hmac.compare_digest(hmac.new(key, data, hashlib.sha256).hexdigest(), value)
