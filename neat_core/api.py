@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from .commands import ConfigCommand, config_command
     from .config.loader import Override, Overrides, ResolvedConfig, load_config
     from .config.sections import to_dict
-    from .data import list_paths, rng_for, walk
+    from .data import file_identity, list_paths, rng_for, walk
     from .distributed import DistEnv
     from .files import append_lines, atomic_write, read_lines, write_failure
     from .flops import describe_flops, model_flops
@@ -98,7 +98,7 @@ __getattr__ = lazy(__name__, {
     ".commands": ("ConfigCommand", "config_command"),
     ".config.loader": ("Override", "Overrides", "ResolvedConfig", "load_config"),
     ".config.sections": ("to_dict",),
-    ".data": ("list_paths", "rng_for", "walk"),
+    ".data": ("file_identity", "list_paths", "rng_for", "walk"),
     ".distributed": ("DistEnv",),
     ".files": ("append_lines", "atomic_write", "read_lines", "write_failure"),
     ".flops": ("describe_flops", "model_flops"),
@@ -139,7 +139,7 @@ __all__ = [
     "Scorer", "compute_entropies", "score_bytes", "score_stream", "stream_context",
     "entropy_bits", "plan_windows",
     # data, files, backends and FLOPs
-    "list_paths", "walk", "rng_for", "atomic_write", "append_lines", "read_lines",
+    "file_identity", "list_paths", "walk", "rng_for", "atomic_write", "append_lines", "read_lines",
     "write_failure", "AMP_DTYPES", "notice_once", "select_backend", "system_memory_bytes",
     "describe_flops", "model_flops",
     # testing

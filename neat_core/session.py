@@ -17,7 +17,16 @@ import attrs
 
 from ._version import __version__
 from .backends import select_backend
-from .checkpoint import CONFIG_FILE, META_FILE, MODEL_FILE, Checkpoint, load_checkpoint
+from .checkpoint import (
+    CONFIG_FILE,
+    META_FILE,
+    MODEL_FILE,
+    Checkpoint,
+    checkpoint_base,
+    foreign_data_error,
+    load_checkpoint,
+    withheld_data,
+)
 from .config import NeatConfig, Overrides, load_config, refuse_inactive, to_dict
 from .errors import CheckpointError, RunError
 from .flops import model_flops
@@ -95,6 +104,14 @@ class Prepared:
     given: Path  # the path as the user named it (a checkpoint or a run directory)
     checkpoint: Checkpoint
     config: NeatConfig
+    withheld: Mapping[str, Any] = attrs.field(factory=dict)  # see withheld_data
+
+    def check_eval_split(self) -> None:
+        """Refuse to read the evaluation split from data that only a foreign checkpoint
+        names (a CheckpointError offering it as a hint)."""
+        if self.withheld:
+            raise foreign_data_error(self.checkpoint.path, self.withheld,
+                                     "evaluate data you name with --data SPEC")
 
     def start(self) -> Session:
         """The model on the backend the config selects."""
@@ -111,10 +128,10 @@ def prepare_checkpoint(path: str | Path, overrides: Overrides = ()) -> Prepared:
     with ``overrides``, so commands can check everything else before the model is loaded
     onto a device (see :func:`open_checkpoint`)."""
     given = Path(path).expanduser()
-    checkpoint = load_checkpoint(locate_checkpoint(given))
-    resolved = load_config(base=to_dict(checkpoint.config), overrides=overrides)
+    checkpoint = load_checkpoint(locate_checkpoint(given), training_state=False)
+    resolved = load_config(base=checkpoint_base(checkpoint), overrides=overrides)
     refuse_inactive(resolved.config, resolved.sources)
-    return Prepared(given, checkpoint, resolved.config)
+    return Prepared(given, checkpoint, resolved.config, withheld_data(checkpoint, resolved))
 
 
 def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
@@ -125,6 +142,8 @@ def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
     ResolvedConfig contributes its explicit values: file, flags, ``--set``).
     ``model.*`` values must fit the saved weights; a typed value that has no effect
     with the other settings is refused (see :func:`neat_core.config.refuse_inactive`).
+    A checkpoint this user's NEAT did not write chooses no path (see
+    :func:`neat_core.checkpoint.checkpoint_base`).
     """
     return prepare_checkpoint(path, overrides).start()
 
@@ -132,7 +151,7 @@ def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
 def load_model(path: str | Path, device: Any = "cpu") -> Any:
     """The model saved at ``path`` (a checkpoint, or a run directory: its best, else
     newest checkpoint), rebuilt from its own config, on ``device``, in eval mode."""
-    return load_checkpoint(resolve_checkpoint(path)).build_model(device)
+    return load_checkpoint(resolve_checkpoint(path), training_state=False).build_model(device)
 
 
 def locate_checkpoint(path: str | Path) -> Path:

@@ -107,7 +107,7 @@ def test_analyze_a_typed_text_and_patch_a_file_by_the_plugins_command(tmp_path, 
              DOWN, ENTER, "ab cd", ENTER, ENTER,  # one text; reports as configured
              PATCH, ENTER, ENTER,  # the checkpoint analysed last is the default
              str(text), ENTER,
-             "7", ENTER, "4", ENTER,  # the 7th line of the options, --mode: static
+             "8", ENTER, "4", ENTER,  # the 8th line of the options, --mode: static
              ENTER)  # run it
     out = capsys.readouterr().out
     assert f"$ neat analyze {tmp_path / 'run'} --text 'ab cd'\n" in out

@@ -39,6 +39,8 @@ def evaluate(checkpoint: str | Path, *, data: Sequence[str] | None = None,
              overrides: Overrides = ()) -> dict[str, Any]:
     """Loss, perplexity, bits per byte (and whatever ``eval.evaluators`` names)."""
     prepared = prepare_checkpoint(checkpoint, overrides)
+    if not data:
+        prepared.check_eval_split()
     documents, origin = document_stream(prepared.config, data)  # bad data: before the banner
     return evaluation_results(prepared.start(), documents, origin)
 
@@ -48,6 +50,8 @@ def analyze(checkpoint: str | Path, *, data: Sequence[str] | None = None,
     """Entropy and patch statistics (``eval.analyzers``) of files, a string or the
     checkpoint's evaluation split."""
     prepared = prepare_checkpoint(checkpoint, overrides)
+    if not data and text is None:
+        prepared.check_eval_split()
     documents, origin = load_documents(prepared.config, data, text)
     return analysis_results(prepared.start(), documents, origin)
 
@@ -59,6 +63,8 @@ def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = N
     if not checkpoints:
         raise UsageError("compare needs at least one checkpoint")
     prepared = [prepare_checkpoint(checkpoint, overrides) for checkpoint in checkpoints]
+    if not data:
+        prepared[0].check_eval_split()
     shared = document_stream(prepared[0].config, data)
     runs = [evaluation_results(each.start(), *shared) for each in prepared]
     return {"schema_version": RESULTS_SCHEMA_VERSION, "kind": "comparison", "view": "full",

@@ -90,7 +90,7 @@ class NeatGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = ctx.params.get("debug", False)
-        previous = signal.getsignal(signal.SIGINT)
+        previous = {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS}
         interrupts.install()
         try:
             result = super().invoke(ctx)
@@ -105,7 +105,7 @@ class NeatGroup(click.Group):
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             interrupts.clear()
-            _notice("interrupted")
+            _interrupted(debug)
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:  # e.g. `neat patch ... | head -1`: the reader has enough
             _quiet_stdout()
@@ -115,7 +115,7 @@ class NeatGroup(click.Group):
         except Exception as error:
             if interrupts.pending():  # a failure caused by a Ctrl-C that was swallowed
                 interrupts.clear()
-                _notice("interrupted")
+                _interrupted(debug)
                 ctx.exit(EXIT_INTERRUPTED)
             memory = out_of_memory(error)
             if memory is not None:
@@ -125,14 +125,24 @@ class NeatGroup(click.Group):
                     f"for the traceback, and please report it)", debug)
             ctx.exit(EXIT_FAILURE)
         finally:
-            if previous is not None and threading.current_thread() is threading.main_thread():
-                signal.signal(signal.SIGINT, previous)
+            if threading.current_thread() is threading.main_thread():
+                for signum, handler in previous.items():
+                    if handler is not None:
+                        signal.signal(signum, handler)
 
 
 def _report(line: str, debug: bool) -> None:
     if debug and sys.exc_info()[0] is not None:
         traceback.print_exc()
     click.echo(f"error: {line}", err=True)
+
+
+def _interrupted(debug: bool) -> None:
+    """The user's own Ctrl-C is a notice; a signal from elsewhere (SIGTERM) an error."""
+    if interrupts.received() == "SIGINT":
+        _notice(interrupts.describe())
+    else:
+        _report(interrupts.describe(), debug)
 
 
 def _notice(line: str) -> None:

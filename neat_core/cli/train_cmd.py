@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
@@ -30,17 +29,14 @@ def train_command(resolved: ResolvedConfig, resume: str | None) -> None:
     With no arguments it trains the quick-start model on the default corpus. Under
     `torchrun --nproc_per_node N` the same command trains with DDP.
     """
-    from ..training.run import find_checkpoint, resume_config, train
+    from ..training.run import train
 
-    config = resolved.config
-    checkpoint: Path | None = None
-    if resume is not None:
-        checkpoint = find_checkpoint(resume, config.run.output_dir)
-        config = resume_config(checkpoint, resolved)
     quiet = (click.get_current_context().obj or {}).get("quiet", False)
     if quiet:
-        config = attrs.evolve(config, run=attrs.evolve(config.run, progress=False))
-    metrics = train(config, resume=checkpoint)
+        resolved = attrs.evolve(resolved, config=attrs.evolve(
+            resolved.config, run=attrs.evolve(resolved.config.run, progress=False)),
+            sources={**resolved.sources, "run.progress": "flag"})
+    metrics = train(resolved, resume=resume)
     if not quiet and DistEnv.from_environ().is_main:
         click.echo(summary(metrics))
 

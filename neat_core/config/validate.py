@@ -12,7 +12,14 @@ import math
 from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import ConfigError, suggest
-from ..settings.fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
+from ..settings.fields import (
+    FieldInfo,
+    bound_text,
+    list_item,
+    literal_choices,
+    optional_inner,
+    type_name,
+)
 from .sections import SectionNode
 
 SourceOf = Callable[[str], str | None]
@@ -123,12 +130,12 @@ def range_problem(value: Any, info: FieldInfo) -> str | None:
     low, high = info.minimum, info.maximum
     if low is not None:
         if info.min_exclusive and value <= low:
-            return f"must be greater than {low:g}"
+            return f"must be greater than {bound_text(low)}"
         if value < low:
-            return f"must be at least {low:g}"
+            return f"must be at least {bound_text(low)}"
     if high is not None:
         if info.max_exclusive and value >= high:
-            return f"must be less than {high:g}"
+            return f"must be less than {bound_text(high)}"
         if value > high:
-            return f"must be at most {high:g}"
+            return f"must be at most {bound_text(high)}"
     return None

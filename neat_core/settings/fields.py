@@ -170,9 +170,9 @@ class FieldInfo:
     def range_text(self) -> str:
         parts = []
         if self.minimum is not None:
-            parts.append(f"{'>' if self.min_exclusive else '>='} {self.minimum:g}")
+            parts.append(f"{'>' if self.min_exclusive else '>='} {bound_text(self.minimum)}")
         if self.maximum is not None:
-            parts.append(f"{'<' if self.max_exclusive else '<='} {self.maximum:g}")
+            parts.append(f"{'<' if self.max_exclusive else '<='} {bound_text(self.maximum)}")
         return " and ".join(parts)
 
     @classmethod
@@ -261,3 +261,8 @@ def type_name(tp: Any) -> str:
     if item is not None:
         return f"list of {type_name(item)}"
     return SCALARS.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def bound_text(value: float) -> str:
+    """A limit as people read it: integers exactly (2**64 - 1 in full), floats short."""
+    return str(value) if isinstance(value, int) else f"{value:g}"

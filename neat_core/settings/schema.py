@@ -113,7 +113,7 @@ class RunConfig:
                               formerly=("output_dir",
                                         Former("training_dir", note="NEAT writes checkpoints "
                                                                     "into run.output_dir")))
-    seed: int = setting(1337, min=0, flag="--seed",
+    seed: int = setting(1337, min=0, max=2**64 - 1, flag="--seed",
                         help="Seed for weight initialisation, data sampling and dropout.")
     progress: bool = setting(True, flag="--progress",
                              help="Show a progress bar. It is hidden anyway when output "
@@ -216,6 +216,12 @@ class DataConfig:
     max_bytes: int | None = setting(
         None, min=1, help="Use at most this many training bytes, split between the "
                           "sources by their shares; each keeps its documents in order.")
+    max_record_bytes: int = setting(
+        16 << 20, min=1,
+        help="Longest record a source reads (a JSON line, a Parquet or Arrow value); a "
+             "longer one is a bad record: skipped and counted.",
+        notes="Bounds the memory of reading one record, which takes a few times its "
+              "size while it is parsed.")
     plugins: PluginSettings = plugin_sections(
         "data_sources", "Each data source's own settings, e.g. data.jsonl.field.",
         inline=True)

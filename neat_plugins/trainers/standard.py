@@ -156,14 +156,14 @@ class StandardTrainer:
         seed = self.config.run.seed
         self.backend.seed(seed)
         random.seed(seed)
-        np.random.seed(seed)
+        np.random.seed(seed % 2**32)  # numpy's global generator takes 32-bit seeds
         self.model: torch.nn.Module
         if checkpoint is not None:  # checks that the weights fit the configured model
             self.model = checkpoint.build_model(self.device, self.config.model).train()
         else:
             self.model = build_model(self.config.model, self.device)
         self.own_loss = takes_targets(self.model)
-        self.backend.seed(seed + self.env.rank)  # dropout differs between ranks
+        self.backend.seed((seed + self.env.rank) % 2**64)  # dropout differs between ranks
         compile_model = self.training.compile
         if compile_model is None:
             compile_model = self.backend.compile_pays_back(self.training.max_steps)

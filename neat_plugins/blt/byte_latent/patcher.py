@@ -78,7 +78,7 @@ class Patcher(nn.Module):
         if not path.exists():
             self._missing_weights = f"{path} does not exist"
             return
-        saved = load_checkpoint(path)
+        saved = load_checkpoint(path, training_state=False)
         if attrs.evolve(saved.config.model, name="") != attrs.evolve(self.config.entropy,
                                                                       name=""):
             self._missing_weights = (f"{path} holds another model than model.entropy "

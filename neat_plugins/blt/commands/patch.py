@@ -37,7 +37,7 @@ CALIBRATION_BYTES = 1 << 20  # a target patch size calibrates the threshold on t
 BLOCK = 1 << 16  # characters or numbers of one patch formatted at a time
 
 
-@config_command("patch", "backend.name")
+@config_command("patch", "backend.name", "run.progress")
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.argument("file", required=False, default="-", metavar="[FILE|-]")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
@@ -65,14 +65,16 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
         stream_context,
         to_dict,
     )
+    from neat_core.checkpoint import checkpoint_base
     from neat_core.session import locate_checkpoint
 
     from ..patching.stream import PatchStream
 
-    saved = load_checkpoint(locate_checkpoint(checkpoint))  # checked without a word,
-    chunks, size = _read_input(file)  # so that a bad input is the first line
+    # the checkpoint is checked without a word, so that a bad input is the first line
+    saved = load_checkpoint(locate_checkpoint(checkpoint), training_state=False)
+    chunks, size = _read_input(file)
     resolve_checkpoint(checkpoint)  # says which checkpoint of a run directory is used
-    resolved = load_config(base=to_dict(saved.config), overrides=resolved)  # flags on top
+    resolved = load_config(base=checkpoint_base(saved), overrides=resolved)  # flags on top
     config = resolved.config
     _check_flags(resolved)
     backend = select_backend(config.backend)
