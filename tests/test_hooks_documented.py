@@ -68,10 +68,13 @@ def test_plugins_page_documents_no_hook_that_does_not_exist():
 
 @functools.cache
 def collected_test_functions() -> frozenset[str]:
-    """The test functions pytest collects from the test modules under tests/, found by
-    importing them (a name in a comment or a string does not count)."""
+    """The test functions pytest collects from the test modules of NEAT's test packages
+    (tests/ and its packages; tests/data holds other projects' files), found by importing
+    them (a name in a comment or a string does not count)."""
     names: set[str] = set()
     for path in sorted((REPO / "tests").rglob("test_*.py")):
+        if not (path.parent / "__init__.py").exists():
+            continue
         module = importlib.import_module(".".join(path.relative_to(REPO).with_suffix("").parts))
         names.update(name for name, value in vars(module).items()
                      if name.startswith("test_") and inspect.isfunction(value))
