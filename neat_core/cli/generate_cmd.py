@@ -47,7 +47,7 @@ def generate_command(resolved: ResolvedConfig, checkpoint: str, prompt: str | No
     what came so far stays, with its newline (exit code 130). --seed (default: the
     checkpoint's run.seed) makes the output repeatable.
     """
-    from ..interrupts import clear
+    from ..interrupts import clear, received
     from ..sampling import check_request, sample_stream
     from ..session import open_checkpoint
     from .byte_output import byte_output
@@ -65,10 +65,12 @@ def generate_command(resolved: ResolvedConfig, checkpoint: str, prompt: str | No
             out.write(bytes([byte]))
             made += 1
     except KeyboardInterrupt:
+        stopped_by = received()
         clear()
         out.close()
         raise Interrupted(f"generation stopped after {made:,} of {max_bytes:,} bytes "
-                          f"(Ctrl-C)") from None
+                          f"({'Ctrl-C' if stopped_by == 'SIGINT' else stopped_by})",
+                          signal=stopped_by) from None
     out.close()
 
 

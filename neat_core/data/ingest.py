@@ -166,7 +166,8 @@ def _build(sources: Sources, resolved: ResolvedSource, files: CacheFiles, key: s
         raise Interrupted(f"ingest of {resolved.spec} {interrupts.describe()}; its "
                           f"unfinished cache was removed",
                           hint="run the command again to ingest it from the start "
-                               "(sources already ingested are kept)") from None
+                               "(sources already ingested are kept)",
+                          signal=interrupts.received()) from None
     took = time.perf_counter() - started
     log.info("ingested %s: %d documents, %s from %s stored, in %.1f s", resolved.spec,
              figures["documents"], byte_size(figures["bytes"]), byte_size(figures["stored_bytes"]),

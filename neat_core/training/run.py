@@ -127,6 +127,8 @@ def train(config: NeatConfig | ResolvedConfig | None = None, *,
             "run.output_dir", "default") != "default")
         output_dir = str(resume_output_dir(target, base, explicit))
     get_registry().get("trainers", base.training.trainer)  # an unknown one: before any write
+    if target is None:
+        _check_sources(base)  # a missing source: before the run directory is made
     env = DistEnv.from_environ()
     run = RunDirectory(output_dir)
     with contextlib.ExitStack() as held:
@@ -146,7 +148,7 @@ def train(config: NeatConfig | ResolvedConfig | None = None, *,
             logging.getLogger("neat").setLevel(logging.WARNING)  # rank 0 speaks for the job
         if checkpoint is not None:  # what can be checked before the backend starts
             _check_steps_left(checkpoint, final)
-        _check_sources(final)
+            _check_sources(final)  # the checkpoint's own sources, read under the lock
         entry = get_registry().get("trainers", final.training.trainer)
         backend = select_backend(final.backend)  # the first line of a run that starts
         trainer = entry.factory(final, backend)
