@@ -25,12 +25,16 @@ A model may also keep a key/value cache, through two optional methods of the con
 Where a model has them, inputs are scored through the cache instead of the window: the
 input is cut into rows that advance side by side (each after reading the ``reach``
 bytes before its first scored byte, see :func:`plan_lanes`), every
-byte is computed once and sees the ``block_size`` bytes that end at it, whatever the
-stride. With one layer this equals the window with ``stride=1``; with more, a cached
-position's keys carry its own full context, where a window restarts every layer's
-context at its first byte (sliding-window attention, as in BLT's entropy model), so
-results differ slightly from any window and lie closer to a full context than the
-default stride does. ``cache=False`` keeps the window.
+byte is computed once and, in every layer, attends to the ``block_size`` positions that
+end at it, whatever the stride: the input is read as one stream from its first byte
+(sliding-window attention, as in BLT's entropy model). That is the one context rule of
+a cached model: the rows' split, the batch size and chunking (:func:`score_stream`) do
+not change it. It is not the window with ``stride=1``: a window restarts every layer's
+context at its first byte, where a cached position's keys carry their own context,
+and a model's hash n-grams (or anything else that reads earlier bytes) see the bytes
+before a window's start through the cache, never in the window. Only a one-layer model
+that reads nothing but its window's bytes gives the same results both ways.
+``cache=False`` keeps the window (a different rule, for comparisons).
 """
 
 from __future__ import annotations

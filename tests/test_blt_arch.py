@@ -149,15 +149,22 @@ def test_calibrate_finds_the_threshold_of_a_mean_patch_size(entropy_checkpoint, 
         tiny_blt(patching="static").patcher.calibrate(idx, 3.0)
 
 
-def test_entropies_slide_over_a_context_longer_than_the_entropy_model(entropy_checkpoint):
+@pytest.mark.parametrize("ngrams", [[], [3, 4]])
+def test_the_patcher_reads_entropies_by_the_rule_of_scoring(tmp_path, ngrams):
+    """One context rule: the BLT's window is a stream read through the entropy model's
+    cache, as compute_entropies (neat patch, the analysers) reads any input, also past
+    the entropy model's context and with hash n-grams, which reach across it."""
     from neat_core.scoring import compute_entropies
 
-    model = tiny_blt(patching="global", entropy_checkpoint=entropy_checkpoint)
+    checkpoint = str(save_entropy_checkpoint(tmp_path / "e", hash_ngrams=ngrams))
+    model = tiny_blt(patching="global", entropy_checkpoint=checkpoint)
     entropy_model = model.patcher.entropy_model
     assert entropy_model.config.block_size == 16 < model.config.block_size
-    inside = model.patcher.entropies(as_idx(TEXT))[0].numpy()
-    # the patcher slides the core's window (a key/value cache would differ slightly)
-    assert np.allclose(inside, compute_entropies(entropy_model, TEXT, cache=False), atol=1e-5)
+    windows = as_idx(TEXT, CORPUS[300:332])
+    inside = model.patcher.entropies(windows).numpy()
+    for row, data in enumerate((TEXT, CORPUS[300:332])):
+        np.testing.assert_allclose(inside[row], compute_entropies(entropy_model, data),
+                                   atol=1e-5)
 
 
 # --- causality and the decoder shift ---------------------------------------------------
@@ -324,6 +331,7 @@ def test_entropy_patching_lists_the_entropy_model_apart(entropy_checkpoint):
     assert model.flops_per_byte()["mean_patch_size"] == 64 / starts.sum().item()
     flops = model.flops_per_byte(mean_patch_size=4.0)
     entropy = model.patcher.entropy_model.flops_per_byte()["forward"]
-    # 32 bytes in windows of 16 advancing by 8: 3 windows, 48 positions scored
-    assert flops["entropy_model"] == pytest.approx(entropy * 48 / 32)
+    # every byte once; a 32-byte window attends to at most 16 positions (1..16, then 16)
+    keys = (16 * 17 / 2 + 16 * 16) / 32
+    assert flops["entropy_model"] == pytest.approx(entropy - 4 * 16 * (8.5 - keys))
     assert flops["forward"] == tiny_blt(patching="static", patch_size=4).flops_per_byte()["forward"]

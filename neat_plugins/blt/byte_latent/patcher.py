@@ -12,8 +12,12 @@ What ``neat patch`` offers and the model does not, because it needs later bytes:
 dropped) and leaves missing ones empty, so the latent transformer always gets ``P``.
 
 The entropy model is frozen: it runs without gradients, in eval mode, in float32
-(outside autocast, so patches do not depend on the precision the BLT trains in), with a
-sliding window when the BLT's context is longer than its own.
+(outside autocast, so patches do not depend on the precision the BLT trains in). Its
+entropies follow the one context rule of :mod:`..entropy_model.model` (each window is a
+stream from its first byte, read through the model's key/value cache), the rule of
+``neat patch`` and the analysers, so all cut the same patches. An entropy model with
+learned positions has no cache; it keeps the sliding windows of :mod:`neat_core.scoring`
+inside the BLT's window (such a BLT generates and scores long inputs without a cache).
 """
 
 from __future__ import annotations
@@ -106,12 +110,15 @@ class Patcher(nn.Module):
     def entropies(self, idx: torch.Tensor) -> torch.Tensor:
         """Next-byte entropy in bits of each position, ``[batch, time]`` (float32)."""
         self._check_ready()
-        assert self.entropy_model is not None
-        batch, time = idx.shape
-        window = min(time, self.entropy_model.config.block_size)
-        index, owner, offset = self._plan(time, window, idx.device)
+        model = self.entropy_model
+        assert model is not None
         with torch.autocast(idx.device.type, enabled=False):
-            logits = self.entropy_model(idx[:, index].reshape(-1, window))
+            if model.rotary is not None:
+                return entropy_bits(model.stream(idx))
+            batch, time = idx.shape
+            window = min(time, model.config.block_size)
+            index, owner, offset = self._plan(time, window, idx.device)
+            logits = model(idx[:, index].reshape(-1, window))
         values = entropy_bits(logits).view(batch, len(index), window)
         return values[:, owner, offset]
 
@@ -170,28 +177,36 @@ class Patcher(nn.Module):
         """The threshold of this entropy mode (``relative_threshold`` for relative,
         ``threshold`` otherwise) whose patches of the windows ``idx [batch, time]``
         average ``target_patch_size`` bytes, as this model patches them (per window, all
-        rules applied). Bisection: the mean patch size grows with the threshold."""
+        rules applied), or the closest one reaches. Bisection: the mean patch size grows
+        with the threshold."""
         if self.config.patching not in ENTROPY_MODES:
             raise UsageError(f"patching '{self.config.patching}' has no threshold to "
                              f"calibrate", hint="use global, relative or combined")
         key = "relative_threshold" if self.config.patching == "relative" else "threshold"
         entropies = self.entropies(idx)
+
+        def mean_size(threshold: float) -> float:
+            return idx.numel() / float(self.starts(idx, entropies, **{key: threshold}).sum())
+
         low, high = 0.0, MAX_BITS
         for _ in range(iterations):
             middle = (low + high) / 2
-            patches = self.starts(idx, entropies, **{key: middle}).sum()
-            low, high = (middle, high) if idx.numel() / patches < target_patch_size \
+            low, high = (middle, high) if mean_size(middle) < target_patch_size \
                 else (low, middle)
-        return high
+        return min((high, low), key=lambda theta: abs(mean_size(theta) - target_patch_size))
 
     def flops_per_byte(self, length: int) -> float:
-        """Forward FLOPs of the entropy model per byte of a ``length``-byte window,
-        sliding windows included (0 without one)."""
+        """Forward FLOPs of the entropy model per byte of a ``length``-byte window (0
+        without one): each byte computed once, attending to at most the entropy model's
+        ``block_size`` positions (with learned positions: its sliding windows)."""
         if self.entropy_model is None:
             return 0.0
-        window = min(length, self.config.entropy.block_size)
+        config = self.config.entropy
+        if config.positional == "rope":
+            return forward_flops_per_position(config, length, config.block_size)
+        window = min(length, config.block_size)
         windows = len(plan_windows(length, window, max(1, window // 2))[0])
-        return forward_flops_per_position(self.config.entropy, window) * windows * window / length
+        return forward_flops_per_position(config, window) * windows * window / length
 
 
 def _mark_loaded(module: Patcher, incompatible: object) -> None:

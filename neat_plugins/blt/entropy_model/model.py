@@ -9,7 +9,10 @@ optional tied input/output embeddings, optional hash n-gram embeddings.
 With rotary positions the model also keeps a key/value cache (``new_cache`` and
 ``forward_cached``, the optional methods of the model contract in
 :mod:`neat_core.scoring`): it scores long inputs and generates bytes computing each
-position once, every byte seeing the ``block_size`` bytes that end at it.
+position once. That is the context rule of its entropies everywhere (scoring, ``neat
+patch``, the analysers and the BLT's patcher, :meth:`EntropyModel.stream`): in every
+layer each byte attends to the ``block_size`` positions that end at it, and its hash
+n-grams read the bytes before it, whatever came before the current window.
 """
 
 from __future__ import annotations
@@ -106,6 +109,20 @@ class EntropyModel(nn.Module):
             return None
         history = max(self.hash_embed.sizes) - 1 if self.hash_embed is not None else 0
         return KVCache(batch_size, self.config.block_size, len(self.blocks), history)
+
+    def stream(self, idx: torch.Tensor) -> torch.Tensor:
+        """Logits ``[B, T, 256]`` of each row of ``idx`` read as a stream from its first
+        byte through a new cache (the context rule of the module docstring), a
+        ``block_size`` at a time: each byte attends to at most ``2 * block_size - 1``
+        keys, of which ``block_size`` are unmasked."""
+        batch, time = idx.shape
+        cache = self.new_cache(batch)
+        if cache is None:
+            raise UsageError("stream needs rotary positions",
+                             hint="new_cache gives no cache with learned positions")
+        step = self.config.block_size
+        return torch.cat([self.forward_cached(idx[:, start:start + step], cache)
+                          for start in range(0, time, step)], dim=1)
 
     def forward_cached(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
         """Logits ``[B, t, 256]`` of ``t`` new bytes that follow those ``cache`` holds.
