@@ -26,6 +26,7 @@ from .contracts import (
     EntropyScorer,
     Evaluator,
     Model,
+    ModelPatching,
     Report,
     SourceDocument,
     Tally,
@@ -71,7 +72,14 @@ if TYPE_CHECKING:
     from .flops import describe_flops, model_flops
     from .inputs import DocumentStream
     from .reporting import write_reports
-    from .scoring import Scorer, compute_entropies, score_bytes, score_stream, stream_context
+    from .scoring import (
+        Scorer,
+        compute_entropies,
+        score_bytes,
+        score_stream,
+        stream_alignment,
+        stream_context,
+    )
     from .session import Session, load_model, open_checkpoint, resolve_checkpoint
 
 __getattr__ = lazy(__name__, {
@@ -87,7 +95,7 @@ __getattr__ = lazy(__name__, {
     ".inputs": ("DocumentStream",),
     ".reporting": ("write_reports",),
     ".scoring": ("Scorer", "compute_entropies", "score_bytes", "score_stream",
-                 "stream_context"),
+                 "stream_alignment", "stream_context"),
     ".session": ("Session", "load_model", "open_checkpoint", "resolve_checkpoint"),
 })
 
@@ -97,8 +105,9 @@ __all__ = [
     "hookimpl", "get_registry", "Entry",
     # contracts
     "Backend", "Callback", "DataSource", "DataUnit", "Documents", "EntropyScorer",
-    "Evaluator", "Model", "Report", "SourceDocument", "Tally", "Trainer", "TrainResult",
-    "MAX_BITS", "VOCAB_SIZE", "check_model", "check_train_result", "takes_targets",
+    "Evaluator", "Model", "ModelPatching", "Report", "SourceDocument", "Tally", "Trainer",
+    "TrainResult", "MAX_BITS", "VOCAB_SIZE", "check_model", "check_train_result",
+    "takes_targets",
     # settings
     "Settings", "ModelConfig", "CallbackConfig", "BackendConfig", "NeatConfig", "Former",
     "frozen", "require", "section", "setting", "Override", "Overrides", "ResolvedConfig",
@@ -112,7 +121,8 @@ __all__ = [
     "load_model", "load_checkpoint", "save_checkpoint", "resolve_checkpoint",
     "open_checkpoint", "Session", "write_reports", "DocumentStream",
     # scoring
-    "Scorer", "compute_entropies", "score_bytes", "score_stream", "stream_context",
+    "Scorer", "compute_entropies", "score_bytes", "score_stream", "stream_alignment",
+    "stream_context",
     # data, files, backends, FLOPs
     "list_paths", "rng_for", "atomic_write", "write_failure", "AMP_DTYPES",
     "notice_once", "select_backend", "system_memory_bytes", "describe_flops",

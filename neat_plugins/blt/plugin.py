@@ -37,7 +37,9 @@ def build_patch_stats(model: Any, config: Any, backend: Any) -> Any:
 
     from .patching.evaluator import PatchStats
 
-    return PatchStats(Scorer(model, config, backend), config)
+    patching = getattr(model, "patching", None)
+    own = patching() if callable(patching) else None
+    return PatchStats(Scorer(model, config, backend), config, own)
 
 
 @hookimpl

@@ -9,6 +9,7 @@ from torch import nn
 from ..layers.attention import causal
 from ..layers.block import Block
 from ..layers.hash_ngrams import HashNgramEmbedding
+from ..layers.kv_cache import KVCache
 from ..layers.rope import Rope
 from ..layers.spec import VOCAB_SIZE
 from .settings import BltConfig, local_spec
@@ -25,12 +26,16 @@ class LocalEncoder(nn.Module):
         self.blocks = nn.ModuleList(Block(local_spec(config))
                                     for _ in range(config.encoder_layers))
 
-    def forward(self, idx: torch.Tensor, mask: torch.Tensor | None, rope: Rope) -> torch.Tensor:
-        """Byte states ``[batch, time, local_size]``."""
+    def forward(self, idx: torch.Tensor, rope: Rope, mask: torch.Tensor | None = None,
+                cache: KVCache | None = None) -> torch.Tensor:
+        """Byte states ``[batch, time, local_size]``: causal over the bytes (``mask``),
+        or after those ``cache`` holds (whose bytes the first n-grams read)."""
         x = self.embed(idx)
         if self.hash_embed is not None:
-            x = x + self.hash_embed(idx)
+            ngrams = idx if cache is None else cache.with_history(idx)
+            x = x + self.hash_embed(ngrams)[:, -idx.shape[1]:]
         x = self.dropout(x)
-        for block in self.blocks:
-            x = block(x, rope=rope, **causal(mask))
+        for layer, block in enumerate(self.blocks):
+            x = (block(x, rope=rope, **causal(mask)) if cache is None
+                 else block(x, rope=rope, cache=cache, layer=layer))
         return x

@@ -9,7 +9,7 @@ names are those of saved checkpoints.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -20,6 +20,8 @@ from .spec import BlockSpec
 
 if TYPE_CHECKING:
     from .kv_cache import KVCache
+
+Attend = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def window_mask(time: int, window: int | None, device: torch.device) -> torch.Tensor | None:
@@ -74,9 +76,12 @@ class Attention(nn.Module):
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None, *,
                 mask: torch.Tensor | None = None, is_causal: bool = False,
                 rope: Rope | None = None, cache: KVCache | None = None,
-                layer: int = 0) -> torch.Tensor:
+                layer: int = 0, attend: Attend | None = None) -> torch.Tensor:
         """With ``cache``, the keys and values of the bytes it holds join the new ones
-        (as layer ``layer``), and its mask replaces ``mask`` and ``is_causal``."""
+        (as layer ``layer``), and its mask replaces ``mask`` and ``is_causal``. With
+        ``attend``, that function of the rotated queries, keys and values
+        (``[..., heads, L, head_dim]`` each) gives the heads' output instead: attention
+        over rows packed into one sequence, or over a cache of another kind."""
         if self.fused and context is None:
             query, key, value = map(self.split_heads, self.qkv(x).chunk(3, dim=-1))
         else:
@@ -84,6 +89,8 @@ class Attention(nn.Module):
             key, value = self.keys_values(x if context is None else context)
         if rope is not None:
             query, key = rope.rotate(query), rope.rotate(key)
+        if attend is not None:
+            return self.proj(attend(query, key, value).transpose(-3, -2).flatten(-2))
         if cache is not None:
             key, value, mask = cache.store(layer, key, value)
             is_causal = False
