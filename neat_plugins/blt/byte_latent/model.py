@@ -21,6 +21,7 @@ pipeline are described in docs/blt.md.
 
 from __future__ import annotations
 
+import attrs
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -107,6 +108,21 @@ class ByteLatentTransformer(nn.Module):
         size = self.config.block_size
         return torch.cat([step(self, idx[:, start:start + size], cache)
                           for start in range(0, idx.shape[1], size)], dim=1)
+
+    def calibrate(self, windows: torch.Tensor) -> BltConfig:
+        """The model contract's optional method, called by the trainer before the first
+        step of a new run: with ``model.target_patch_size``, the threshold of the
+        entropy mode (``relative_threshold`` for relative, else ``threshold``) whose
+        patches of the training ``windows [batch, block_size]`` average that size, as
+        this model cuts them; the config returned (and now this model's) records it."""
+        config = self.config
+        if config.target_patch_size is None or config.patching not in ENTROPY_MODES:
+            return config
+        theta = self.patcher.calibrate(windows, config.target_patch_size)
+        key = "relative_threshold" if config.patching == "relative" else "threshold"
+        self.config = attrs.evolve(config, **{key: theta})
+        self.patcher.config = self.config
+        return self.config
 
     def patching(self) -> ModelPatches:
         """The patches this model cuts, for ``neat patch`` and the analysers (the model

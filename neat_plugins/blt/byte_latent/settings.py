@@ -110,6 +110,11 @@ class BltConfig(ModelConfig):
                 object.__setattr__(self, "entropy", read_entropy_settings(
                     self.entropy_checkpoint))
         else:
+            require(self.target_patch_size is None,
+                    f"model.target_patch_size is set, but model.patching "
+                    f"'{self.patching}' has no threshold to calibrate",
+                    hint="drop target_patch_size (static: set model.patch_size), or use "
+                         "patching global, relative or combined")
             require(self.entropy_checkpoint is None,
                     f"model.entropy_checkpoint is set, but model.patching "
                     f"'{self.patching}' uses no entropy model",
