@@ -119,8 +119,8 @@ class ByteLatentTransformer(nn.Module):
         if config.target_patch_size is None or config.patching not in ENTROPY_MODES:
             return config
         theta = self.patcher.calibrate(windows, config.target_patch_size)
-        key = "relative_threshold" if config.patching == "relative" else "threshold"
-        self.config = attrs.evolve(config, **{key: theta})
+        self.config = (attrs.evolve(config, relative_threshold=theta)
+                       if config.patching == "relative" else attrs.evolve(config, threshold=theta))
         self.patcher.config = self.config
         return self.config
 
