@@ -21,7 +21,7 @@ from .attention import Attend
 BUCKET_RATIO = 0.75  # measured: benchmarks/bench_blt_train.py
 
 
-def buckets(lengths: Sequence[int], ratio: float = BUCKET_RATIO) -> list[list[int]]:
+def buckets(lengths: Sequence[int], ratio: float) -> list[list[int]]:
     """Rows grouped by length (longest first): each group's lengths are at least
     ``ratio`` times its first."""
     order = sorted(range(len(lengths)), key=lambda row: -lengths[row])
@@ -37,14 +37,15 @@ def buckets(lengths: Sequence[int], ratio: float = BUCKET_RATIO) -> list[list[in
 
 
 def bucketed_causal(lengths: Sequence[int], device: torch.device, dropout: float = 0.0,
-                    ratio: float = BUCKET_RATIO) -> Attend:
+                    ratio: float | None = None) -> Attend:
     """Causal attention within each row of packed ``[..., heads, N, head_dim]`` inputs
-    whose rows hold ``lengths`` positions, in that order."""
+    whose rows hold ``lengths`` positions, in that order (``ratio``: default
+    :data:`BUCKET_RATIO`)."""
     offsets = [0]
     for length in lengths:
         offsets.append(offsets[-1] + length)
     plans = []
-    for group in buckets(lengths, ratio):
+    for group in buckets(lengths, BUCKET_RATIO if ratio is None else ratio):
         width = lengths[group[0]]
         steps = torch.arange(width)
         index = torch.tensor([offsets[row] for row in group])[:, None] + steps
