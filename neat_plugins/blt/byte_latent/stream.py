@@ -95,6 +95,9 @@ def step(model: ByteLatentTransformer, idx: torch.Tensor, cache: BltCache) -> to
     cache.decoder.advance(time, idx.device)
     x = model.encoder(idx, rope, cache=cache.encoder)
     _keep_states(cache, x, position)
+    if not bool(starts.any()):  # every byte reads its row's current patch
+        index = torch.arange(batch, device=idx.device)[:, None].expand(-1, time)
+        return model.decoder(x, cache.current, index, rope, cache=cache.decoder)
     new = _new_patches(model, cache, starts, opened, position)
     # each decoder layer's latent keys and values: the rows' current patches, then the new
     tables = [(torch.cat((old[0], keys)), torch.cat((old[1], values)))
@@ -122,13 +125,9 @@ def _new_patches(model: ByteLatentTransformer, cache: BltCache, starts: torch.Te
                  opened: torch.Tensor, position: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Run the latent transformer on the patches that start in this piece (each reads
     the patch it closes, pooled); each decoder layer's keys and values of their latent
-    outputs, ``[M, heads, k, head_dim]`` (M = 0: empty)."""
+    outputs, ``[M, heads, k, head_dim]``."""
     rows, offsets = starts.nonzero(as_tuple=True)  # in order: row by row, rising
     device = starts.device
-    if len(rows) == 0:
-        empty = torch.zeros(0, model.config.queries_per_patch, model.config.local_size,
-                            device=device)
-        return model.decoder.latent_keys(empty)
     begins = position + offsets  # where each new patch starts
     rank = starts.long().cumsum(1)[rows, offsets] - 1  # among the row's new ones
     index = cache.count[rows] + rank
@@ -158,8 +157,6 @@ def _keep_current(cache: BltCache, new: list[tuple[torch.Tensor, torch.Tensor]],
     before."""
     counts = starts.sum(1)
     rows = (counts > 0).nonzero(as_tuple=True)[0]
-    if len(rows) == 0:
-        return
     last = first[rows] + counts[rows] - 1
     if not cache.current:
         cache.current = [(keys.new_zeros(cache.batch_size, *keys.shape[1:]),

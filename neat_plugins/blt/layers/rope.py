@@ -72,6 +72,9 @@ class Rotary(nn.Module):
         return Rope(*angle_tables(self.head_dim, positions))
 
     def at(self, start: int, length: int) -> Rope:
-        """Positions ``start..start+length-1``, wherever they are (computed)."""
+        """Positions ``start..start+length-1``, wherever they are (computed past the
+        table, as the table was)."""
+        if start + length <= self.cos.shape[0]:
+            return Rope(self.cos[start:start + length], self.sin[start:start + length])
         cos, sin = rope_tables(self.head_dim, length, start)
         return Rope(cos.to(self.cos.device), sin.to(self.sin.device))
