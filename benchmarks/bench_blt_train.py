@@ -21,10 +21,12 @@ Two ratios, measured in one run on the same training batches:
    the latent transformer's packed attention (0: every row padded to the longest; 1:
    one bucket per row), which is how the default was chosen.
 
-The entropy BLT's threshold is calibrated (``model.target_patch_size``, as training does)
-so that its patches average the static BLT's patch size. Its entropy model is trained
-first (``--entropy-steps``; kept in ``--out`` and reused). Prints a table and writes
-``results.json`` to ``--out``.
+The shapes default to those of ``neat study blt`` (``--entropy-hidden 64 --entropy-layers
+2`` gives the entropy model of earlier measurements, about a tenth of the BLT's forward
+FLOPs). The entropy BLT's threshold is calibrated (``model.target_patch_size``, as
+training does) so that its patches average the static BLT's patch size. Its entropy
+model is trained first (``--entropy-steps``; kept in ``--out`` and reused). Prints a
+table and writes ``results.json`` to ``--out``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ import neat_core
 from neat_core.config import Override, load_config
 from neat_core.data import BatchSampler, build_corpora
 from neat_plugins.blt.layers import packed
+from neat_plugins.blt.study.arms import Shapes
+
+STUDY = Shapes()  # the default shapes are those of neat study blt
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,15 +59,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data", default="builtin:python-stdlib")
     parser.add_argument("--max-bytes", type=int, default=4_000_000)
     parser.add_argument("--cache-dir", default="~/.cache/neat")
-    parser.add_argument("--block-size", type=int, default=256)
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--block-size", type=int, default=STUDY.block_size)
+    parser.add_argument("--batch-size", type=int, default=STUDY.batch_size)
     parser.add_argument("--patch-size", type=float, default=4.0)
-    parser.add_argument("--local-size", type=int, default=64)
-    parser.add_argument("--latent-size", type=int, default=192)
-    parser.add_argument("--latent-layers", type=int, default=2)
-    parser.add_argument("--entropy-hidden", type=int, default=64)
-    parser.add_argument("--entropy-layers", type=int, default=2)
-    parser.add_argument("--entropy-block", type=int, default=64)
+    parser.add_argument("--local-size", type=int, default=STUDY.local_size)
+    parser.add_argument("--local-window", type=int, default=STUDY.local_window)
+    parser.add_argument("--latent-size", type=int, default=STUDY.latent_size)
+    parser.add_argument("--latent-layers", type=int, default=STUDY.latent_layers)
+    parser.add_argument("--entropy-hidden", type=int, default=STUDY.entropy_hidden)
+    parser.add_argument("--entropy-layers", type=int, default=STUDY.entropy_layers)
+    parser.add_argument("--entropy-block", type=int, default=STUDY.entropy_block)
     parser.add_argument("--entropy-steps", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=3, help="training steps per round")
@@ -91,6 +97,7 @@ def entropy_checkpoint(args: argparse.Namespace) -> str:
             "model.name": "blt-entropy", "model.hidden_size": args.entropy_hidden,
             "model.num_layers": args.entropy_layers, "model.num_heads": 4,
             "model.block_size": args.entropy_block, "run.output_dir": str(run),
+            "model.hash_ngrams": list(STUDY.hash_ngrams),
             "training.max_steps": args.entropy_steps, "training.batch_size": 32,
             "training.learning_rate": 3e-3, "training.save_steps": args.entropy_steps,
             "training.eval_steps": args.entropy_steps, **data_settings(args)}))
@@ -102,8 +109,10 @@ def entropy_checkpoint(args: argparse.Namespace) -> str:
 def blt_settings(args: argparse.Namespace, **patching: Any) -> dict[str, Any]:
     return {"model.name": "blt", "model.block_size": args.block_size,
             "model.local_size": args.local_size, "model.local_heads": 4,
+            "model.local_window": args.local_window,
             "model.latent_size": args.latent_size, "model.latent_heads": 4,
-            "model.latent_layers": args.latent_layers, "model.hash_ngrams": [3, 4, 5],
+            "model.latent_layers": args.latent_layers,
+            "model.hash_ngrams": list(STUDY.hash_ngrams),
             **{f"model.{key}": value for key, value in patching.items()}}
 
 

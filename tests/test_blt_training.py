@@ -80,7 +80,7 @@ def test_training_calibrates_the_threshold_to_the_target_patch_size(tmp_path, ca
 
     entropy = save_entropy_checkpoint(tmp_path / "entropy")
     values = {**blt_settings(tmp_path / "run", cache_dir, str(entropy),
-                             training__max_steps=2), "model.target_patch_size": 3.0}
+                             training__max_steps=1), "model.target_patch_size": 3.0}
     metrics = neat_core.train(load_config(
         overrides=[Override(k, v, raw=False) for k, v in values.items()]).config)
     saved = load_checkpoint(metrics["checkpoint"])
@@ -95,7 +95,7 @@ def test_training_calibrates_the_threshold_to_the_target_patch_size(tmp_path, ca
     assert shown["patching"]["calibrated"] and shown["patching"]["threshold"] == theta
     assert shown["patching"]["target_patch_size"] == 3.0
     # a resumed run keeps it: only a new run calibrates
-    resolved = load_config(overrides=[Override("training.max_steps", 3, raw=False)])
+    resolved = load_config(overrides=[Override("training.max_steps", 2, raw=False)])
     resumed = neat_core.train(resume_config(metrics["checkpoint"], resolved),
                               resume=metrics["checkpoint"])
     assert load_checkpoint(resumed["checkpoint"]).config.model.threshold == theta
