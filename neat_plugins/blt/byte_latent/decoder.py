@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..layers.attention import Attention, causal
+from ..layers.attention import Attend, Attention
 from ..layers.block import Block
 from ..layers.kv_cache import KVCache
 from ..layers.norms import make_norm
@@ -59,15 +59,15 @@ class LocalDecoder(nn.Module):
         return [reader.keys_values(latent) for reader in readers]
 
     def forward(self, x: torch.Tensor, latent: list[tuple[torch.Tensor, torch.Tensor]],
-                index: torch.Tensor, rope: Rope, mask: torch.Tensor | None = None,
+                index: torch.Tensor, rope: Rope, attend: Attend | None = None,
                 cache: KVCache | None = None) -> torch.Tensor:
         """Next-byte logits ``[batch, time, 256]`` of byte states ``x``, byte ``(b, t)``
         reading the latent keys and values of row ``index[b, t]`` (see
-        :meth:`latent_keys`), causal over the bytes (``mask``) or after those ``cache``
+        :meth:`latent_keys`), causal over the bytes (limited by ``attend``) or after those ``cache``
         holds."""
         for layer, (reader, block, (keys, values)) in enumerate(
                 zip(self.readers, self.blocks, latent)):
             x = reader(x, keys, values, index)
-            x = (block(x, rope=rope, **causal(mask)) if cache is None
-                 else block(x, rope=rope, cache=cache, layer=layer))
+            x = (block(x, rope=rope, cache=cache, layer=layer) if cache is not None
+                 else block(x, rope=rope, attend=attend, is_causal=attend is None))
         return self.head(self.norm(x))

@@ -28,7 +28,7 @@ from torch import nn
 
 from neat_core.errors import UsageError
 
-from ..layers.attention import window_mask
+from ..layers.attention import windowed
 from ..layers.block import init_weights
 from ..layers.flops import TRAINING_FACTOR
 from ..layers.rope import Rotary
@@ -81,13 +81,15 @@ class ByteLatentTransformer(nn.Module):
         if self.training:
             self.patch_counts += torch.stack((counts.new_tensor(batch * time), counts.sum()))
         patch = starts.flatten().long().cumsum(0) - 1  # every byte's patch, rows in order
-        mask = window_mask(time, self.config.local_window, idx.device)
+        window = self.config.local_window
+        attend = (windowed(window, self.config.dropout if self.training else 0.0)
+                  if window is not None and window < time else None)
         rope = self.rotary(time)
-        x = self.encoder(idx, rope, mask)
+        x = self.encoder(idx, rope, attend)
         patches = int(counts.sum())
         latent = self.latent(self.pooling(x.flatten(0, 1), patch, patches), counts.tolist())
         logits = self.decoder(x, self.decoder.latent_keys(latent), patch.view(batch, time),
-                              rope, mask)
+                              rope, attend)
         if targets is None:
             return logits
         return logits, F.cross_entropy(logits.reshape(-1, VOCAB_SIZE), targets.reshape(-1))

@@ -25,6 +25,7 @@ from torch import nn
 
 from neat_core.errors import UsageError
 
+from ..layers.attention import windowed
 from ..layers.block import Block, init_weights
 from ..layers.hash_ngrams import HashNgramEmbedding
 from ..layers.kv_cache import KVCache
@@ -112,17 +113,21 @@ class EntropyModel(nn.Module):
 
     def stream(self, idx: torch.Tensor) -> torch.Tensor:
         """Logits ``[B, T, 256]`` of each row of ``idx`` read as a stream from its first
-        byte through a new cache (the context rule of the module docstring), a
-        ``block_size`` at a time: each byte attends to at most ``2 * block_size - 1``
-        keys, of which ``block_size`` are unmasked."""
-        batch, time = idx.shape
-        cache = self.new_cache(batch)
-        if cache is None:
+        byte by the context rule of the cache (the module docstring), in one pass: each
+        byte attends to the ``block_size`` positions that end at it (windowed attention
+        in blocks), its n-grams see no byte before the row's first."""
+        if self.rotary is None:
             raise UsageError("stream needs rotary positions",
                              hint="new_cache gives no cache with learned positions")
-        step = self.config.block_size
-        return torch.cat([self.forward_cached(idx[:, start:start + step], cache)
-                          for start in range(0, time, step)], dim=1)
+        time = idx.shape[1]
+        rope = self.rotary.at(0, time)
+        attend = windowed(self.config.block_size) if time > self.config.block_size else None
+        x = self.embed(idx)
+        if self.hash_embed is not None:
+            x = x + self.hash_embed(idx)
+        for block in self.blocks:
+            x = block(x, rope=rope, attend=attend, is_causal=attend is None)
+        return self.head(self.final_norm(x))
 
     def forward_cached(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
         """Logits ``[B, t, 256]`` of ``t`` new bytes that follow those ``cache`` holds.

@@ -33,6 +33,37 @@ def window_mask(time: int, window: int | None, device: torch.device) -> torch.Te
     return (distance >= 0) & (distance < window)
 
 
+def windowed(window: int, dropout: float = 0.0) -> Attend:
+    """Causal attention in which query ``i`` sees keys ``i - window + 1 .. i``, for
+    ``[..., heads, T, head_dim]`` inputs: computed in blocks of ``window`` queries, each
+    over the ``2 * window`` keys that end with its block, so a query costs ``2 * window``
+    pairs, not ``T`` (a dense masked call would compute all ``T``)."""
+
+    def attend(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+        time = query.shape[-2]
+        if time <= window:
+            return F.scaled_dot_product_attention(query, key, value, is_causal=True,
+                                                  dropout_p=dropout)
+        blocks = -(-time // window)
+        pad = blocks * window - time
+        rows = query.shape[:-2]
+        queries = F.pad(query, (0, 0, 0, pad)).unflatten(-2, (blocks, window))
+        # keys of block b: positions (b - 1) * window .. (b + 1) * window - 1
+        keys, values = (F.pad(x, (0, 0, window, pad)).unfold(-2, 2 * window, window)
+                        .transpose(-1, -2) for x in (key, value))
+        q_pos = torch.arange(window, device=query.device)[:, None]
+        k_pos = torch.arange(2 * window, device=query.device)[None, :] - window
+        mask = (q_pos - k_pos >= 0) & (q_pos - k_pos < window)  # [window, 2 * window]
+        first = torch.ones(blocks, 1, 1, dtype=torch.bool, device=query.device)
+        first[0] = False  # block 0 has no block before it: its first keys are padding
+        mask = mask & (first | (k_pos >= 0))
+        y = F.scaled_dot_product_attention(queries, keys, values, attn_mask=mask,
+                                           dropout_p=dropout)
+        return y.reshape(*rows, blocks * window, -1)[..., :time, :]
+
+    return attend
+
+
 def causal(mask: torch.Tensor | None) -> dict[str, Any]:
     """Keyword arguments of a causal self-attention, limited by ``mask`` when given."""
     return {"mask": mask} if mask is not None else {"is_causal": True}
