@@ -14,22 +14,14 @@ from neat_core.scoring import score_bytes
 
 from .blt_util import (
     CORPUS,
+    PATCHING_MODES,
+    mode_settings,
     one_torch_thread,  # noqa: F401 - autouse fixture
     save_entropy_checkpoint,
     tiny_blt,
 )
 
-MODES = {
-    "static": {"patching": "static", "patch_size": 3},
-    "space": {"patching": "space"},
-    "global": {"patching": "global", "threshold": 1.5},
-    "relative": {"patching": "relative", "relative_threshold": 0.5},
-    "combined": {"patching": "combined", "threshold": 1.0, "relative_threshold": 0.3},
-    "max_patch_size": {"patching": "global", "threshold": 3.0, "max_patch_size": 3},
-    "patches_per_window": {"patching": "global", "threshold": 1.0,
-                           "patches_per_window": 20},
-    "local_window": {"patching": "space", "local_window": 5},
-}
+MODES = [*PATCHING_MODES, "local_window"]
 
 
 @pytest.fixture(scope="module")
@@ -39,16 +31,15 @@ def entropy_checkpoint(tmp_path_factory):
 
 
 def blt(entropy_checkpoint: str, mode: str, **settings):
-    chosen = {**MODES[mode], **settings}
-    if chosen["patching"] not in ("static", "space"):
-        chosen["entropy_checkpoint"] = entropy_checkpoint
-    model = tiny_blt(**chosen).eval()
+    if mode == "local_window":  # bytes see only the last few before them
+        mode, settings = "space", {"local_window": 5, **settings}
+    model = tiny_blt(**mode_settings(mode, entropy_checkpoint, **settings)).eval()
     with torch.no_grad():  # logits far apart: greedy choices that float rounding keeps
         model.decoder.head.weight.mul_(30.0)
     return model
 
 
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", MODES)
 def test_greedy_generation_equals_a_full_forward_while_it_fits(entropy_checkpoint, mode):
     model = blt(entropy_checkpoint, mode, block_size=40)
     prompt = b"def add(a, b):"

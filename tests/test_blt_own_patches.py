@@ -19,33 +19,23 @@ from neat_plugins.blt.patching.rules import lengths
 
 from .blt_util import (
     CORPUS,
+    PATCHING_MODES,
     blt_config,
+    mode_settings,
     one_torch_thread,  # noqa: F401 - autouse fixture
     save_entropy_checkpoint,
     tiny_blt,
 )
 
 DATA = CORPUS[1700:1900] + CORPUS[:100]  # 300 bytes: code, then prose; contexts are 32, 16
-MODES = {
-    "static": {"patching": "static", "patch_size": 4},
-    "space": {"patching": "space"},
-    "global": {"patching": "global", "threshold": 1.5},
-    "relative": {"patching": "relative", "relative_threshold": 0.5},
-    "combined": {"patching": "combined", "threshold": 1.0, "relative_threshold": 0.3},
-    "max_patch_size": {"patching": "global", "threshold": 3.0, "max_patch_size": 3},
-    "patches_per_window": {"patching": "global", "threshold": 1.0, "patches_per_window": 5},
-}
-
-
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory):
     """A saved BLT of every mode (their entropy model: hash n-grams, context 16)."""
     root = tmp_path_factory.mktemp("own")
     entropy = str(save_entropy_checkpoint(root / "entropy", hash_ngrams=[3, 4]))
     saved = {}
-    for name, settings in MODES.items():
-        if settings["patching"] not in ("static", "space"):
-            settings = {**settings, "entropy_checkpoint": entropy}
+    for name in PATCHING_MODES:
+        settings = mode_settings(name, entropy)
         model = tiny_blt(**settings)
         saved[name] = str(save_checkpoint(root / name, model, blt_config(**settings)))
     return saved
@@ -71,7 +61,7 @@ def streamed_starts(model, data: bytes, pieces: list[int]) -> np.ndarray:
     return np.concatenate(out)
 
 
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(PATCHING_MODES))
 def test_every_tool_cuts_the_patches_of_the_model(checkpoints, mode, run_cli, tmp_path,
                                                   monkeypatch):
     model, config = load_model(checkpoints[mode])
