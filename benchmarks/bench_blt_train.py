@@ -47,6 +47,7 @@ from torch.utils.flop_counter import FlopCounterMode
 import neat_core
 from neat_core.config import Override, load_config
 from neat_core.data import BatchSampler, build_corpora
+from neat_core.training.calibration import CALIBRATION_WINDOWS
 from neat_plugins.blt.layers import packed
 from neat_plugins.blt.study.arms import Shapes
 
@@ -116,11 +117,12 @@ def blt_settings(args: argparse.Namespace, **patching: Any) -> dict[str, Any]:
             **{f"model.{key}": value for key, value in patching.items()}}
 
 
-def batches(args: argparse.Namespace, count: int) -> list[torch.Tensor]:
+def batches(args: argparse.Namespace, count: int, size: int | None = None,
+            seed: int = 1) -> list[torch.Tensor]:
     config = config_of({**blt_settings(args), **data_settings(args)})
     corpora = build_corpora(config, block_size=args.block_size)
     sampler = BatchSampler(corpora.train, block_size=args.block_size,
-                           batch_size=args.batch_size, seed=1)
+                           batch_size=size or args.batch_size, seed=seed)
     return [torch.from_numpy(sampler.next_batch().astype(np.int64)) for _ in range(count)]
 
 
@@ -167,7 +169,8 @@ def main() -> None:
         args, patching="global", entropy_checkpoint=entropy,
         target_patch_size=args.patch_size)).model)
     dynamic.patcher.copy_entropy_weights()
-    dynamic.calibrate(data[0][:, :-1])  # as a new run's trainer does
+    # as a new run's trainer does (on as many windows), on windows of another seed
+    dynamic.calibrate(batches(args, 1, CALIBRATION_WINDOWS, seed=2)[0][:, :-1])
     flops = {}
     for name, model in (("static", static), ("entropy", dynamic)):
         counted = measured_flops(model, data[0])
@@ -193,6 +196,8 @@ def main() -> None:
                 seconds[name].append(took)
     packed.BUCKET_RATIO = default
     step_bytes = args.batch_size * args.block_size
+    timed = torch.cat([batch[:, :-1] for batch in data[1:]])
+    timed_patch_size = timed.numel() / float(dynamic.patcher.starts(timed).sum())
     speed = {name: {"bytes_per_second": statistics.median(step_bytes / s for s in values),
                     "vs_static": statistics.median(a / s for a, s in
                                                    zip(seconds["static"], values))}
@@ -200,6 +205,7 @@ def main() -> None:
     report = {"settings": {k: str(v) if isinstance(v, Path) else v
                            for k, v in vars(args).items()},
               "threshold": dynamic.config.threshold, "flops": flops, "speed": speed,
+              "timed_mean_patch_size": timed_patch_size,
               "bucket_ratio": default, "load_average": os.getloadavg()}
     (args.out / "results.json").write_text(json.dumps(report, indent=2))
     print(f"entropy threshold {dynamic.config.threshold:.4f} bits (calibrated for "
@@ -208,7 +214,7 @@ def main() -> None:
           "attention call) / analytic (allowed query-key pairs) at the batch's mean patch "
           "size:")
     for name in ("static", "entropy"):
-        entry = flops[name]
+        entry = flops[name]  # measured on the first batch
         print(f"  {name:8} {entry['measured']['forward'] / 1e6:.3f} M / "
               f"{entry['analytic']['forward'] / 1e6:.3f} M = {entry['ratio']:.3f}  "
               f"(mean patch {entry['measured']['mean_patch_size']:.2f} bytes)")
@@ -217,7 +223,8 @@ def main() -> None:
           f"{flops['entropy']['analytic']['entropy_model'] / 1e6:.3f} M = "
           f"{flops['entropy']['entropy_model_ratio']:.3f}")
     print(f"training bytes/s ({args.rounds} alternating rounds of {args.steps} steps, "
-          f"{args.threads} thread(s), load average {report['load_average'][1]:.1f}):")
+          f"{args.threads} thread(s), load average {report['load_average'][1]:.1f}; the "
+          f"entropy BLT's patches averaged {timed_patch_size:.2f} bytes on these batches):")
     for name, entry in speed.items():
         print(f"  {name:22} {entry['bytes_per_second']:9,.0f}   {entry['vs_static']:.3f} "
               f"x static")
