@@ -26,6 +26,7 @@ from .contracts import (
     EntropyScorer,
     Evaluator,
     Model,
+    ModelPatching,
     Report,
     SourceDocument,
     Tally,
@@ -80,6 +81,7 @@ if TYPE_CHECKING:
         plan_windows,
         score_bytes,
         score_stream,
+        stream_alignment,
         stream_context,
     )
     from .session import (
@@ -106,7 +108,7 @@ __getattr__ = lazy(__name__, {
     ".models": ("build_model",),
     ".reporting": ("write_reports",),
     ".scoring": ("Scorer", "compute_entropies", "entropy_bits", "plan_windows", "score_bytes",
-                 "score_stream", "stream_context"),
+                 "score_stream", "stream_alignment", "stream_context"),
     ".session": ("Session", "analysis_results", "load_model", "open_checkpoint",
                  "resolve_checkpoint"),
     ".training.callbacks": ("Callbacks",),
@@ -119,6 +121,7 @@ __all__ = [
     # contracts: what factories return, and the types the core hands them
     "Backend", "Model", "Trainer", "TrainResult", "Evaluator", "Report", "Callback",
     "DataSource", "DataUnit", "SourceDocument", "Tally", "EntropyScorer", "Documents",
+    "ModelPatching",
     "MAX_BITS", "VOCAB_SIZE", "check_model", "check_train_result", "takes_targets",
     # settings: a plugin's section of the one config schema, and configs
     "Settings", "ModelConfig", "CallbackConfig", "BackendConfig", "NeatConfig", "frozen",
@@ -137,7 +140,7 @@ __all__ = [
     "Callbacks", "DistEnv",
     # scoring
     "Scorer", "compute_entropies", "score_bytes", "score_stream", "stream_context",
-    "entropy_bits", "plan_windows",
+    "stream_alignment", "entropy_bits", "plan_windows",
     # data, files, backends and FLOPs
     "file_identity", "list_paths", "walk", "rng_for", "atomic_write", "append_lines", "read_lines",
     "write_failure", "AMP_DTYPES", "notice_once", "select_backend", "system_memory_bytes",

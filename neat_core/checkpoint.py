@@ -587,11 +587,16 @@ def _check_before_allocating(checkpoint: Checkpoint, model_config: Any) -> None:
     its weights' shapes must be those saved, and a foreign checkpoint's buffers (rotary
     tables and the like, which no weight constrains) no larger than its weights or
     ``FREE_BUFFER_BYTES``. A model that cannot be built so is checked after building."""
+    import warnings
+
     import torch
 
     entry = get_registry().get("models", model_config.name)
     try:
-        with torch.device("meta"):
+        # a model that loads weights while it is built (a BLT its entropy model's) loads
+        # nothing on meta, and torch warns so: only the shapes are wanted here
+        with torch.device("meta"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
             model = entry.factory(model_config)
     except Exception:  # the real build reports what is wrong
         return

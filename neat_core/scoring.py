@@ -20,17 +20,22 @@ A model may also keep a key/value cache, through two optional methods of the con
   bytes of each row after those the cache holds, then appends them; every layer
   attends to at most the ``block_size`` positions that end at each byte, and the cache
   keeps at most ``block_size - 1``. A cache may say, as ``cache.reach``, how many
-  earlier bytes its results depend on (default ``block_size - 1``).
+  earlier bytes its results depend on (default ``block_size - 1``), and, as
+  ``cache.align``, that a stream may only start at multiples of it (default 1).
 
 Where a model has them, inputs are scored through the cache instead of the window: the
 input is cut into rows that advance side by side (each after reading the ``reach``
 bytes before its first scored byte, see :func:`plan_lanes`), every
-byte is computed once and sees the ``block_size`` bytes that end at it, whatever the
-stride. With one layer this equals the window with ``stride=1``; with more, a cached
-position's keys carry its own full context, where a window restarts every layer's
-context at its first byte (sliding-window attention, as in BLT's entropy model), so
-results differ slightly from any window and lie closer to a full context than the
-default stride does. ``cache=False`` keeps the window.
+byte is computed once and, in every layer, attends to the ``block_size`` positions that
+end at it, whatever the stride: the input is read as one stream from its first byte
+(sliding-window attention, as in BLT's entropy model). That is the one context rule of
+a cached model: the rows' split, the batch size and chunking (:func:`score_stream`) do
+not change it. It is not the window with ``stride=1``: a window restarts every layer's
+context at its first byte, where a cached position's keys carry their own context,
+and a model's hash n-grams (or anything else that reads earlier bytes) see the bytes
+before a window's start through the cache, never in the window. Only a one-layer model
+that reads nothing but its window's bytes gives the same results both ways.
+``cache=False`` keeps the window (a different rule, for comparisons).
 """
 
 from __future__ import annotations
@@ -158,18 +163,22 @@ def _sliding(model: torch.nn.Module, inputs: np.ndarray,
     return out
 
 
-def plan_lanes(length: int, lanes: int, keep: int) -> tuple[int, np.ndarray]:
+def plan_lanes(length: int, lanes: int, keep: int, align: int = 1) -> tuple[int, np.ndarray]:
     """Split ``length`` positions between at most ``lanes`` rows that a cache advances
     side by side: (bytes each row reads, start of each row).
 
     Row ``r`` reads ``[starts[r], starts[r] + width)``; row 0 scores all it reads, every
-    later row first reads ``keep`` bytes of context it does not score. Rows are dropped
-    until that context is at most an eighth of the input, so short inputs do not pay
-    for it. The last row may end past ``length`` (the caller pads).
+    later row first reads ``keep`` bytes of context it does not score. Every row starts
+    at a multiple of ``align`` (a model whose results depend on where its stream
+    started, such as a BLT's patch blocks, asks for one through its cache). Rows are
+    dropped until that context is at most an eighth of the input, so short inputs do
+    not pay for it. The last row may end past ``length`` (the caller pads).
     """
     lanes = max(1, min(lanes, 1 + length // (8 * max(keep, 1))))
-    width = -(-(length + (lanes - 1) * keep) // lanes)  # ceiling division
-    return width, np.arange(lanes, dtype=np.int64) * (width - keep)
+    stride = -(-max(length - keep, 1) // lanes)  # ceiling division
+    stride = -(-stride // align) * align
+    lanes = max(1, -(-(length - keep) // stride))
+    return stride + keep, np.arange(lanes, dtype=np.int64) * stride
 
 
 def _incremental(model: torch.nn.Module, inputs: np.ndarray,
@@ -187,9 +196,10 @@ def _incremental(model: torch.nn.Module, inputs: np.ndarray,
     # how far back a cached result depends on earlier bytes (deeper layers reach
     # further): each row reads that many before its first scored byte, so the rows'
     # split does not change the result
-    keep = int(getattr(cached.new_cache(1), "reach", block_size - 1))
+    probe = cached.new_cache(1)
+    keep = int(getattr(probe, "reach", block_size - 1))
     chunk = max(1, block_size // 2)
-    width, starts = plan_lanes(len(inputs), batch_size, keep)
+    width, starts = plan_lanes(len(inputs), batch_size, keep, int(getattr(probe, "align", 1)))
     cache = cached.new_cache(len(starts))
 
     def lanes_of(array: np.ndarray) -> np.ndarray:
@@ -370,27 +380,31 @@ class Scorer:
 # --- streams of any length --------------------------------------------------------------
 
 def score_stream(score: Callable[[bytes], np.ndarray], chunks: Iterable[bytes],
-                 context: int) -> Iterator[tuple[bytes, np.ndarray]]:
+                 context: int, align: int = 1) -> Iterator[tuple[bytes, np.ndarray]]:
     """``(chunk, its values)`` for a byte stream scored a chunk at a time, so memory
     depends on the chunk size, never on the length of the stream.
 
     ``score`` is a per-byte scorer of a whole input such as :func:`compute_entropies`
     (one value per byte) or :func:`score_bytes` (one per byte after the first). Each
-    chunk is scored after the last ``context`` bytes before it (give
-    :func:`stream_context`), so its first bytes keep the context they would have in one
-    piece; only the chunk's own values are yielded. For a stream that fits in one chunk,
-    or a model scored through its cache, they are ``score(stream)``'s (up to float
-    rounding); with the sliding window, a byte near a chunk edge may be scored from
-    another window than in one piece (with the context the window guarantees), so its
-    value can differ slightly.
+    chunk is scored after at least the last ``context`` bytes before it (give
+    :func:`stream_context`), starting at a multiple of ``align`` (give
+    :func:`stream_alignment`), so its first bytes keep the context they would have in
+    one piece; only the chunk's own values are yielded. For a stream that fits in one
+    chunk, or a model scored through its cache, they are ``score(stream)``'s (up to
+    float rounding); with the sliding window, a byte near a chunk edge may be scored
+    from another window than in one piece (with the context the window guarantees), so
+    its value can differ slightly.
     """
-    tail = b""
+    tail, offset = b"", 0  # the last bytes before the next chunk; bytes so far
+    keep = context + align - 1 if context > 0 else 0
     for chunk in chunks:
         if not chunk:
             continue
-        values = score(tail + chunk)
+        start = max(0, offset - context) // align * align  # where the piece starts
+        values = score(tail[len(tail) - (offset - start):] + chunk)
         yield chunk, values[max(0, len(values) - len(chunk)):]
-        tail = (tail + chunk)[-context:] if context > 0 else b""
+        tail = (tail + chunk)[-keep:] if keep > 0 else b""
+        offset += len(chunk)
 
 
 def stream_context(model: torch.nn.Module) -> int:
@@ -402,3 +416,12 @@ def stream_context(model: torch.nn.Module) -> int:
         cached: Any = model
         return int(getattr(cached.new_cache(1), "reach", context_length(model) - 1))
     return context_length(model)
+
+
+def stream_alignment(model: torch.nn.Module) -> int:
+    """Where :func:`score_stream`'s pieces must start for ``model``: at multiples of its
+    cache's ``align`` (default 1, anywhere)."""
+    if keeps_cache(model):
+        cached: Any = model
+        return int(getattr(cached.new_cache(1), "align", 1))
+    return 1

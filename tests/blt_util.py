@@ -85,3 +85,25 @@ def tiny_blt(seed: int = 0, **model: object) -> torch.nn.Module:
     config = blt_config(**model).model
     torch.manual_seed(seed)
     return neat_core.get_registry().models["blt"].factory(config)
+
+
+# every patching mode the BLT offers, with settings that give several patches in the
+# tiny models' windows (the entropy modes need an entropy checkpoint, see mode_settings)
+PATCHING_MODES = {
+    "static": {"patching": "static", "patch_size": 4},
+    "space": {"patching": "space"},
+    "global": {"patching": "global", "threshold": 1.5},
+    "relative": {"patching": "relative", "relative_threshold": 0.5},
+    "combined": {"patching": "combined", "threshold": 1.0, "relative_threshold": 0.3},
+    "max_patch_size": {"patching": "global", "threshold": 3.0, "max_patch_size": 3},
+    "patches_per_window": {"patching": "global", "threshold": 1.0, "patches_per_window": 5},
+}
+
+
+def mode_settings(mode: str, entropy_checkpoint: str, **settings: object) -> dict:
+    """The BLT settings of ``PATCHING_MODES[mode]`` (the entropy checkpoint where the mode
+    needs one), with ``settings`` on top."""
+    chosen = {**PATCHING_MODES[mode], **settings}
+    if chosen["patching"] not in ("static", "space"):
+        chosen["entropy_checkpoint"] = entropy_checkpoint
+    return chosen

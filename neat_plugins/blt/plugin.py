@@ -1,6 +1,6 @@
 """Entry-point module of the blt plugin: the blt-entropy and blt models, the ``patching``
-section, the patch evaluator, `neat patch` and the interactive commands (``:mode``,
-``:threshold``, ``:patches``, ...).
+section, the patch evaluator, `neat patch`, `neat study blt` and the interactive commands
+(``:mode``, ``:threshold``, ``:patches``, ...).
 
 Light on purpose: it imports settings only; torch is imported when a model is built or a
 command runs.
@@ -37,7 +37,9 @@ def build_patch_stats(model: Any, config: Any, backend: Any) -> Any:
 
     from .patching.evaluator import PatchStats
 
-    return PatchStats(Scorer(model, config, backend), config)
+    patching = getattr(model, "patching", None)
+    own = patching() if callable(patching) else None
+    return PatchStats(Scorer(model, config, backend), config, own)
 
 
 @hookimpl
@@ -69,5 +71,7 @@ def register_interactive_commands(register: Any) -> None:
 @hookimpl
 def register_commands(cli: Any) -> None:
     from .commands.patch import patch
+    from .study.command import study
 
     cli.add_command(patch)
+    cli.add_command(study)

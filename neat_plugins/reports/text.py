@@ -177,6 +177,8 @@ def patching_text(patching: Mapping[str, Any]) -> str:
         text = f"{mode}, {', '.join(parts)}"
     if patching.get("calibrated"):
         text += f" (calibrated for {patching['target_patch_size']:g}-byte patches)"
+    if patching.get("source") == "model":
+        text += ", the model's own patches"
     return text
 
 

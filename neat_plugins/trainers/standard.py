@@ -36,6 +36,7 @@ from neat_core.api import (
 )
 from neat_core.data import BatchSampler, build_corpora, eval_batches
 from neat_core.training import LrSchedule, MetricsLog, RunDirectory, StopRequest
+from neat_core.training.calibration import calibrate_model
 
 from .evaluation import evaluate_batches, loss_metrics, next_byte_loss
 from .parallel import Parallel
@@ -133,6 +134,7 @@ class StandardTrainer:
         if self.env.is_main:
             self.parallel.barrier()
         self._check_fits(len(corpora.train))
+        self.train_corpus = corpora.train
         self.sampler = BatchSampler(corpora.train, block_size=self.block_size,
                                     batch_size=self.training.batch_size, seed=seed,
                                     rank=self.env.rank, world_size=self.env.world_size)
@@ -162,6 +164,7 @@ class StandardTrainer:
             self.model = checkpoint.build_model(self.device, self.config.model).train()
         else:
             self.model = build_model(self.config.model, self.device)
+            self._calibrate()
         self.own_loss = takes_targets(self.model)
         self.backend.seed((seed + self.env.rank) % 2**64)  # dropout differs between ranks
         compile_model = self.training.compile
@@ -173,6 +176,20 @@ class StandardTrainer:
         self.optimizer = build_optimizer(self.model, self.config)
         self.scaler = self.backend.grad_scaler()
         self.parameters = sum(p.numel() for p in self.model.parameters())
+
+    def _calibrate(self) -> None:
+        """A new run's model fits its settings to the training data (the optional
+        ``calibrate``); the run's config and checkpoints record them."""
+        fitted = calibrate_model(self.model, self.train_corpus, block_size=self.block_size,
+                                 seed=self.config.run.seed, device=self.device)
+        if fitted is None:
+            return
+        model_config, changed = fitted
+        self.config = attrs.evolve(self.config, model=model_config)
+        if changed:
+            log.info("calibrated on the training data: %s",
+                     ", ".join(f"{key} = {value:.6g}" if isinstance(value, float)
+                               else f"{key} = {value}" for key, value in changed.items()))
 
     def _restore(self, checkpoint: Checkpoint) -> None:
         path, state = checkpoint.path, checkpoint.training_state

@@ -9,7 +9,10 @@ optional tied input/output embeddings, optional hash n-gram embeddings.
 With rotary positions the model also keeps a key/value cache (``new_cache`` and
 ``forward_cached``, the optional methods of the model contract in
 :mod:`neat_core.scoring`): it scores long inputs and generates bytes computing each
-position once, every byte seeing the ``block_size`` bytes that end at it.
+position once. That is the context rule of its entropies everywhere (scoring, ``neat
+patch``, the analysers and the BLT's patcher, :meth:`EntropyModel.stream`): in every
+layer each byte attends to the ``block_size`` positions that end at it, and its hash
+n-grams read the bytes before it, whatever came before the current window.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from torch import nn
 
 from neat_core.api import UsageError
 
+from ..layers.attention import windowed
 from ..layers.block import Block, init_weights
 from ..layers.hash_ngrams import HashNgramEmbedding
 from ..layers.kv_cache import KVCache
@@ -106,6 +110,24 @@ class EntropyModel(nn.Module):
             return None
         history = max(self.hash_embed.sizes) - 1 if self.hash_embed is not None else 0
         return KVCache(batch_size, self.config.block_size, len(self.blocks), history)
+
+    def stream(self, idx: torch.Tensor) -> torch.Tensor:
+        """Logits ``[B, T, 256]`` of each row of ``idx`` read as a stream from its first
+        byte by the context rule of the cache (the module docstring), in one pass: each
+        byte attends to the ``block_size`` positions that end at it (windowed attention
+        in blocks), its n-grams see no byte before the row's first."""
+        if self.rotary is None:
+            raise UsageError("stream needs rotary positions",
+                             hint="new_cache gives no cache with learned positions")
+        time = idx.shape[1]
+        rope = self.rotary.at(0, time)
+        attend = windowed(self.config.block_size) if time > self.config.block_size else None
+        x = self.embed(idx)
+        if self.hash_embed is not None:
+            x = x + self.hash_embed(idx)
+        for block in self.blocks:
+            x = block(x, rope=rope, attend=attend, is_causal=attend is None)
+        return self.head(self.final_norm(x))
 
     def forward_cached(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
         """Logits ``[B, t, 256]`` of ``t`` new bytes that follow those ``cache`` holds.

@@ -23,9 +23,15 @@ def rope_tables(head_dim: int, length: int, start: int = 0
     Computed in float64 and rounded once, so far positions (a cache sliding over a long
     input) keep the relative angles that near ones have.
     """
-    inv_freq = ROPE_BASE ** (-torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim)
-    positions = torch.arange(start, start + length, dtype=torch.float64)
-    angles = torch.outer(positions, inv_freq)
+    return angle_tables(head_dim, torch.arange(start, start + length))
+
+
+def angle_tables(head_dim: int, positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin of the rotary angles of any ``positions [n]``, ``[n, head_dim // 2]``
+    each, on their device (computed as :func:`rope_tables` computes them)."""
+    inv_freq = ROPE_BASE ** (-torch.arange(0, head_dim, 2, dtype=torch.float64,
+                                           device=positions.device) / head_dim)
+    angles = torch.outer(positions.to(torch.float64), inv_freq)
     return angles.cos().float(), angles.sin().float()
 
 
@@ -59,7 +65,16 @@ class Rotary(nn.Module):
         """The first ``length`` positions."""
         return Rope(self.cos[:length], self.sin[:length])
 
+    def of(self, positions: torch.Tensor) -> Rope:
+        """Any ``positions [n]`` (from the table while they are in it)."""
+        if positions.numel() and int(positions.max()) < self.cos.shape[0]:
+            return Rope(self.cos[positions], self.sin[positions])
+        return Rope(*angle_tables(self.head_dim, positions))
+
     def at(self, start: int, length: int) -> Rope:
-        """Positions ``start..start+length-1``, wherever they are (computed)."""
+        """Positions ``start..start+length-1``, wherever they are (computed past the
+        table, as the table was)."""
+        if start + length <= self.cos.shape[0]:
+            return Rope(self.cos[start:start + length], self.sin[start:start + length])
         cos, sin = rope_tables(self.head_dim, length, start)
         return Rope(cos.to(self.cos.device), sin.to(self.sin.device))
