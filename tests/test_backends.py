@@ -289,11 +289,12 @@ def test_cpu_threads_are_timed_unless_told(machine, monkeypatch):
     assert torch.get_num_threads() == 2
 
 
-def test_cpu_mixed_precision_is_bf16_by_default_only_where_the_cpu_has_it(machine):
-    assert select_backend(config(name="cpu")).amp_dtype is None
+def test_cpu_mixed_precision_is_timed_by_default_only_where_the_cpu_has_bf16(machine):
+    assert select_backend(config(name="cpu", threads=1)).tuner is None
     machine.cpu_bf16()
-    assert select_backend(config(name="cpu")).amp_dtype == torch.bfloat16
-    assert select_backend(config(name="cpu", mixed_precision="off")).amp_dtype is None
+    backend = select_backend(config(name="cpu", threads=1))
+    assert backend.amp_dtype is None and len(backend.tuner.precisions) == 3  # fp32 first
+    assert select_backend(config(name="cpu", threads=1, mixed_precision="off")).tuner is None
 
 
 def test_cpu_bf16_on_request_fp16_refused(machine):
