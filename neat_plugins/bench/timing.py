@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import statistics
 import tempfile
 import time
@@ -47,9 +48,12 @@ def step_bytes(config: NeatConfig) -> int:
 
 def bench_config(config: NeatConfig, backend: str, steps: int, warmup: int,
                  output_dir: str) -> NeatConfig:
-    """``config`` set up for timing: one record per step, no mid-run evals or saves."""
+    """``config`` set up for timing: a record at the end of the warm-up and at the end
+    (and as few between as those allow: each writes and syncs metrics.jsonl), no
+    mid-run evals or saves."""
     total = warmup + steps
-    training = attrs.evolve(config.training, max_steps=total, max_minutes=None, log_steps=1,
+    training = attrs.evolve(config.training, max_steps=total, max_minutes=None,
+                            log_steps=math.gcd(warmup, total),
                             eval_steps=total, save_steps=total, eval_batches=1,
                             warmup_steps=min(config.training.warmup_steps, total - 1))
     return attrs.evolve(config, training=training,
@@ -58,13 +62,13 @@ def bench_config(config: NeatConfig, backend: str, steps: int, warmup: int,
 
 
 class StepClock:
-    """A training callback that stamps each per-step record (whole loop iterations)."""
+    """A training callback that stamps each log record (whole loop iterations) by step."""
 
     def __init__(self) -> None:
-        self.stamps: list[float] = []
+        self.stamps: dict[int, float] = {}
 
     def on_log(self, record: dict[str, Any]) -> None:
-        self.stamps.append(time.perf_counter())
+        self.stamps[record["step"]] = time.perf_counter()
 
     @hookimpl
     def register_training_callbacks(self, register) -> None:
@@ -80,7 +84,7 @@ def time_neat(config: NeatConfig, backend: str, steps: int, warmup: int) -> dict
             tempfile.TemporaryDirectory(prefix="neat-bench-") as output_dir:
         config = config_from_dict(to_dict(config))  # now with the clock's section
         metrics = train(bench_config(config, backend, steps, warmup, output_dir))
-    return {"seconds": clock.stamps[-1] - clock.stamps[warmup - 1], "steps": steps,
+    return {"seconds": clock.stamps[warmup + steps] - clock.stamps[warmup], "steps": steps,
             "metrics": metrics}
 
 
@@ -213,7 +217,7 @@ def bench(config: NeatConfig, backends: Sequence[str] = (), *, steps: int = 20,
     for name in names:
         backend = select_backend(attrs.evolve(config.backend, name=name))
         row: dict[str, Any] = {"backend": name, "device": str(backend.device),
-                               "mixed_precision": backend.amp or "off",
+                               "mixed_precision": backend.describe_mixed_precision(),
                                "peak_memory": backend.peak_memory_meaning}
         with _info_logs_off():  # the measured runs' set-up and eval lines are noise here
             row.update(time_training(config, name, steps, warmup, rounds))
