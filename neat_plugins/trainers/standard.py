@@ -273,6 +273,8 @@ class StandardTrainer:
                     self._save()
                 elif self.step % self.training.eval_steps == 0:
                     self._evaluate()
+                    if self._improved():  # the best model reached is always kept
+                        self._save()
                 progress.set_eval(self.last_eval.get("eval_bpb"))
                 if stop:
                     self._finish(session, interrupted=self.stop.requested)
@@ -396,15 +398,18 @@ class StandardTrainer:
         log.info("step %d: eval loss %.4f, %.3f bits per byte", self.step,
                  self.last_eval["eval_loss"], self.last_eval["eval_bpb"])
 
+    def _improved(self) -> bool:
+        """Whether the last evaluation beats every earlier one of the run."""
+        return self.best_loss is None or self.last_eval["eval_loss"] < self.best_loss
+
     def _save(self) -> None:
         if self.last_saved is not None and self.last_saved == self.run_dir.step_path(self.step):
             return
         per_rank = self.parallel.gather({"rng": rng_state(self.device),
                                          "sampler": self.sampler.state_dict()})
-        eval_loss = self.last_eval["eval_loss"]
-        is_best = self.best_loss is None or eval_loss < self.best_loss
+        is_best = self._improved()
         if is_best:
-            self.best_loss, self.best_step = eval_loss, self.step
+            self.best_loss, self.best_step = self.last_eval["eval_loss"], self.step
         path = self.run_dir.step_path(self.step)
         self.last_saved = path
         if not self.env.is_main:
