@@ -281,7 +281,8 @@ def test_training_times_each_precision_for_real_and_keeps_the_fastest(
         observe(self, seconds)
 
     monkeypatch.setattr(cpu.CpuBackend, "observe_step", spy)
-    config = tiny_config(tmp_path / "run", tmp_path / "cache", training__max_steps=18)
+    config = tiny_config(tmp_path / "run", tmp_path / "cache", training__max_steps=18,
+                         backend__mixed_precision="auto")
     neat_core.train(config)
     backend = seen[-1][1]
     assert {precision for precision, _ in seen} == set(PRECISIONS)
@@ -296,7 +297,8 @@ def test_training_times_each_precision_for_real_and_keeps_the_fastest(
 def test_scoring_keeps_its_precision_and_times_the_threads(machine, monkeypatch):
     machine.cpu_bf16()
     monkeypatch.setattr(cpu, "_all_cores", lambda: 2)
-    config = tiny_config("unused", "unused", backend__cpu__threads=None)
+    config = tiny_config("unused", "unused", backend__cpu__threads=None,
+                         backend__mixed_precision="auto")
     backend = select_backend(config.backend)
     model = build_model(config.model, backend.device)
     data = np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes()

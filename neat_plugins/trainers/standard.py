@@ -28,6 +28,8 @@ from neat_core.training import Callbacks, DistEnv, LrSchedule, MetricsLog, RunDi
 from .evaluation import evaluate_batches, loss_metrics, next_byte_loss
 from .parallel import Parallel
 from .progress import Progress
+from .repeat_dropout import RepeatDropout
+from .settings import StandardSettings
 from .state import check_training_state, load_optimizer_state, rng_state, set_rng_state
 
 log = logging.getLogger("neat.train")
@@ -121,6 +123,7 @@ class StandardTrainer:
         if self.env.is_main:
             self.parallel.barrier()
         self._check_fits(len(corpora.train))
+        self.train_bytes = len(corpora.train)
         self.sampler = BatchSampler(corpora.train, block_size=self.block_size,
                                     batch_size=self.training.batch_size, seed=seed,
                                     rank=self.env.rank, world_size=self.env.world_size)
@@ -159,6 +162,8 @@ class StandardTrainer:
         self.core: torch.nn.Module = compiled
         self.module: Any = self.parallel.wrap(self.core)
         self.optimizer = build_optimizer(self.model, self.config)
+        own: StandardSettings = self.training.plugins.get("standard") or StandardSettings()
+        self.repeat_dropout = RepeatDropout(self.model, own.repeat_dropout, self.train_bytes)
         self.scaler = self.backend.grad_scaler()
         self.parameters = sum(p.numel() for p in self.model.parameters())
 
@@ -244,6 +249,7 @@ class StandardTrainer:
             while self.step < self.training.max_steps:
                 started = time.perf_counter()
                 lr = self.schedule(self.step, self.elapsed / budget if budget else 0.0)
+                self.repeat_dropout.update(self.step * self.bytes_per_step)
                 loss, grad_norm = self._optimizer_step(lr)
                 self.step += 1
                 unread.append((self.step, loss))
