@@ -62,13 +62,14 @@ def bench_config(config: NeatConfig, backend: str, steps: int, warmup: int,
 
 
 class StepClock:
-    """A training callback that stamps each log record (whole loop iterations) by step."""
+    """A training callback that stamps each log record (whole loop iterations) by step:
+    wall-clock and process CPU seconds."""
 
     def __init__(self) -> None:
-        self.stamps: dict[int, float] = {}
+        self.stamps: dict[int, tuple[float, float]] = {}
 
     def on_log(self, record: dict[str, Any]) -> None:
-        self.stamps[record["step"]] = time.perf_counter()
+        self.stamps[record["step"]] = (time.perf_counter(), time.process_time())
 
     @hookimpl
     def register_training_callbacks(self, register) -> None:
@@ -84,7 +85,8 @@ def time_neat(config: NeatConfig, backend: str, steps: int, warmup: int) -> dict
             tempfile.TemporaryDirectory(prefix="neat-bench-") as output_dir:
         config = config_from_dict(to_dict(config))  # now with the clock's section
         metrics = train(bench_config(config, backend, steps, warmup, output_dir))
-    return {"seconds": clock.stamps[warmup + steps] - clock.stamps[warmup], "steps": steps,
+    (start, start_cpu), (end, end_cpu) = clock.stamps[warmup], clock.stamps[warmup + steps]
+    return {"seconds": end - start, "cpu_seconds": end_cpu - start_cpu, "steps": steps,
             "metrics": metrics}
 
 
@@ -106,11 +108,11 @@ def time_plain(config: NeatConfig, backend: Backend, steps: int, warmup: int,
     if config.training.compile:  # set on purpose: the plain loop compiles too
         model = torch.compile(model)
     rng = np.random.default_rng(config.run.seed)
-    started = 0.0
+    started = started_cpu = 0.0
     for step in range(warmup + steps):
         if step == warmup:
             backend.synchronize()
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
         for _ in range(accumulation):
             starts = rng.integers(0, len(data) - block - 1, batch_size)
             windows = np.stack([data[s:s + block + 1] for s in starts])
@@ -122,7 +124,8 @@ def time_plain(config: NeatConfig, backend: Backend, steps: int, warmup: int,
         optimizer.zero_grad(set_to_none=True)
         loss.item()
     backend.synchronize()
-    return {"seconds": time.perf_counter() - started, "steps": steps}
+    return {"seconds": time.perf_counter() - started,
+            "cpu_seconds": time.process_time() - started_cpu, "steps": steps}
 
 
 _torch_default_threads: list[int] = []
@@ -143,7 +146,10 @@ def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int
     """NEAT's trainer and the plain loop in alternating rounds; medians and ratios.
 
     The plain loop runs once a round at each of ``plain_threads`` (None: torch's
-    default); the ratio is against the first of them.
+    default); the ratio is against the first of them. ``neat_vs_plain_cpu`` is the same
+    ratio per process CPU second (all threads' time, spinning included): on cores other
+    processes load, wall-clock rates measure the scheduler's share as much as the work,
+    while one thread's CPU seconds measure the work alone.
     """
     import torch
 
@@ -151,6 +157,7 @@ def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int
     backend = select_backend(attrs.evolve(config.backend, name=backend_name))
     kinds = ["neat", *(f"plain@{n or default}" for n in plain_threads)]
     rates: dict[str, list[float]] = {kind: [] for kind in kinds}
+    cpu_rates: dict[str, list[float]] = {kind: [] for kind in kinds}
     metrics: dict[str, Any] = {}
     for index in range(rounds):
         for kind in kinds[index % len(kinds):] + kinds[:index % len(kinds)]:
@@ -161,15 +168,20 @@ def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int
                 threads = int(kind.split("@")[1])
                 result = time_plain(config, backend, steps, warmup, threads)
             rates[kind].append(result["steps"] * step_bytes(config) / result["seconds"])
+            cpu_rates[kind].append(result["steps"] * step_bytes(config) /
+                                   max(result["cpu_seconds"], 1e-9))
     torch.set_num_threads(default)
     plain = kinds[1]
     ratios = [n / p for n, p in zip(rates["neat"], rates[plain])]
+    cpu_ratios = [n / p for n, p in zip(cpu_rates["neat"], cpu_rates[plain])]
     return {"train_steps": steps, "train_rounds": rounds,
             "train_bytes_per_second": statistics.median(rates["neat"]),
             "plain_bytes_per_second": statistics.median(rates[plain]),
             "plain_threads": int(plain.split("@")[1]),
             "neat_vs_plain": statistics.median(ratios), "neat_vs_plain_rounds": ratios,
             "rounds_bytes_per_second": rates,
+            "neat_vs_plain_cpu": statistics.median(cpu_ratios),
+            "neat_vs_plain_cpu_rounds": cpu_ratios, "rounds_bytes_per_cpu_second": cpu_rates,
             "train_peak_memory_bytes": metrics["peak_memory_bytes"],
             "parameters": metrics["parameters"]}
 
