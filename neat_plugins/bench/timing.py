@@ -228,8 +228,10 @@ def bench(config: NeatConfig, backends: Sequence[str] = (), *, steps: int = 20,
     rows = []
     for name in names:
         backend = select_backend(attrs.evolve(config.backend, name=name))
+        precision = backend.describe_mixed_precision()  # e.g. "bf16 (auto: ...)", "timed: ..."
         row: dict[str, Any] = {"backend": name, "device": str(backend.device),
-                               "mixed_precision": backend.describe_mixed_precision(),
+                               "mixed_precision": precision.split()[0].rstrip(":"),
+                               "mixed_precision_choice": precision,
                                "peak_memory": backend.peak_memory_meaning}
         with _info_logs_off():  # the measured runs' set-up and eval lines are noise here
             row.update(time_training(config, name, steps, warmup, rounds))
