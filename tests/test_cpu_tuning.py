@@ -91,14 +91,24 @@ def test_the_faster_count_is_kept_and_said_once(seconds, best, backend_log):
     assert "precision" not in lines[0] and "set backend.cpu.threads to fix it" in lines[0]
 
 
-def test_a_count_twice_as_slow_costs_one_step_per_check():
+def test_a_count_twice_as_slow_costs_one_step_and_is_tried_less_often():
     cores = SimulatedCores({1: 0.05, 2: 0.40}, threads=2)
     tuner = tuner_on(cores, interval=1.0, max_interval=1.0)
-    cores.run(tuner, 200)  # 10 s: a check every second
+    cores.run(tuner, 400)  # 20 s: a check every second
     threads = [setting.threads for setting in cores.steps_at]
     assert threads[:6] == [1] * 5 + [2]  # warm-up and timing on one thread first
-    checks = [setting.threads for setting in cores.switches].count(2)
-    assert checks >= 5 and threads.count(2) == checks
+    tries = [setting.threads for setting in cores.switches].count(2)
+    assert threads.count(2) == tries  # each try cost one step
+    assert 3 <= tries <= 6  # of about 20 checks: after the 1st, the 3rd, then every 4th
+
+
+def test_a_count_tried_less_often_is_taken_again_once_it_is_fast():
+    cores = SimulatedCores({1: 0.05, 2: 0.40}, threads=1)
+    tuner = tuner_on(cores, interval=1.0, max_interval=1.0)
+    cores.run(tuner, 200)  # several checks: 2 threads now sits out three of every four
+    cores.seconds = {1: 0.05, 2: 0.03}  # the other process ended
+    cores.run(tuner, 5 * 25)  # five checks
+    assert tuner.chosen.threads == 2
 
 
 def test_a_change_of_load_is_found_at_the_next_check_and_said(backend_log):

@@ -11,7 +11,8 @@ be told from the CPU's flags, so the tuner measures. It starts on one thread in 
 steps at each thread count, then each precision at the fastest count, keeps the
 fastest, and checks again now and then, as a laptop's load changes. A setting whose
 first step is twice as slow as the best so far is dropped at once, so a check on busy
-cores costs one slow step; no work is thrown away.
+cores costs one slow step, and it is tried again only at every second check, then every
+fourth, while it stays that slow; no work is thrown away.
 """
 
 from __future__ import annotations
@@ -46,17 +47,21 @@ class CpuTuner:
     and keeps the fastest by median; a step slower than ``reject`` times the best so far
     drops its setting. The next check comes after ``interval`` seconds, doubling up to
     ``max_interval`` while the choice stands, or at once when steps on more than one
-    thread become twice as slow (new load).
+    thread become twice as slow (new load). A setting dropped as too slow sits out the
+    next check, then the next three while it stays too slow (``max_backoff`` checks
+    between tries).
     """
 
     def __init__(self, threads: Sequence[int], precisions: Sequence[str],
                  apply: Callable[[CpuSetting], None], *, probe: int = 3, warmup: int = 2,
                  reject: float = 2.0, interval: float = 30.0, max_interval: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 max_backoff: int = 4, clock: Callable[[], float] = time.monotonic) -> None:
         self.threads = sorted(set(threads))
         self.precisions = list(dict.fromkeys(precisions))
         self.apply = apply
-        self.probe, self.reject = probe, reject
+        self.probe, self.reject, self.max_backoff = probe, reject, max_backoff
+        self._backoff: dict[CpuSetting, int] = {}  # checks between tries of a slow setting
+        self._waits: dict[CpuSetting, int] = {}  # checks it still sits out
         self.min_interval, self.max_interval = interval, max_interval
         self.interval = interval
         self.clock = clock
@@ -68,6 +73,7 @@ class CpuTuner:
         self._samples: list[float] = []
         self._recent: list[float] = []
         self._check_precision = self.current.precision  # of the thread counts' timings
+        self._precisions_queued = False
         self._next_check = 0.0
         self._start_check()
         self._skip = warmup  # the first steps allocate memory and build kernels
@@ -76,7 +82,7 @@ class CpuTuner:
         """Record one unit of work that took ``seconds`` at the current setting."""
         if self._queue:  # a check is running
             if self._is_too_slow(seconds):
-                self._measured(seconds)
+                self._measured(seconds, dropped=True)
             elif self._skip:
                 self._skip -= 1
             else:
@@ -87,6 +93,8 @@ class CpuTuner:
         self._recent = (self._recent + [seconds])[-self.probe:]
         slower = (self.current.threads > 1 and len(self._recent) == self.probe and
                   statistics.median(self._recent) > 2 * self.measured[self.current])
+        if slower:
+            self._waits.clear()  # the load changed: every setting may be the best now
         if slower or self.clock() >= self._next_check:
             self._start_check()
 
@@ -106,22 +114,40 @@ class CpuTuner:
         best = min(self.measured.values(), default=None)
         return best is not None and seconds > self.reject * best
 
-    def _measured(self, seconds: float) -> None:
-        self.measured[self._queue.pop(0)] = seconds
+    def _measured(self, seconds: float, dropped: bool = False) -> None:
+        setting = self._queue.pop(0)
+        self.measured[setting] = seconds
+        if dropped:
+            backoff = min(2 * self._backoff.get(setting, 1), self.max_backoff)
+            self._backoff[setting], self._waits[setting] = backoff, backoff - 1
+        else:
+            self._backoff.pop(setting, None)
         self._samples = []
         self._next_candidate()
+
+    def _due(self, settings: list[CpuSetting]) -> list[CpuSetting]:
+        """``settings`` less those sitting out this check (one check counted off each)."""
+        due = []
+        for setting in settings:
+            if self._waits.get(setting, 0) > 0 and setting != self.current:
+                self._waits[setting] -= 1
+            else:
+                due.append(setting)
+        return due
 
     def _start_check(self) -> None:
         # the current setting first: it needs no switch, and it is the one to beat
         self._check_precision = precision = self.current.precision
-        self._queue = [CpuSetting(n, precision) for n in
-                       sorted(self.threads, key=lambda n: n != self.current.threads)]
+        self._queue = self._due([CpuSetting(n, precision) for n in
+                                 sorted(self.threads, key=lambda n: n != self.current.threads)])
+        self._precisions_queued = False
         self.measured = {}
         self._samples, self._recent = [], []
         self._next_candidate()
 
     def _next_candidate(self) -> None:
-        if not self._queue:
+        if not self._queue and not self._precisions_queued:
+            self._precisions_queued = True
             self._queue = self._other_precisions()
         if self._queue:
             self._switch(self._queue[0])
@@ -141,8 +167,8 @@ class CpuTuner:
         if not self.measured:
             return []
         fastest = min(self.measured, key=self.measured.__getitem__).threads
-        return [CpuSetting(fastest, p) for p in self.precisions
-                if CpuSetting(fastest, p) not in self.measured]
+        return self._due([CpuSetting(fastest, p) for p in self.precisions
+                          if CpuSetting(fastest, p) not in self.measured])
 
     def _switch(self, setting: CpuSetting) -> None:
         if setting != self.current:
