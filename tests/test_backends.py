@@ -240,12 +240,16 @@ def test_cuda_mixed_precision_is_bf16_where_supported(machine):
     machine.cuda(bf16=True)
     backend = select_backend(config(name="cuda"))
     assert backend.amp_dtype == torch.bfloat16 and backend.grad_scaler() is None
+    assert backend.describe_mixed_precision() == \
+        "bf16 (auto: this GPU computes bf16 natively)"  # not timed: said why
 
 
 def test_cuda_mixed_precision_is_fp16_with_a_grad_scaler_elsewhere(machine):
     machine.cuda(bf16=False)
     backend = select_backend(config(name="cuda"))
     assert backend.amp_dtype == torch.float16
+    assert "fp16 with a grad scaler (auto: this GPU has no native bf16)" == \
+        backend.describe_mixed_precision()
     with warnings.catch_warnings():  # without a real GPU torch warns and disables it
         warnings.simplefilter("ignore")
         assert isinstance(backend.grad_scaler(), torch.amp.GradScaler)
