@@ -7,11 +7,15 @@ backend's thread count and mixed precision) and the plain loop of
 ``neat_plugins.bench.timing.time_plain`` (float32, no clipping, default AdamW, torch's default
 threads), so load from other processes hits both alike. Each round times ``--steps``
 steps after ``--warmup`` untimed ones; the script prints every round's bytes/s and
-ratio NEAT / plain, and their medians (the figure to quote).
+ratio NEAT / plain, and their medians (the figure to quote), then the same ratio per
+process CPU second: on a machine other processes load, wall-clock rates swing with the
+scheduler's share, while CPU seconds of one thread measure the work alone
+(``OMP_NUM_THREADS=1`` makes torch's default, and so the plain loop, one thread).
 
     .venv/bin/python benchmarks/bench_train.py                 # ~2 minutes
     .venv/bin/python benchmarks/bench_train.py --rounds 7 --steps 100
     .venv/bin/python benchmarks/bench_train.py --set backend.mixed_precision=off
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_train.py      # a busy machine
     .venv/bin/python benchmarks/bench_train.py --backend cuda -c configs/cuda.json
 
 ``--set`` applies a config override to both (the plain loop takes the model, batch
@@ -77,6 +81,9 @@ def main() -> None:
     ratios = ", ".join(f"{ratio:.3f}" for ratio in result["neat_vs_plain_rounds"])
     print(f"NEAT / plain loop at torch's default {result['plain_threads']} thread(s): "
           f"median {result['neat_vs_plain']:.3f} (rounds: {ratios})")
+    cpu_ratios = ", ".join(f"{ratio:.3f}" for ratio in result["neat_vs_plain_cpu_rounds"])
+    print(f"the same per process CPU second (the work alone, whatever the load; all threads "
+          f"counted): median {result['neat_vs_plain_cpu']:.3f} (rounds: {cpu_ratios})")
     neat = result["rounds_bytes_per_second"]["neat"]
     best = [max(rates[i] for kind, rates in result["rounds_bytes_per_second"].items()
                 if kind != "neat") for i in range(len(neat))]

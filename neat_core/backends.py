@@ -120,6 +120,11 @@ class Backend(abc.ABC):
         """What ``mixed_precision = "auto"`` means here; default: off."""
         return None
 
+    def describe_mixed_precision(self) -> str:
+        """What ``autocast()`` applies, and why where it was chosen, in words (the
+        backend's log line and benchmarks say it). Default: the dtype or "off"."""
+        return self.amp or "off"
+
     def device_spec(self, config: BackendConfig) -> str:
         """The torch device string, e.g. "cuda:1"."""
         return self.device_type
@@ -316,7 +321,7 @@ def select_backend(config: BackendConfig) -> Backend:
         _prepare(backend, config, registry, "prepare")
     interrupts.check()  # start-up (importing torch) is over: act on a swallowed Ctrl-C
     log.info("backend: %s on %s, mixed precision %s (%s)", backend.name,
-             backend.device_spec(config), backend.amp or "off", why)
+             backend.device_spec(config), backend.describe_mixed_precision(), why)
     return backend
 
 

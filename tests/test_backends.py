@@ -240,12 +240,16 @@ def test_cuda_mixed_precision_is_bf16_where_supported(machine):
     machine.cuda(bf16=True)
     backend = select_backend(config(name="cuda"))
     assert backend.amp_dtype == torch.bfloat16 and backend.grad_scaler() is None
+    assert backend.describe_mixed_precision() == \
+        "bf16 (auto: this GPU computes bf16 natively)"  # not timed: said why
 
 
 def test_cuda_mixed_precision_is_fp16_with_a_grad_scaler_elsewhere(machine):
     machine.cuda(bf16=False)
     backend = select_backend(config(name="cuda"))
     assert backend.amp_dtype == torch.float16
+    assert "fp16 with a grad scaler (auto: this GPU has no native bf16)" == \
+        backend.describe_mixed_precision()
     with warnings.catch_warnings():  # without a real GPU torch warns and disables it
         warnings.simplefilter("ignore")
         assert isinstance(backend.grad_scaler(), torch.amp.GradScaler)
@@ -289,11 +293,12 @@ def test_cpu_threads_are_timed_unless_told(machine, monkeypatch):
     assert torch.get_num_threads() == 2
 
 
-def test_cpu_mixed_precision_is_bf16_by_default_only_where_the_cpu_has_it(machine):
-    assert select_backend(config(name="cpu")).amp_dtype is None
+def test_cpu_mixed_precision_is_timed_by_default_only_where_the_cpu_has_bf16(machine):
+    assert select_backend(config(name="cpu", threads=1)).tuner is None
     machine.cpu_bf16()
-    assert select_backend(config(name="cpu")).amp_dtype == torch.bfloat16
-    assert select_backend(config(name="cpu", mixed_precision="off")).amp_dtype is None
+    backend = select_backend(config(name="cpu", threads=1))
+    assert backend.amp_dtype is None and len(backend.tuner.precisions) == 3  # fp32 first
+    assert select_backend(config(name="cpu", threads=1, mixed_precision="off")).tuner is None
 
 
 def test_cpu_bf16_on_request_fp16_refused(machine):

@@ -23,7 +23,8 @@ TINY = {
     "model.block_size": 16, "training.batch_size": 4, "training.max_steps": 4,
     "training.warmup_steps": 1, "training.log_steps": 1, "training.eval_steps": 2,
     "training.save_steps": 2, "training.eval_batches": 2, "backend.name": "cpu",
-    "backend.cpu.threads": 1, "data.train": [CORPUS], "run.progress": False,
+    "backend.cpu.threads": 1, "backend.mixed_precision": "off", "data.train": [CORPUS],
+    "run.progress": False,
 }
 
 

@@ -65,4 +65,5 @@ def bench_command(resolved: ResolvedConfig, backends: tuple[str, ...], steps: in
     for row in rows:
         rounds_text = ", ".join(f"{ratio:.2f}" for ratio in row["neat_vs_plain_rounds"])
         click.echo(f"{row['backend']}: NEAT/plain per round {rounds_text} "
-                   f"({row['train_steps']} steps each); peak memory: {row['peak_memory']}")
+                   f"({row['train_steps']} steps each); mixed precision "
+                   f"{row['mixed_precision_choice']}; peak memory: {row['peak_memory']}")

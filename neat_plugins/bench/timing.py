@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import statistics
 import tempfile
 import time
@@ -53,9 +54,12 @@ def step_bytes(config: NeatConfig) -> int:
 
 def bench_config(config: NeatConfig, backend: str, steps: int, warmup: int,
                  output_dir: str) -> NeatConfig:
-    """``config`` set up for timing: one record per step, no mid-run evals or saves."""
+    """``config`` set up for timing: a record at the end of the warm-up and at the end
+    (and as few between as those allow: each writes and syncs metrics.jsonl), no
+    mid-run evals or saves."""
     total = warmup + steps
-    training = attrs.evolve(config.training, max_steps=total, max_minutes=None, log_steps=1,
+    training = attrs.evolve(config.training, max_steps=total, max_minutes=None,
+                            log_steps=math.gcd(warmup, total),
                             eval_steps=total, save_steps=total, eval_batches=1,
                             warmup_steps=min(config.training.warmup_steps, total - 1))
     return attrs.evolve(config, training=training,
@@ -64,13 +68,14 @@ def bench_config(config: NeatConfig, backend: str, steps: int, warmup: int,
 
 
 class StepClock:
-    """A training callback that stamps each per-step record (whole loop iterations)."""
+    """A training callback that stamps each log record (whole loop iterations) by step:
+    wall-clock and process CPU seconds."""
 
     def __init__(self) -> None:
-        self.stamps: list[float] = []
+        self.stamps: dict[int, tuple[float, float]] = {}
 
     def on_log(self, record: dict[str, Any]) -> None:
-        self.stamps.append(time.perf_counter())
+        self.stamps[record["step"]] = (time.perf_counter(), time.process_time())
 
     @hookimpl
     def register_training_callbacks(self, register) -> None:
@@ -86,7 +91,8 @@ def time_neat(config: NeatConfig, backend: str, steps: int, warmup: int) -> dict
             tempfile.TemporaryDirectory(prefix="neat-bench-") as output_dir:
         config = load_config(base=to_dict(config)).config  # now with the clock's section
         metrics = train(bench_config(config, backend, steps, warmup, output_dir))
-    return {"seconds": clock.stamps[-1] - clock.stamps[warmup - 1], "steps": steps,
+    (start, start_cpu), (end, end_cpu) = clock.stamps[warmup], clock.stamps[warmup + steps]
+    return {"seconds": end - start, "cpu_seconds": end_cpu - start_cpu, "steps": steps,
             "metrics": metrics}
 
 
@@ -108,11 +114,11 @@ def time_plain(config: NeatConfig, backend: Backend, steps: int, warmup: int,
     if config.training.compile:  # set on purpose: the plain loop compiles too
         model = torch.compile(model)
     rng = np.random.default_rng(config.run.seed)
-    started = 0.0
+    started = started_cpu = 0.0
     for step in range(warmup + steps):
         if step == warmup:
             backend.synchronize()
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
         for _ in range(accumulation):
             starts = rng.integers(0, len(data) - block - 1, batch_size)
             windows = np.stack([data[s:s + block + 1] for s in starts])
@@ -124,7 +130,8 @@ def time_plain(config: NeatConfig, backend: Backend, steps: int, warmup: int,
         optimizer.zero_grad(set_to_none=True)
         loss.item()
     backend.synchronize()
-    return {"seconds": time.perf_counter() - started, "steps": steps}
+    return {"seconds": time.perf_counter() - started,
+            "cpu_seconds": time.process_time() - started_cpu, "steps": steps}
 
 
 _torch_default_threads: list[int] = []
@@ -145,7 +152,10 @@ def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int
     """NEAT's trainer and the plain loop in alternating rounds; medians and ratios.
 
     The plain loop runs once a round at each of ``plain_threads`` (None: torch's
-    default); the ratio is against the first of them.
+    default); the ratio is against the first of them. ``neat_vs_plain_cpu`` is the same
+    ratio per process CPU second (all threads' time, spinning included): on cores other
+    processes load, wall-clock rates measure the scheduler's share as much as the work,
+    while one thread's CPU seconds measure the work alone.
     """
     import torch
 
@@ -153,6 +163,7 @@ def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int
     backend = select_backend(attrs.evolve(config.backend, name=backend_name))
     kinds = ["neat", *(f"plain@{n or default}" for n in plain_threads)]
     rates: dict[str, list[float]] = {kind: [] for kind in kinds}
+    cpu_rates: dict[str, list[float]] = {kind: [] for kind in kinds}
     metrics: dict[str, Any] = {}
     for index in range(rounds):
         for kind in kinds[index % len(kinds):] + kinds[:index % len(kinds)]:
@@ -163,15 +174,20 @@ def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int
                 threads = int(kind.split("@")[1])
                 result = time_plain(config, backend, steps, warmup, threads)
             rates[kind].append(result["steps"] * step_bytes(config) / result["seconds"])
+            cpu_rates[kind].append(result["steps"] * step_bytes(config) /
+                                   max(result["cpu_seconds"], 1e-9))
     torch.set_num_threads(default)
     plain = kinds[1]
     ratios = [n / p for n, p in zip(rates["neat"], rates[plain])]
+    cpu_ratios = [n / p for n, p in zip(cpu_rates["neat"], cpu_rates[plain])]
     return {"train_steps": steps, "train_rounds": rounds,
             "train_bytes_per_second": statistics.median(rates["neat"]),
             "plain_bytes_per_second": statistics.median(rates[plain]),
             "plain_threads": int(plain.split("@")[1]),
             "neat_vs_plain": statistics.median(ratios), "neat_vs_plain_rounds": ratios,
             "rounds_bytes_per_second": rates,
+            "neat_vs_plain_cpu": statistics.median(cpu_ratios),
+            "neat_vs_plain_cpu_rounds": cpu_ratios, "rounds_bytes_per_cpu_second": cpu_rates,
             "train_peak_memory_bytes": metrics["peak_memory_bytes"],
             "parameters": metrics["parameters"]}
 
@@ -218,8 +234,10 @@ def bench(config: NeatConfig, backends: Sequence[str] = (), *, steps: int = 20,
     rows = []
     for name in names:
         backend = select_backend(attrs.evolve(config.backend, name=name))
+        precision = backend.describe_mixed_precision()  # e.g. "bf16 (auto: ...)", "timed: ..."
         row: dict[str, Any] = {"backend": name, "device": str(backend.device),
-                               "mixed_precision": backend.amp or "off",
+                               "mixed_precision": precision.split()[0].rstrip(":"),
+                               "mixed_precision_choice": precision,
                                "peak_memory": backend.peak_memory_meaning}
         with _info_logs_off():  # the measured runs' set-up and eval lines are noise here
             row.update(time_training(config, name, steps, warmup, rounds))

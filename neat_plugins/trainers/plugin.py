@@ -9,6 +9,8 @@ from typing import Any
 
 from neat_core.api import NeatConfig, hookimpl
 
+from .settings import StandardSettings
+
 
 def build_standard(config: NeatConfig, backend: Any) -> Any:
     from .standard import StandardTrainer
@@ -18,6 +20,6 @@ def build_standard(config: NeatConfig, backend: Any) -> Any:
 
 @hookimpl
 def register_trainers(register) -> None:
-    register("standard", build_standard, default=True,
+    register("standard", build_standard, default=True, config_class=StandardSettings,
              description="AdamW with warmup and decay, mixed precision, fixed-window "
                          "evaluation, rotating checkpoints, exact resume, DDP under torchrun")

@@ -41,6 +41,8 @@ from neat_core.training.calibration import calibrate_model
 from .evaluation import evaluate_batches, loss_metrics, next_byte_loss
 from .parallel import Parallel
 from .progress import Progress
+from .repeat_dropout import RepeatDropout
+from .settings import StandardSettings
 from .state import check_training_state, load_optimizer_state, rng_state, set_rng_state
 
 log = logging.getLogger("neat.train")
@@ -135,6 +137,7 @@ class StandardTrainer:
             self.parallel.barrier()
         self._check_fits(len(corpora.train))
         self.train_corpus = corpora.train
+        self.train_bytes = len(corpora.train)
         self.sampler = BatchSampler(corpora.train, block_size=self.block_size,
                                     batch_size=self.training.batch_size, seed=seed,
                                     rank=self.env.rank, world_size=self.env.world_size)
@@ -174,6 +177,8 @@ class StandardTrainer:
         self.core: torch.nn.Module = compiled
         self.module: Any = self.parallel.wrap(self.core)
         self.optimizer = build_optimizer(self.model, self.config)
+        own: StandardSettings = self.training.plugins.get("standard") or StandardSettings()
+        self.repeat_dropout = RepeatDropout(self.model, own.repeat_dropout, self.train_bytes)
         self.scaler = self.backend.grad_scaler()
         self.parameters = sum(p.numel() for p in self.model.parameters())
 
@@ -273,6 +278,7 @@ class StandardTrainer:
             while self.step < self.training.max_steps:
                 started = time.perf_counter()
                 lr = self.schedule(self.step, self.elapsed / budget if budget else 0.0)
+                self.repeat_dropout.update(self.step * self.bytes_per_step)
                 loss, grad_norm = self._optimizer_step(lr)
                 self.step += 1
                 unread.append((self.step, loss))
@@ -302,6 +308,8 @@ class StandardTrainer:
                     self._save()
                 elif self.step % self.training.eval_steps == 0:
                     self._evaluate()
+                    if self._improved():  # the best model reached is always kept
+                        self._save()
                 progress.set_eval(self.last_eval.get("eval_bpb"))
                 if stop:
                     self._finish(session, interrupted=self.stop.requested)
@@ -426,15 +434,18 @@ class StandardTrainer:
         log.info("step %d: eval loss %.4f, %.3f bits per byte", self.step,
                  self.last_eval["eval_loss"], self.last_eval["eval_bpb"])
 
+    def _improved(self) -> bool:
+        """Whether the last evaluation beats every earlier one of the run."""
+        return self.best_loss is None or self.last_eval["eval_loss"] < self.best_loss
+
     def _save(self) -> None:
         if self.last_saved is not None and self.last_saved == self.run_dir.step_path(self.step):
             return
         per_rank = self.parallel.gather({"rng": rng_state(self.device),
                                          "sampler": self.sampler.state_dict()})
-        eval_loss = self.last_eval["eval_loss"]
-        is_best = self.best_loss is None or eval_loss < self.best_loss
+        is_best = self._improved()
         if is_best:
-            self.best_loss, self.best_step = eval_loss, self.step
+            self.best_loss, self.best_step = self.last_eval["eval_loss"], self.step
         path = self.run_dir.step_path(self.step)
         self.last_saved = path
         if not self.env.is_main:
