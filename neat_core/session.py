@@ -86,9 +86,11 @@ def _check_finite(evaluator: str, value: Any, where: str = "") -> None:
         _check_finite(evaluator, item, f"{where}.{key}")
 
 
-def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
+def open_checkpoint(path: str | Path, overrides: Overrides = (), *,
+                    backend: Any = None) -> Session:
     """Load a checkpoint's model (``path``: a checkpoint or run directory) onto the
-    backend its config selects.
+    backend its config selects, or onto ``backend`` (one already prepared: a comparison
+    scores every checkpoint on the same device and precision).
 
     The checkpoint's config is the base; ``overrides`` go on top (a command's
     ResolvedConfig contributes its explicit values: file, flags, ``--set``).
@@ -99,7 +101,7 @@ def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
     resolved = load_config(base=to_dict(checkpoint.config), overrides=overrides)
     refuse_inactive(resolved.config, resolved.sources)
     config = resolved.config
-    backend = select_backend(config.backend)
+    backend = backend or select_backend(config.backend)
     model = checkpoint.build_model(backend.device, config.model)
     return Session(checkpoint.path, model, config, backend, checkpoint.meta)
 
@@ -136,6 +138,7 @@ def _header(kind: str, session: Session, origin: Mapping[str, Any],
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "checkpoint": {"path": str(session.path), "model": session.config.model.name,
                        "step": session.meta.get("step"),
+                       "parameters": sum(p.numel() for p in session.model.parameters()),
                        "metrics": session.meta.get("metrics") or {}},
         "flops_per_byte": model_flops(session.model),
         "backend": session.backend.describe(),
