@@ -346,3 +346,24 @@ def test_reports_render_a_third_party_evaluator_in_eval_and_comparison(run_cli, 
     assert "byte-counts (ckpt)" in both.stdout and "byte-counts (other)" in both.stdout
     compared = (tmp_path / "two" / "comparison.html").read_text()
     assert compared.count(f"<td>letters</td><td>{letters:,}</td>") == 2
+
+
+def test_entropy_plot_labels_each_byte_with_its_character():
+    from neat_plugins.reports.plots import PLOTTED_BYTES, axis_labels
+
+    assert axis_labels("ab c\n\t\x01é!".encode()) == ["a", "b", "␣", "c", "↵", "⇥", "·",
+                                                     "·", "", "!"]
+    assert PLOTTED_BYTES <= 128  # few enough bars for their characters to be read
+
+
+def test_html_header_shows_model_settings_without_python_values(run_cli, tmp_path):
+    saved = Path(__file__).parent / "data" / "main_checkpoints" / "entropy"  # ffn_size null
+    result = run_cli("analyze", str(saved), "--text", TEXT, "--report", "html",
+                     "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    page = (tmp_path / "analysis.html").read_text()
+    header = page[:page.index("<h2>")]
+    assert "None" not in header and "True" not in header and "False" not in header
+    assert "<td>ffn_size</td><td>-</td>" in header
+    assert "<td>hash_ngrams</td><td>[3,4]</td>" in header
+    assert "<td>tie_weights</td><td>false</td>" in header
