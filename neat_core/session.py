@@ -101,7 +101,7 @@ def open_checkpoint(path: str | Path, overrides: Overrides = (), *,
     resolved = load_config(base=to_dict(checkpoint.config), overrides=overrides)
     refuse_inactive(resolved.config, resolved.sources)
     config = resolved.config
-    backend = backend or select_backend(config.backend)
+    backend = select_backend(config.backend) if backend is None else backend
     model = checkpoint.build_model(backend.device, config.model)
     return Session(checkpoint.path, model, config, backend, checkpoint.meta)
 
