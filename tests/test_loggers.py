@@ -155,11 +155,17 @@ def offline_wandb(monkeypatch):
 
 
 def test_wandb_offline_run_files_hold_the_metrics_and_config(tmp_path, run_cli, offline_wandb):
+    import wandb
+
     result = train(run_cli, tmp_path, callbacks__wandb__enabled=True, training__max_steps=2)
     assert result.exit_code == 0, result.stderr
     resumed = train(run_cli, tmp_path, "--resume", str(tmp_path / "run"),
                     callbacks__wandb__enabled=True)
     assert resumed.exit_code == 0, resumed.stderr
+    # what the end of a `neat train` process does: wait until W&B's service has written
+    # and closed every run's files (run.finish() returns before the last records may be
+    # on disk; seen under load)
+    wandb.teardown()
     first, second = sorted((tmp_path / "run" / "wandb").glob("offline-run-*/run-*.wandb"))
     expected = logged_records(tmp_path / "run")
     found: dict[str, list[tuple[int, float]]] = {}
