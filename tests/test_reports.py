@@ -367,3 +367,14 @@ def test_html_header_shows_model_settings_without_python_values(run_cli, tmp_pat
     assert "<td>ffn_size</td><td>-</td>" in header
     assert "<td>hash_ngrams</td><td>[3,4]</td>" in header
     assert "<td>tie_weights</td><td>false</td>" in header
+
+
+@pytest.mark.parametrize("mode, checked", [("global", "global"), ("combined", "combined"),
+                                           ("static", None), ("space", None)])
+def test_the_explorer_starts_at_the_analysed_mode(mode, checked):
+    from neat_plugins.reports.explorer import controls
+
+    html = controls({"mode": mode, "threshold": 2.5, "relative_threshold": 1.0})
+    assert [m for m in ("global", "relative", "combined")
+            if f'value="{m}" checked' in html] == ([checked] if checked else [])
+    assert ("choose a mode to cut by entropy" in html) == (checked is None)
