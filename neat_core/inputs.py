@@ -16,13 +16,17 @@ from .settings.schema import NeatConfig
 TEXT_DOCUMENT = "<text>"
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class DocumentStream:
     """Documents read from their sources anew each time they are iterated, each a
     :class:`~neat_core.api.SourceDocument` whose chunks stream (read them in order,
     before asking for the next document): an evaluator that streams them holds a chunk
     at a time, whatever the size of the input. Empty documents are left out and each
-    is cut to ``max_bytes``."""
+    is cut to ``max_bytes``.
+
+    A comparison gives every model the same stream object; streams compare (and hash)
+    by identity, so an evaluator may keep what depends only on the bytes -- such as
+    their compressed sizes -- for the stream's next pass."""
 
     open: Callable[[], Iterable[SourceDocument]]
     max_bytes: int | None = None

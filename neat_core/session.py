@@ -113,11 +113,12 @@ class Prepared:
             raise foreign_data_error(self.checkpoint.path, self.withheld,
                                      "evaluate data you name with --data SPEC")
 
-    def start(self) -> Session:
-        """The model on the backend the config selects."""
+    def start(self, backend: Any = None) -> Session:
+        """The model on the backend the config selects, or on ``backend`` (one already
+        prepared: a comparison scores every checkpoint on the same device and precision)."""
         if self.checkpoint.path != self.given:
             log.info("using checkpoint %s", self.checkpoint.path)
-        backend = select_backend(self.config.backend)
+        backend = select_backend(self.config.backend) if backend is None else backend
         model = self.checkpoint.build_model(backend.device, self.config.model)
         return Session(self.checkpoint.path, model, self.config, backend,
                        self.checkpoint.meta)
@@ -134,9 +135,11 @@ def prepare_checkpoint(path: str | Path, overrides: Overrides = ()) -> Prepared:
     return Prepared(given, checkpoint, resolved.config, withheld_data(checkpoint, resolved))
 
 
-def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
+def open_checkpoint(path: str | Path, overrides: Overrides = (), *,
+                    backend: Any = None) -> Session:
     """Load a checkpoint's model (``path``: a checkpoint or run directory) onto the
-    backend its config selects.
+    backend its config selects, or onto ``backend`` (one already prepared: a comparison
+    scores every checkpoint on the same device and precision).
 
     The checkpoint's config is the base; ``overrides`` go on top (a command's
     ResolvedConfig contributes its explicit values: file, flags, ``--set``).
@@ -145,7 +148,7 @@ def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
     A checkpoint this user's NEAT did not write chooses no path (see
     :func:`neat_core.checkpoint.checkpoint_base`).
     """
-    return prepare_checkpoint(path, overrides).start()
+    return prepare_checkpoint(path, overrides).start(backend)
 
 
 def load_model(path: str | Path, device: Any = "cpu") -> Any:
@@ -194,6 +197,7 @@ def _header(kind: str, session: Session, origin: Mapping[str, Any],
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "checkpoint": {"path": str(session.path), "model": session.config.model.name,
                        "step": session.meta.get("step"),
+                       "parameters": sum(p.numel() for p in session.model.parameters()),
                        "metrics": session.meta.get("metrics") or {}},
         "flops_per_byte": model_flops(session.model),
         "backend": session.backend.describe(),

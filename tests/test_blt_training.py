@@ -141,10 +141,17 @@ def test_pipeline_entropy_model_then_blt_then_eval_and_compare(run_cli, tmp_path
     assert 0 < evaluated["results"]["bits-per-byte"]["overall"]["bits_per_byte"] < 8.5
 
     result = run_cli("compare", str(blt_run), str(entropy_run), "--backend", "cpu",
-                     "--report", "json", "--out", str(tmp_path / "compare"))
+                     "--report", "text,json,html", "--out", str(tmp_path / "compare"))
     assert result.exit_code == 0, result.stderr
-    compared = json.loads(next((tmp_path / "compare").glob("*.json")).read_text())
+    compared = json.loads((tmp_path / "compare" / "comparison.json").read_text())
     assert [run["checkpoint"]["model"] for run in compared["runs"]] == ["blt", "blt-entropy"]
+    assert [run["name"] for run in compared["runs"]] == ["blt", "entropy"]
     assert all(run["results"]["bits-per-byte"]["overall"]["bytes"] ==
                compared["runs"][0]["results"]["bits-per-byte"]["overall"]["bytes"]
                for run in compared["runs"])
+    # steps x batch x block size, as neat train recorded them in the checkpoints
+    seen = [20 * 4 * 32, 20 * 4 * 16]
+    assert [run["checkpoint"]["metrics"]["bytes_seen"] for run in compared["runs"]] == seen
+    row = next(line for line in result.stdout.splitlines() if "training bytes seen" in line)
+    assert row.split()[-2:] == [f"{n:,}" for n in seen]
+    assert "against its FLOPs per byte" in (tmp_path / "compare" / "comparison.html").read_text()

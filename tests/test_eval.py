@@ -178,6 +178,54 @@ def test_compare_scores_every_checkpoint_on_the_same_bytes(tmp_path, successor, 
     assert first["bits_per_byte"] == pytest.approx(8.0, abs=1e-5)
     assert second["loss"] == pytest.approx(sum(nll(b"abcdefghij", 5.0)) / 9, rel=1e-5)
     assert [run["checkpoint"]["step"] for run in results["runs"]] == [7, 9]
+    assert [run["name"] for run in results["runs"]] == ["a", "b"]
+
+
+def test_compare_compresses_the_bytes_once_and_scores_each_checkpoint_once(
+        tmp_path, successor, write_files, monkeypatch):
+    from neat_core import scoring
+    from neat_plugins.evaluators import compressors
+
+    compressed, scored = [], []
+
+    class CountedSizes(compressors.CompressedSizes):  # the real compressors, counted
+        def __init__(self) -> None:
+            super().__init__()
+            compressed.append(self)
+
+    def counted_score(model, data, **kwargs):
+        scored.append(len(data))
+        return score_bytes(model, data, **kwargs)
+
+    score_bytes = scoring.score_bytes
+    monkeypatch.setattr(compressors, "CompressedSizes", CountedSizes)
+    monkeypatch.setattr(scoring, "score_bytes", counted_score)
+    files = write_files(a=TEXT, b=TEXT * 2)
+    checkpoints = [save(tmp_path / name, peak=peak) for name, peak in
+                   (("x", 0.0), ("y", 3.0), ("z", 6.0))]
+    results = neat_core.compare(checkpoints, data=files)
+    assert len(compressed) == 2  # one per document, not one per document and checkpoint
+    assert sorted(scored) == sorted([len(TEXT), 2 * len(TEXT)] * 3)  # each byte once a run
+    per_run = [run["results"]["bits-per-byte"] for run in results["runs"]]
+    assert all(bpb["compressors"] == per_run[0]["compressors"] for bpb in per_run)
+    assert per_run[0]["compressors"]["gzip"] == pytest.approx(
+        8 * (len(gzip.compress(TEXT)) + len(gzip.compress(TEXT * 2))) / (3 * len(TEXT)))
+    assert [bpb["documents"][1]["compressors"] for bpb in per_run] == \
+        [per_run[0]["documents"][1]["compressors"]] * 3
+
+
+@pytest.mark.parametrize("given, names", [
+    (["runs/blt", "runs/byte"], ["blt", "byte"]),
+    (["runs/blt/checkpoints/best", "runs/blt/checkpoints/step-0000600"],
+     ["blt/best", "blt/step-0000600"]),
+    (["a/runs/blt", "b/runs/blt", "runs/byte"], ["a/runs/blt", "b/runs/blt", "byte"]),
+    (["runs/blt", "runs/blt", "./runs/blt/"], ["blt", "blt #2", "blt #3"]),
+    (["ckpt", "runs/x/checkpoints/ckpt"], ["ckpt", "x/ckpt"]),
+])
+def test_compared_runs_are_named_after_their_paths(given, names):
+    from neat_core.app.evaluate import run_names
+
+    assert run_names(given) == names
 
 
 def test_max_bytes_truncates_each_document(tmp_path, successor, write_files):

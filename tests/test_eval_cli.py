@@ -94,13 +94,21 @@ def test_compare_command_shows_checkpoints_side_by_side(run_cli, tmp_path, succe
     a, b = save(tmp_path / "a", peak=0.0, step=1), save(tmp_path / "b", peak=8.0, step=2)
     result = run_cli("compare", str(a), str(b), "--data", __file__)
     assert result.exit_code == 0, result.stderr
-    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()
-            if line.strip().startswith(("bits/byte", "gzip"))}
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("NEAT comparison · 2 runs · 1 document(s)")
+    assert lines[0].endswith("· backend cpu")
+    assert lines[1].split() == ["a", str(a)] and lines[2].split() == ["b", str(b)]
+    assert ["a", "b"] in [line.split() for line in lines[3:]]  # the columns, by name
+    rows = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("  ")}
+    assert rows["model"] == ["successor", "successor"] and rows["step"] == ["1", "2"]
     assert float(rows["bits/byte"][0]) == pytest.approx(8.0, abs=1e-3)
     data = open(__file__, "rb").read()
     expected = sum(nll(data, 8.0)) / (len(data) - 1) / math.log(2)
     assert float(rows["bits/byte"][1]) == pytest.approx(expected, abs=1e-3)
-    assert rows["gzip"][0] == rows["gzip"][1]  # the same bytes for both
+    # the compressors once: they depend only on the bytes
+    compressed = [line for line in lines if "compressed" in line]
+    assert len(compressed) == 1 and "gzip" in compressed[0]
+    assert result.stderr.count("backend: ") == 1  # one backend for both
     assert run_cli("compare", str(a)).exit_code == 2  # needs two
 
 
@@ -179,3 +187,36 @@ def test_a_third_party_evaluator_is_chosen_by_config(run_cli, tmp_path, ckpt):
     expected = open(__file__, "rb").read().count(b"\n")
     assert results["newlines"] == {"newlines": expected, "documents": 1}
     assert f"  newlines: {expected}" in result.stdout  # shown by the text report as is
+
+
+def test_compare_of_a_blt_and_a_byte_model_shows_what_each_is_and_costs(run_cli, tmp_path):
+    from pathlib import Path
+
+    from neat_core import load_model
+
+    saved = Path(__file__).parent / "data" / "main_checkpoints"  # tiny blt and blt-entropy
+    result = run_cli("compare", str(saved / "blt"), str(saved / "entropy"), "--data", __file__,
+                     "--backend", "cpu", "--report", "text,json,html", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    rows = {}
+    for line in result.stdout.splitlines():  # "  label   cell   cell", cells apart by 2+
+        cells = [cell.strip() for cell in line.strip().split("  ") if cell.strip()]
+        if line.startswith("  ") and len(cells) == 3:
+            rows[cells[0]] = cells[1:]
+    assert rows["model"] == ["blt", "blt-entropy"]
+    assert rows["patching"] == ["global θ 5.20", "-"]
+    assert rows["mean patch size (bytes)"] == ["4 (assumed)", "-"]  # saved before training
+    parameters = [sum(p.numel() for p in load_model(saved / name)[0].parameters())
+                  for name in ("blt", "entropy")]
+    assert rows["parameters"] == [f"{n:,}" for n in parameters]
+    compared = json.loads((tmp_path / "comparison.json").read_text())
+    blt, entropy = (run["flops_per_byte"] for run in compared["runs"])
+    assert [run["name"] for run in compared["runs"]] == ["blt", "entropy"]
+    assert rows["FLOPs/byte, forward"] == [f"{blt['forward'] / 1e3:.3g} k",
+                                           f"{entropy['forward'] / 1e3:.3g} k"]
+    assert rows["FLOPs/byte, inference"] == [
+        f"{(blt['forward'] + blt['entropy_model']) / 1e3:.3g} k",
+        f"{entropy['forward'] / 1e3:.3g} k"]
+    assert rows["training bytes seen"] == ["-", "-"]  # saved by hand, never trained
+    page = (tmp_path / "comparison.html").read_text()
+    assert page.count("<img ") == 1 and "against its FLOPs per byte" in page

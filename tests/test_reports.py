@@ -22,7 +22,7 @@ TEXT = "The cat sat on the mat, 42 times.\n\tThe end. \u00e9\u00e9!"
 # change to the results format: bump RESULTS_SCHEMA_VERSION and update the docs.
 HEADER_KEYS = {"schema_version", "kind", "view", "neat_version", "created", "checkpoint",
                "flops_per_byte", "backend", "config", "data", "results"}
-CHECKPOINT_KEYS = {"path", "model", "step", "metrics"}
+CHECKPOINT_KEYS = {"path", "model", "step", "parameters", "metrics"}
 DATA_KEYS = {"origin", "sources", "documents", "bytes"}
 METRIC_KEYS = {"bytes", "loss", "perplexity", "bits_per_byte"}
 BPB_KEYS = {"overall", "compressors", "documents", "context"}
@@ -105,8 +105,10 @@ def test_comparison_json_holds_each_run(run_cli, ckpt, tmp_path):
     results = read_json(tmp_path / "comparison.json")
     assert set(results) == {"schema_version", "kind", "view", "neat_version", "created",
                             "data", "runs"}
-    assert [set(r) for r in results["runs"]] == [HEADER_KEYS, HEADER_KEYS]
+    assert [set(r) for r in results["runs"]] == [HEADER_KEYS | {"name"}] * 2
     assert [r["checkpoint"]["step"] for r in results["runs"]] == [7, 99]
+    assert [r["name"] for r in results["runs"]] == ["ckpt", "other"]
+    assert [r["checkpoint"]["parameters"] for r in results["runs"]] == [2, 2]  # peak, other
 
 
 class _Page(HTMLParser):
@@ -128,6 +130,8 @@ class _Page(HTMLParser):
         for key in ("href", "src"):
             if (attributes.get(key) or "").startswith(("http:", "https:", "//")):
                 self.external.append(attributes[key])
+        if tag == "script" and "src" in attributes:  # scripts are inline, or not there
+            self.external.append(attributes["src"] or "")
 
     def handle_endtag(self, tag):
         if tag == "pre":
@@ -180,7 +184,8 @@ def test_html_analysis_is_one_valid_page_with_embedded_plots(run_cli, ckpt, tmp_
     assert len(decoded_pngs(page.images)) == 4
     html = (tmp_path / "analysis.html").read_text()
     assert html.count('class="b"') == len(marked_characters(TEXT))
-    assert page.shaded == TEXT.replace("\t", "    ") and "<script" not in html
+    assert page.shaded == TEXT.replace("\t", "    ")
+    assert html.count("<script") == 2  # the explorer: its data and its code, inline
 
 
 def test_html_eval_and_comparison_pages(run_cli, ckpt, tmp_path):
@@ -189,9 +194,13 @@ def test_html_eval_and_comparison_pages(run_cli, ckpt, tmp_path):
                "--out", str(tmp_path)).exit_code == 0
     assert run_cli("eval", str(ckpt), str(other), "--data", __file__, "--report", "html",
                "--out", str(tmp_path)).exit_code == 0
-    for name in ("eval.html", "comparison.html"):
-        page = parse_page(tmp_path / name)
-        assert len(decoded_pngs(page.images)) == 1 and "table" in page.tags
+    page = parse_page(tmp_path / "eval.html")
+    assert len(decoded_pngs(page.images)) == 1 and "table" in page.tags
+    # the test model counts no FLOPs: no bits-per-byte/FLOPs chart, and the page says why
+    page = parse_page(tmp_path / "comparison.html")
+    assert page.images == [] and "table" in page.tags and not page.external
+    assert "Not in the chart (the model counts no FLOPs): ckpt, other." in \
+        (tmp_path / "comparison.html").read_text()
 
 
 def test_text_report_marks_patches_and_shades_with_colour(run_cli, ckpt, monkeypatch):
@@ -335,6 +344,38 @@ def test_reports_render_a_third_party_evaluator_in_eval_and_comparison(run_cli, 
     assert any(line.split() == ["test_reports.py", f"{len(data):,}"] for line in lines)
     page = (tmp_path / "one" / "eval.html").read_text()
     assert f"<td>letters</td><td>{letters:,}</td>" in page
-    assert "byte-counts [1]" in both.stdout and "byte-counts [2]" in both.stdout
+    assert "byte-counts (ckpt)" in both.stdout and "byte-counts (other)" in both.stdout
     compared = (tmp_path / "two" / "comparison.html").read_text()
     assert compared.count(f"<td>letters</td><td>{letters:,}</td>") == 2
+
+
+def test_entropy_plot_labels_each_byte_with_its_character():
+    from neat_plugins.reports.plots import PLOTTED_BYTES, axis_labels
+
+    assert axis_labels("ab c\n\t\x01é!".encode()) == ["a", "b", "␣", "c", "↵", "⇥", "·",
+                                                     "·", "", "!"]
+    assert PLOTTED_BYTES <= 128  # few enough bars for their characters to be read
+
+
+def test_html_header_shows_model_settings_without_python_values(run_cli, tmp_path):
+    saved = Path(__file__).parent / "data" / "main_checkpoints" / "entropy"  # ffn_size null
+    result = run_cli("analyze", str(saved), "--text", TEXT, "--report", "html",
+                     "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    page = (tmp_path / "analysis.html").read_text()
+    header = page[:page.index("<h2>")]
+    assert "None" not in header and "True" not in header and "False" not in header
+    assert "<td>ffn_size</td><td>-</td>" in header
+    assert "<td>hash_ngrams</td><td>[3,4]</td>" in header
+    assert "<td>tie_weights</td><td>false</td>" in header
+
+
+@pytest.mark.parametrize("mode, checked", [("global", "global"), ("combined", "combined"),
+                                           ("static", None), ("space", None)])
+def test_the_explorer_starts_at_the_analysed_mode(mode, checked):
+    from neat_plugins.reports.explorer import controls
+
+    html = controls({"mode": mode, "threshold": 2.5, "relative_threshold": 1.0})
+    assert [m for m in ("global", "relative", "combined")
+            if f'value="{m}" checked' in html] == ([checked] if checked else [])
+    assert ("choose a mode to cut by entropy" in html) == (checked is None)

@@ -20,6 +20,7 @@ the stable keys documented in docs/evaluation.md; report plugins render them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -59,14 +60,60 @@ def analyze(checkpoint: str | Path, *, data: Sequence[str] | None = None,
 def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = None,
             overrides: Overrides = ()) -> dict[str, Any]:
     """``evaluate`` of several checkpoints on the same bytes (without ``data``: the
-    first checkpoint's evaluation split), side by side under ``runs``."""
+    first checkpoint's evaluation split), side by side under ``runs``, each named
+    (``name``) after its run directory or checkpoint.
+
+    Every checkpoint is scored once, on one backend: the one the first checkpoint's
+    config and ``overrides`` select (one device and precision for all, chosen and
+    announced once). Every checkpoint is read and checked before the first is scored;
+    the models are put on the device one at a time.
+    """
     if not checkpoints:
         raise UsageError("compare needs at least one checkpoint")
     prepared = [prepare_checkpoint(checkpoint, overrides) for checkpoint in checkpoints]
     if not data:
         prepared[0].check_eval_split()
     shared = document_stream(prepared[0].config, data)
-    runs = [evaluation_results(each.start(), *shared) for each in prepared]
+    runs: list[dict[str, Any]] = []
+    backend = None
+    for name, each in zip(run_names(checkpoints), prepared):
+        session = each.start(backend)
+        backend = session.backend
+        runs.append({"name": name, **evaluation_results(session, *shared)})
     return {"schema_version": RESULTS_SCHEMA_VERSION, "kind": "comparison", "view": "full",
             "neat_version": __version__, "created": runs[0]["created"],
             "data": runs[0]["data"], "runs": runs}
+
+
+def run_names(given: Sequence[str | Path]) -> list[str]:
+    """A short, unique name for each checkpoint of a comparison, from the path given:
+    a run directory's name (``runs/blt`` -> ``blt``), a checkpoint inside a run as
+    ``run/checkpoint`` (``runs/blt/checkpoints/best`` -> ``blt/best``), any other
+    checkpoint by its own name. Names that collide take more of their path (``a/blt``,
+    ``b/blt``); the same path given twice is numbered (``blt``, ``blt #2``)."""
+    tails = [_name_parts(path) for path in given]
+    depth = [minimum for _, minimum in tails]
+    while True:
+        names = ["/".join(parts[-d:]) for (parts, _), d in zip(tails, depth)]
+        paths = {name: {tuple(parts) for (parts, _), other in zip(tails, names)
+                        if other == name} for name in names}
+        grown = [d + 1 if len(paths[name]) > 1 and d < len(parts) else d
+                 for (parts, _), d, name in zip(tails, depth, names)]
+        if grown == depth:
+            break
+        depth = grown
+    counts: dict[str, int] = {}
+    unique = []
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+        unique.append(name if counts[name] == 1 else f"{name} #{counts[name]}")
+    return unique
+
+
+def _name_parts(path: str | Path) -> tuple[list[str], int]:
+    """The parts of ``path`` a name is made of (``checkpoints/`` left out), and how many
+    of the last ones a name needs at least."""
+    parts = list(Path(os.path.abspath(os.path.expanduser(path))).parts[1:]) or [str(path)]
+    if len(parts) >= 3 and parts[-2] == "checkpoints":
+        return [*parts[:-2], parts[-1]], 2
+    return parts, 1

@@ -60,7 +60,7 @@ def run_eval(resolved: ResolvedConfig, checkpoints: Sequence[str], data: Sequenc
     report_writers(reports, resolved.config, out)  # unknown names, unwritable --out: now
     if len(checkpoints) == 1:
         results = evaluate(checkpoints[0], data=list(data) or None, overrides=resolved)
-    else:
+    else:  # as given: compare names each run after its path
         results = compare(checkpoints, data=list(data) or None, overrides=resolved)
     emit(results, resolved, out)
 

@@ -9,7 +9,8 @@ perplexity = exp(loss).
 
 Documents are streamed (``streams_documents``): read, scored and compressed a chunk at
 a time with the model's context carried across chunk edges, so memory does not grow
-with the size of the input.
+with the size of the input. A comparison passes the same stream for every model: the
+compressors run on its first pass only (:func:`.compressors.known_sizes`).
 """
 
 from __future__ import annotations
@@ -45,12 +46,16 @@ class BitsPerByte:
 
     def evaluate(self, documents: Iterable[SourceDocument]) -> dict[str, Any]:
         use_compressors = self.config.settings(BitsPerByteSettings).compressors
+        known = compressors.known_sizes(documents) if use_compressors else None
         rows, total_nats, total_count, total_bytes, all_sizes = [], 0.0, 0, 0, []
         show = self.config.run.progress and sys.stderr.isatty()
         with tqdm(unit="B", unit_scale=True, desc="scoring", disable=not show, delay=1.0,
                   leave=False) as bar:
-            for document in documents:
-                nats, count, size, sizes = self._score(document.chunks, use_compressors, bar)
+            for index, document in enumerate(documents):
+                nats, count, size, sizes = self._score(
+                    document.chunks, use_compressors and known is None, bar)
+                if known is not None:
+                    sizes = known[index]
                 total_nats, total_count = total_nats + nats, total_count + count
                 total_bytes += size
                 row = {"name": document.name, **metrics(nats, count), "compressors": None}
@@ -58,6 +63,8 @@ class BitsPerByte:
                     all_sizes.append(sizes)
                     row["compressors"] = compressors.bits_per_byte(sizes, size)
                 rows.append(row)
+        if use_compressors and known is None:
+            compressors.remember_sizes(documents, all_sizes)
         return {
             "overall": metrics(total_nats, total_count),
             "compressors": (compressors.bits_per_byte(compressors.total_sizes(all_sizes),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import lzma
+import weakref
 import zlib
 from typing import Any, Callable, Iterable
 
@@ -51,3 +52,25 @@ def total_sizes(per_document: Iterable[dict[str, int]]) -> dict[str, int]:
         for name, size in sizes.items():
             totals[name] += size
     return totals
+
+
+# A comparison scores several models on one stream of documents (the same object each
+# time); their compressed sizes depend only on the bytes, so they are computed on the
+# stream's first pass and reused on the others. Held weakly: gone with the stream.
+_sizes_of_stream: weakref.WeakKeyDictionary[Any, list[dict[str, int]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def known_sizes(documents: Any) -> list[dict[str, int]] | None:
+    """The sizes of each document of ``documents`` from an earlier pass, if any."""
+    try:
+        return _sizes_of_stream.get(documents)
+    except TypeError:  # not weakly referable: nothing kept
+        return None
+
+
+def remember_sizes(documents: Any, sizes: list[dict[str, int]]) -> None:
+    try:
+        _sizes_of_stream[documents] = sizes
+    except TypeError:
+        pass

@@ -1,1 +1,2 @@
-"""Metric loggers (training callbacks), each off until enabled: TensorBoard and CSV."""
+"""Metric loggers (training callbacks), each off until enabled: TensorBoard, CSV, W&B and
+MLflow."""

@@ -1,10 +1,6 @@
-"""TensorBoard scalars through ``torch.utils.tensorboard`` (needs ``tensorboard``).
-
-Train records give ``train/loss`` (nats per byte), ``train/bpb``, ``train/perplexity``,
-``train/lr``, ``train/grad_norm`` and ``train/bytes_per_second``; eval records
-``eval/loss``, ``eval/bpb`` and ``eval/perplexity``; the step is the optimizer step.
-A resumed run drops the events after its step from the earlier files (purge_step), so
-the curves do not fold back.
+"""TensorBoard scalars through ``torch.utils.tensorboard`` (needs ``tensorboard``): those
+of :mod:`.metrics`. A resumed run drops the events after its step from the earlier files
+(purge_step), so the curves do not fold back.
 """
 
 from __future__ import annotations
@@ -12,27 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from neat_core.api import UsageError
-
 from .config import TensorBoardSettings
-
-TRAIN = ("loss", "bpb", "perplexity", "lr", "grad_norm", "bytes_per_second")
-EVAL = ("eval_loss", "eval_bpb", "eval_perplexity")
-
-
-def _require_tensorboard() -> None:
-    try:
-        import tensorboard  # noqa: F401
-    except ImportError:
-        raise UsageError("callbacks.tensorboard is enabled but the tensorboard package is "
-                         "not installed",
-                         hint="pip install 'neat-entropy[tensorboard]', or set "
-                              "callbacks.tensorboard.enabled = false") from None
+from .metrics import require, scalars
 
 
 class TensorBoardLogger:
     def __init__(self, settings: TensorBoardSettings, run_dir: Path) -> None:
-        _require_tensorboard()
+        require("tensorboard", "tensorboard", "tensorboard")
         self.log_dir = run_dir / settings.log_dir
         self.writer: Any = None
 
@@ -44,17 +26,10 @@ class TensorBoardLogger:
                                     purge_step=info["step"] + 1 if info["step"] else None)
 
     def on_log(self, record: dict[str, Any]) -> None:
-        self._scalars("train", record, TRAIN)
+        for name, value in scalars(record).items():
+            self.writer.add_scalar(name, value, record["step"])
 
-    def on_eval(self, record: dict[str, Any]) -> None:
-        self._scalars("eval", record, EVAL)
-
-    def _scalars(self, group: str, record: dict[str, Any], keys: tuple[str, ...]) -> None:
-        for key in keys:
-            value = record.get(key)
-            if isinstance(value, (int, float)):
-                self.writer.add_scalar(f"{group}/{key.removeprefix('eval_')}", value,
-                                       record["step"])
+    on_eval = on_log  # eval records name their own group
 
     def on_checkpoint(self, path: Path, record: dict[str, Any]) -> None:
         self.writer.flush()

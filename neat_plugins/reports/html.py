@@ -9,10 +9,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 from neat_core.api import atomic_write
 
-from . import nested, plots
+from . import comparison, explorer, nested, plots
+from .figures import number
 from .json_report import report_path
-from .shading import MAX_BITS, pieces
-from .text import context_text, number, origin_text, patching_text, short_names
+from .text import context_text, origin_text, patching_text, short_names
 
 MAX_ROWS = 500
 
@@ -50,7 +50,7 @@ def page(results: Mapping[str, Any]) -> str:
             SECTIONS.get(name, generic_section)(name, section)
             for name, section in results["results"].items())
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
+            f"<title>{escape(title)}</title><style>{STYLE}{explorer.STYLE}</style></head>"
             f"<body><h1>{escape(title)}</h1>{body}"
             f"<p class=\"meta\">NEAT {escape(results['neat_version'])} · results schema "
             f"{results['schema_version']} · {escape(results['created'])}</p></body></html>\n")
@@ -79,12 +79,27 @@ def cards(items: Sequence[tuple[str, str]]) -> str:
 
 def header_html(results: Mapping[str, Any]) -> str:
     checkpoint, data, backend = results["checkpoint"], results["data"], results["backend"]
-    model = results["config"]["model"]
-    size = ", ".join(f"{k} {v}" for k, v in model.items() if k != "name")
-    return (f"<p class=\"meta\">model <b>{escape(checkpoint['model'])}</b> ({escape(size)}) · "
-            f"step {escape(str(checkpoint.get('step')))} · backend "
+    parameters = checkpoint.get("parameters")
+    size = f" · {parameters:,} parameters" if parameters is not None else ""
+    return (f"<p class=\"meta\">model <b>{escape(checkpoint['model'])}</b>{size} · step "
+            f"{escape(number(checkpoint.get('step')))} · backend "
             f"{escape(str(backend.get('name')))}<br>data: {data['documents']:,} document(s), "
-            f"{data['bytes']:,} bytes ({escape(origin_text(data))})</p>")
+            f"{data['bytes']:,} bytes ({escape(origin_text(data))})</p>"
+            "<details><summary>Model settings</summary>"
+            + table(["setting", "value"], settings_rows(results["config"]["model"]))
+            + "</details>")
+
+
+def settings_rows(settings: Mapping[str, Any], prefix: str = "") -> list[list[str]]:
+    """``[key, value]`` rows of a config section, sub-sections as dotted keys, values as
+    JSON writes them (``-`` for none)."""
+    rows = []
+    for key, value in settings.items():
+        if isinstance(value, Mapping):
+            rows += settings_rows(value, f"{prefix}{key}.")
+        else:
+            rows.append([prefix + key, nested.plain_text(value)])
+    return rows
 
 
 # --- sections ---------------------------------------------------------------------------
@@ -93,8 +108,8 @@ def bits_per_byte_section(name: str, section: Mapping[str, Any]) -> str:
     overall, context = section["overall"], section["context"]
     compressors = section["compressors"] or {}
     labels = ["model", *compressors]
-    chart = plots.bits_per_byte_bars(labels, {"bits per byte": [overall["bits_per_byte"],
-                                                                 *compressors.values()]})
+    chart = plots.bits_per_byte_bars(labels, [overall["bits_per_byte"],
+                                              *compressors.values()])
     directory, labels = short_names([d["name"] for d in section["documents"]])
     rows = [[label, number(d["bytes"]), number(d["bits_per_byte"]), number(d["loss"]),
              *(number((d["compressors"] or {}).get(c)) for c in compressors)]
@@ -151,23 +166,7 @@ def patches_section(name: str, section: Mapping[str, Any]) -> str:
             + table(["target size (bytes)", "θ (bits)", "mean size reached"], calibration)
             + "<details><summary>Full threshold sweep</summary>"
             + table(["θ (bits)", "mean patch size", "patches per KiB"], sweep_rows)
-            + "</details>" + shaded_text(preview))
-
-
-def shaded_text(preview: Mapping[str, Any]) -> str:
-    spans = []
-    for piece in pieces(bytes(preview["bytes"]), preview["entropies"], preview["boundaries"]):
-        alpha = 0.85 * min(piece.entropy, MAX_BITS) / MAX_BITS
-        css = ' class="b"' if piece.starts_patch else ""
-        spans.append(f'<span{css} style="background:rgba(220,50,32,{alpha:.2f})" '
-                     f'title="byte {piece.offset}: {piece.entropy:.2f} bits">'
-                     f"{escape(piece.text)}</span>")
-    legend = "".join(f'<span style="background:rgba(220,50,32,{0.85 * b / MAX_BITS:.2f})">'
-                     f"{b} bits</span>" for b in range(0, 9, 2))
-    return (f"<h3>Start of {escape(preview['document'])} ({len(preview['bytes']):,} bytes)</h3>"
-            f"<p class=\"meta legend\">Background: entropy {legend}; blue bar: a patch "
-            f"starts. Hover a character for its entropy.</p>"
-            f"<pre class=\"shaded\">{''.join(spans)}</pre>")
+            + "</details>" + explorer.explorer(preview, patching))
 
 
 def generic_section(name: str, section: Any) -> str:
@@ -207,25 +206,34 @@ SECTIONS: dict[str, Callable[[str, Any], str]] = {
 
 def comparison_body(results: Mapping[str, Any]) -> str:
     runs, data = results["runs"], results["data"]
-    names = [f"[{i + 1}] {run['checkpoint']['path']}" for i, run in enumerate(runs)]
+    names = comparison.names(runs)
     intro = (f"<p class=\"meta\">The same {data['documents']:,} document(s), "
-             f"{data['bytes']:,} bytes ({escape(origin_text(data))}), for every checkpoint."
-             f"</p>")
-    bpb = [run["results"].get("bits-per-byte") for run in runs]
-    side_by_side = {"bits-per-byte"} if all(bpb) else set()
-    others = "".join(generic_section(f"{name} {run_name}", section)  # run by run
-                     for run_name, run in zip(names, runs)
-                     for name, section in run["results"].items() if name not in side_by_side)
-    if not all(bpb):
-        return intro + others
-    compressors = list(bpb[0]["compressors"] or {})
-    rows = [[label, *(number(b["overall"][key]) for b in bpb)]
-            for label, key in (("bits per byte", "bits_per_byte"),
-                               ("loss (nats/byte)", "loss"), ("perplexity", "perplexity"))]
-    rows += [["step", *(str(run["checkpoint"].get("step")) for run in runs)]]
-    chart = plots.bits_per_byte_bars(["model", *compressors], {
-        name: [b["overall"]["bits_per_byte"],
-               *((b["compressors"] or {}).get(c) for c in compressors)]
-        for name, b in zip(names, bpb)})
-    return (intro + table(["", *names], rows)
-            + image(chart, "bits per byte of each checkpoint beside the compressors") + others)
+             f"{data['bytes']:,} bytes ({escape(origin_text(data))}), for every run, "
+             f"on backend {escape(str(runs[0]['backend'].get('name')))}.</p>"
+             + table(["run", "checkpoint"], [[name, run["checkpoint"]["path"]]
+                                             for name, run in zip(names, runs)]))
+    rows = comparison.describe_rows(runs)
+    scores = comparison.bits_per_byte(runs)
+    body = intro
+    if scores is not None:
+        rows += comparison.score_rows(scores)
+    body += table(["", *names], rows)
+    if scores is not None:
+        compressed = comparison.compressors(scores)
+        if compressed:
+            body += ("<p class=\"meta\">The same bytes compressed (bits per byte): "
+                     + " · ".join(f"{escape(name)} {number(value)}"
+                                  for name, value in compressed.items()) + "</p>")
+        placed = comparison.points(runs, scores)
+        if placed:
+            body += image(plots.bits_per_byte_against_flops(placed, compressed),
+                          "bits per byte of each run against its FLOPs per byte")
+        if len(placed) < len(runs):
+            missing = sorted(set(names) - {point.name for point in placed})
+            body += (f"<p class=\"meta\">Not in the chart (the model counts no FLOPs): "
+                     f"{escape(', '.join(missing))}.</p>")
+    side_by_side = {"bits-per-byte"} if scores is not None else set()
+    return body + "".join(generic_section(f"{evaluator} ({name})", section)  # run by run
+                          for name, run in zip(names, runs)
+                          for evaluator, section in run["results"].items()
+                          if evaluator not in side_by_side)

@@ -13,7 +13,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import click
 
-from . import nested
+from . import comparison, nested
+from .figures import number
 from .shading import Piece, level, pieces
 
 # 256-colour backgrounds from low to high entropy (one per bit); None: unshaded
@@ -72,14 +73,6 @@ def context_text(context: Mapping[str, Any]) -> str:
     how = (f"the model's key/value cache, window {block}" if context.get("cache") else
            f"sliding window {block}, stride {stride}")
     return f"with at least {least} bytes of context ({how})"
-
-
-def number(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:.{digits}f}"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], indent: str = "  ") -> list[str]:
@@ -311,24 +304,25 @@ def patches_summary_line(section: Mapping[str, Any]) -> str:
 # --- comparison ---------------------------------------------------------------------------
 
 def comparison_lines(results: Mapping[str, Any]) -> list[str]:
-    runs = results["runs"]
-    data = results["data"]
-    lines = [f"NEAT comparison · {len(runs)} checkpoints · {data['documents']:,} document(s), "
-             f"{data['bytes']:,} bytes ({origin_text(data)})"]
-    headers = ["", *(f"[{i + 1}]" for i in range(len(runs)))]
-    lines += [f"  [{i + 1}] {run['checkpoint']['path']} ({run['checkpoint']['model']}, step "
-              f"{run['checkpoint'].get('step')})" for i, run in enumerate(runs)]
-    bpb = [run["results"].get("bits-per-byte") for run in runs]
-    if all(bpb):
-        rows = [[label, *(number(b["overall"][key]) for b in bpb)]
-                for label, key in (("bits/byte", "bits_per_byte"), ("loss (nats/byte)", "loss"),
-                                   ("perplexity", "perplexity"))]
-        rows += [[name, *(number((b["compressors"] or {}).get(name)) for b in bpb)]
-                 for name in (bpb[0]["compressors"] or {})]
-        lines += [""] + table(headers, rows)
-    side_by_side = {"bits-per-byte"} if all(bpb) else set()
-    for index, run in enumerate(runs, 1):  # the other evaluators, run by run
-        for name, section in run["results"].items():
-            if name not in side_by_side:
-                lines += ["", *generic_section(f"{name} [{index}]", section, False)]
+    runs, data = results["runs"], results["data"]
+    names = comparison.names(runs)
+    backend = runs[0]["backend"].get("name", "?")
+    lines = [f"NEAT comparison · {len(runs)} runs · {data['documents']:,} document(s), "
+             f"{data['bytes']:,} bytes ({origin_text(data)}) · backend {backend}"]
+    width = max(len(name) for name in names)
+    lines += [f"  {name.ljust(width)}  {run['checkpoint']['path']}"
+              for name, run in zip(names, runs)]
+    rows = comparison.describe_rows(runs)
+    scores = comparison.bits_per_byte(runs)
+    if scores is not None:
+        rows += comparison.score_rows(scores)
+    lines += [""] + table(["", *names], rows)
+    if scores is not None and (compressed := comparison.compressors(scores)):
+        lines.append("  the same bytes compressed (bits/byte): " + "  ".join(
+            f"{name} {number(value)}" for name, value in compressed.items()))
+    side_by_side = {"bits-per-byte"} if scores is not None else set()
+    for name, run in zip(names, runs):  # the other evaluators, run by run
+        for evaluator, section in run["results"].items():
+            if evaluator not in side_by_side:
+                lines += ["", *generic_section(f"{evaluator} ({name})", section, False)]
     return lines

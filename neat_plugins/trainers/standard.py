@@ -458,7 +458,9 @@ class StandardTrainer:
             "grad_scaler": self.scaler.state_dict() if self.scaler is not None else None,
             "ranks": per_rank,
         }
-        metrics = {**self.last_train, **self.last_eval}
+        # bytes_seen: what `neat compare` shows as the training a checkpoint had
+        metrics = {**self.last_train, **self.last_eval,
+                   "bytes_seen": self.step * self.bytes_per_step}
         save_checkpoint(path, self.model, self.config, step=self.step, metrics=metrics,
                         training_state=state)
         if is_best:

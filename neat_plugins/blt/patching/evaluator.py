@@ -157,6 +157,9 @@ class PatchStats:
         name, data = document
         size = min(len(data), self.config.eval.preview_bytes)
         offsets = starts(lengths)
-        return {"document": name, "document_bytes": len(data), "bytes": list(data[:size]),
-                "entropies": [round(float(v), 4) for v in values[:size]],
+        return {"document": name, "document_bytes": len(data),
+                "bytes": list(data[:size]),
+                # the shortest decimal of each float32: as short as rounding, and
+                # exact, so a page re-cuts the patches these values give
+                "entropies": [float(str(v)) for v in values[:size].astype(np.float32)],
                 "boundaries": [int(o) for o in offsets[offsets < size]]}
