@@ -1,5 +1,7 @@
 """The BLT's local encoder: byte and hash n-gram embeddings, then causal transformer
-blocks over the bytes, each seeing the last ``local_window`` of them."""
+blocks over the bytes, each seeing the last ``local_window`` of them. In the reference
+layout it reads tokens (BOS, then the bytes, :mod:`..layers.tokens`) and hashes them
+into one fused table."""
 
 from __future__ import annotations
 
@@ -8,25 +10,35 @@ from torch import nn
 
 from ..layers.attention import causal
 from ..layers.block import Block
-from ..layers.hash_ngrams import HashNgramEmbedding
+from ..layers.hash_ngrams import FusedHashNgramEmbedding, HashNgramEmbedding
 from ..layers.rope import Rope
-from ..layers.spec import VOCAB_SIZE
+from ..layers.spec import LAYOUTS
+from ..layers.tokens import VOCABULARIES
 from .settings import BltConfig, local_spec
+
+
+def hash_embedding(config: BltConfig, dim: int) -> nn.Module | None:
+    """The hash n-gram embeddings of the layout (None without n-grams)."""
+    if not config.hash_ngrams:
+        return None
+    if config.layout == "reference":
+        return FusedHashNgramEmbedding(config.hash_ngrams, config.hash_buckets,
+                                       config.hash_functions, dim)
+    return HashNgramEmbedding(config.hash_ngrams, config.hash_buckets, dim)
 
 
 class LocalEncoder(nn.Module):
     def __init__(self, config: BltConfig) -> None:
         super().__init__()
         dim = config.local_size
-        self.embed = nn.Embedding(VOCAB_SIZE, dim)
-        self.hash_embed = (HashNgramEmbedding(config.hash_ngrams, config.hash_buckets, dim)
-                           if config.hash_ngrams else None)
+        self.embed = nn.Embedding(VOCABULARIES[LAYOUTS[config.layout].vocabulary].size, dim)
+        self.hash_embed = hash_embedding(config, dim)
         self.dropout = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(local_spec(config))
                                     for _ in range(config.encoder_layers))
 
     def forward(self, idx: torch.Tensor, mask: torch.Tensor | None, rope: Rope) -> torch.Tensor:
-        """Byte states ``[batch, time, local_size]``."""
+        """Byte (or token) states ``[batch, time, local_size]`` of ``idx [batch, time]``."""
         x = self.embed(idx)
         if self.hash_embed is not None:
             x = x + self.hash_embed(idx)

@@ -12,7 +12,9 @@ predicts byte ``t + 1`` from bytes ``0..t``. Inside, for a window of bytes:
 4. the local decoder (:mod:`.decoder`) lets each byte of patch ``j`` read latent
    position ``j`` and predicts the next byte.
 
-The architecture and pipeline are described in docs/blt.md.
+In the reference layout (``model.layout``, transformers' ``BltForCausalLM``) the parts
+read BOS before the bytes and the decoder reads the next byte's patch
+(:mod:`.framing`). The architecture and pipeline are described in docs/blt.md.
 """
 
 from __future__ import annotations
@@ -27,14 +29,15 @@ from ..layers.attention import window_mask
 from ..layers.block import init_weights
 from ..layers.flops import TRAINING_FACTOR
 from ..layers.rope import Rotary
-from ..layers.spec import VOCAB_SIZE
+from ..layers.spec import LAYOUTS, VOCAB_SIZE
 from .decoder import LocalDecoder
 from .encoder import LocalEncoder
 from .flops import blt_forward_flops, static_patch_size
+from .framing import Framing
 from .latent import LatentTransformer
-from .patcher import Patcher, patch_ids
+from .patcher import Patcher
 from .pooling import PatchPooling
-from .settings import ENTROPY_MODES, BltConfig, local_spec
+from .settings import ENTROPY_MODES, BltConfig, local_spec, rope_theta
 
 
 class ByteLatentTransformer(nn.Module):
@@ -47,7 +50,10 @@ class ByteLatentTransformer(nn.Module):
         self.pooling = PatchPooling(config)
         self.latent = LatentTransformer(config)
         self.decoder = LocalDecoder(config)
-        self.rotary = Rotary(local_spec(config).head_dim, config.block_size)
+        self.framing = Framing(config)
+        self.rotary = Rotary(local_spec(config).head_dim,
+                             self.framing.vocabulary.prefix + config.block_size,
+                             rope_theta(config), LAYOUTS[config.layout].pairing)
         self.apply(init_weights)
         self.patcher = Patcher(config)  # after apply: the entropy model keeps its own init
         # bytes and patches seen in training, for the measured mean patch size (saved)
@@ -58,25 +64,29 @@ class ByteLatentTransformer(nn.Module):
                 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Next-byte logits ``[B, T, 256]``; with ``targets [B, T]`` also the mean
         cross-entropy in nats, as ``(logits, loss)``. ``patch_starts [B, T]`` (bool,
-        True at position 0) replaces the patcher, e.g. with patches computed earlier."""
+        True at position 0; ``[B, T + 1]`` in the reference layout, see
+        :meth:`.patcher.Patcher.starts`) replaces the patcher, e.g. with patches computed
+        earlier."""
         batch, time = idx.shape
         if time > self.config.block_size:
             raise UsageError(f"input of {time} bytes is longer than model.block_size "
                              f"({self.config.block_size})",
                              hint="score long inputs with neat_core.scoring.compute_entropies, "
                                   "which slides a window over them")
-        starts = self.patcher.starts(idx) if patch_starts is None else patch_starts
-        ids = patch_ids(starts)
+        starts = (self.patcher.starts(idx, following=self.framing.reads_next)
+                  if patch_starts is None else patch_starts)
+        pooling_ids, decoder_ids = self.framing.patch_ids(starts)
         slots = self.patcher.num_slots(time)
-        patches = slots if slots is not None else int(ids[:, -1].max()) + 1
+        patches = slots if slots is not None else int(pooling_ids[:, -1].max()) + 1
         if self.training:
-            self.patch_counts += torch.stack((ids.new_tensor(batch * time), ids[:, -1].sum()
-                                              + batch))
-        mask = window_mask(time, self.config.local_window, idx.device)
-        rope = self.rotary(time)
-        x = self.encoder(idx, mask, rope)
-        latent = self.latent(self.pooling(x, ids, patches))
-        logits = self.decoder(x, latent, ids, mask, rope)
+            self.patch_counts += torch.stack((starts.new_tensor(batch * time, dtype=torch.long),
+                                              starts[:, :time].sum()))
+        tokens = self.framing.tokens(idx)
+        mask = window_mask(tokens.shape[1], self.config.local_window, idx.device)
+        rope = self.rotary(tokens.shape[1])
+        x = self.encoder(tokens, mask, rope)
+        latent = self.latent(self.pooling(x, pooling_ids, patches))
+        logits = self.framing.byte_logits(self.decoder(x, latent, decoder_ids, mask, rope))
         if targets is None:
             return logits
         return logits, F.cross_entropy(logits.reshape(-1, VOCAB_SIZE), targets.reshape(-1))

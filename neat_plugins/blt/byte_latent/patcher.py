@@ -28,7 +28,7 @@ from torch import nn
 
 from neat_core.api import MAX_BITS
 from neat_core.errors import CheckpointError, UsageError
-from neat_core.scoring import entropy_bits, plan_windows
+from neat_core.scoring import plan_windows
 
 from ..entropy_model.flops import forward_flops_per_position
 from ..entropy_model.model import EntropyModel
@@ -111,8 +111,8 @@ class Patcher(nn.Module):
         window = min(time, self.entropy_model.config.block_size)
         index, owner, offset = self._plan(time, window, idx.device)
         with torch.autocast(idx.device.type, enabled=False):
-            logits = self.entropy_model(idx[:, index].reshape(-1, window))
-        values = entropy_bits(logits).view(batch, len(index), window)
+            values = self.entropy_model.entropies(idx[:, index].reshape(-1, window))
+        values = values.view(batch, len(index), window)
         return values[:, owner, offset]
 
     def _plan(self, time: int, window: int, device: torch.device
@@ -139,18 +139,26 @@ class Patcher(nn.Module):
 
     @torch.no_grad()
     def starts(self, idx: torch.Tensor, entropies: torch.Tensor | None = None, *,
-               threshold: float | None = None,
-               relative_threshold: float | None = None) -> torch.Tensor:
+               threshold: float | None = None, relative_threshold: float | None = None,
+               following: bool = False) -> torch.Tensor:
         """``[batch, time]`` bool, True where a patch starts (always at position 0).
 
         The entropy rules use ``entropies [batch, time]`` (bits) when given, else the
-        entropy model's, and the config's thresholds unless others are given."""
+        entropy model's, and the config's thresholds unless others are given.
+        ``following`` adds a column: whether the byte after the input would start a
+        patch (global and static rules; what the reference layout's decoder reads), as
+        transformers' patcher decides it — it drops that empty last patch when it splits
+        long patches, so with ``max_patch_size`` an entropy rule never starts one there.
+        """
         config = self.config
         batch, time = idx.shape
         if config.patching in ENTROPY_MODES and entropies is None:
             entropies = self.entropies(idx)
+        if following and entropies is not None:  # H(time) decides nothing up to time
+            entropies = torch.nn.functional.pad(entropies, (0, 1))
+        positions = torch.arange(time + following, device=idx.device).expand(batch, -1)
         starts = mode_starts(
-            config.patching, positions=torch.arange(time, device=idx.device).expand(batch, -1),
+            config.patching, positions=positions,
             space=self.space_like[idx] if config.patching == "space" else None,
             entropies=None if entropies is None else entropies.float(),
             threshold=config.threshold if threshold is None else threshold,
@@ -159,6 +167,8 @@ class Patcher(nn.Module):
             patch_size=config.patch_size)
         if config.max_patch_size is not None:
             starts = split_long(starts, config.max_patch_size)
+            if following and config.patching in ENTROPY_MODES:
+                starts[:, time] = False
         slots = self.num_slots(time)
         if slots is not None:
             starts = keep_first(starts, slots)
@@ -174,12 +184,13 @@ class Patcher(nn.Module):
         if self.config.patching not in ENTROPY_MODES:
             raise UsageError(f"patching '{self.config.patching}' has no threshold to "
                              f"calibrate", hint="use global, relative or combined")
-        key = "relative_threshold" if self.config.patching == "relative" else "threshold"
+        relative = self.config.patching == "relative"
         entropies = self.entropies(idx)
         low, high = 0.0, MAX_BITS
         for _ in range(iterations):
             middle = (low + high) / 2
-            patches = self.starts(idx, entropies, **{key: middle}).sum()
+            patches = self.starts(idx, entropies, threshold=None if relative else middle,
+                                  relative_threshold=middle if relative else None).sum()
             low, high = (middle, high) if idx.numel() / patches < target_patch_size \
                 else (low, middle)
         return high

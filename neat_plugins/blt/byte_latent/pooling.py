@@ -16,7 +16,8 @@ class PatchPooling(nn.Module):
 
     The ``k`` queries of a patch start from a max (or mean) pool of its byte states,
     projected to ``k`` vectors, and add a cross-attention over the bytes of that patch
-    only. An empty patch (padding) gives zeros.
+    only (twice in the reference layout, see :class:`~..layers.spec.BlockSpec`). An empty
+    patch (padding) gives zeros.
     """
 
     def __init__(self, config: BltConfig) -> None:
@@ -24,6 +25,7 @@ class PatchPooling(nn.Module):
         spec = local_spec(config)
         dim, self.k = spec.dim, config.queries_per_patch
         self.pooling = config.pooling
+        self.double_residual = spec.double_residual
         self.init = nn.Linear(dim, self.k * dim, bias=False)
         self.query_norm = make_norm(spec)
         self.byte_norm = make_norm(spec)
@@ -49,6 +51,7 @@ class PatchPooling(nn.Module):
         empty = ~mask.any(-1, keepdim=True)
         # an empty patch's queries may look anywhere (no all-masked row, so no NaN)...
         mask = (mask | empty).unsqueeze(1)
-        pooled = queries + self.attn(self.query_norm(queries), self.byte_norm(x), mask=mask)
+        attended = self.attn(self.query_norm(queries), self.byte_norm(x), mask=mask)
+        pooled = queries + (attended + queries if self.double_residual else attended)
         # ...and their result is dropped
         return pooled.masked_fill(empty, 0.0).view(batch, patches, self.k, dim)

@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 from ..layers.flops import TRAINING_FACTOR, block_flops, mean_keys
-from ..layers.spec import VOCAB_SIZE
-from .settings import BltEntropyConfig
+from ..layers.spec import LAYOUTS
+from ..layers.tokens import VOCABULARIES
+from .settings import BltEntropyConfig, block_spec
 
 
 def forward_flops_per_position(config: BltEntropyConfig, length: int) -> float:
     """The blt-entropy model's forward FLOPs per position of a ``length``-byte input."""
-    dim = config.hidden_size
-    ffn = config.ffn_size or 4 * dim
-    return config.num_layers * block_flops(dim, ffn, mean_keys(length)) + 2 * dim * VOCAB_SIZE
+    spec = block_spec(config)
+    vocabulary = VOCABULARIES[LAYOUTS[config.layout].vocabulary].size
+    keys = mean_keys(length, config.attention_window)
+    return (config.num_layers * block_flops(spec.dim, spec.ffn_size, keys,
+                                            spec.feed_forward == "swiglu")
+            + 2 * spec.dim * vocabulary)
 
 
 def entropy_model_flops(config: BltEntropyConfig) -> dict[str, float]:

@@ -4,7 +4,10 @@ Input: byte values ``idx`` (LongTensor ``[batch, time]``, 0-255). Output: logits
 ``[batch, time, 256]`` where position ``t`` predicts byte ``t + 1`` from bytes ``<= t``.
 Pre-norm blocks of :mod:`..layers` with a fused QKV projection,
 ``scaled_dot_product_attention(is_causal=True)``, rotary or learned absolute positions,
-optional tied input/output embeddings, optional hash n-gram embeddings.
+optional tied input/output embeddings, optional hash n-gram embeddings. In the reference
+layout (``model.layout``) it is transformers' ``BltPatcher``: it reads BOS before the
+bytes and predicts 260 tokens, of which ``forward`` returns the byte values'
+(:mod:`..layers.tokens`).
 
 With rotary positions the model also keeps a key/value cache (``new_cache`` and
 ``forward_cached``, the optional methods of the model contract in
@@ -21,35 +24,42 @@ import torch.nn.functional as F
 from torch import nn
 
 from neat_core.errors import UsageError
+from neat_core.scoring import entropy_bits
 
+from ..layers.attention import causal, window_mask
 from ..layers.block import Block, init_weights
 from ..layers.hash_ngrams import HashNgramEmbedding
 from ..layers.kv_cache import KVCache
 from ..layers.norms import make_norm
 from ..layers.rope import Rotary
-from ..layers.spec import VOCAB_SIZE
+from ..layers.spec import LAYOUTS, VOCAB_SIZE
+from ..layers.tokens import VOCABULARIES
 from .settings import BltEntropyConfig, block_spec
 
 
 class EntropyModel(nn.Module):
-    """Causal decoder-only transformer over the 256 byte values."""
+    """Causal decoder-only transformer over the 256 byte values (and, in the reference
+    layout, the 4 special tokens)."""
 
     def __init__(self, config: BltEntropyConfig) -> None:
         super().__init__()
         self.config = config
         spec = block_spec(config)
-        self.embed = nn.Embedding(VOCAB_SIZE, config.hidden_size)
+        layout = LAYOUTS[config.layout]
+        self.vocabulary = VOCABULARIES[layout.vocabulary]
+        self.embed = nn.Embedding(self.vocabulary.size, config.hidden_size)
         self.hash_embed = (HashNgramEmbedding(config.hash_ngrams, config.hash_buckets,
                                               config.hidden_size)
                            if config.hash_ngrams else None)
         self.pos_embed = (nn.Embedding(config.block_size, config.hidden_size)
                           if config.positional == "learned" else None)
-        self.rotary = (Rotary(spec.head_dim, config.block_size)
+        self.rotary = (Rotary(spec.head_dim, self.vocabulary.prefix + config.block_size,
+                              config.rope_theta, layout.pairing)
                        if config.positional == "rope" else None)
         self.dropout = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(spec) for _ in range(config.num_layers))
         self.final_norm = make_norm(spec)
-        self.head = nn.Linear(config.hidden_size, VOCAB_SIZE, bias=False)
+        self.head = nn.Linear(config.hidden_size, self.vocabulary.size, bias=False)
         if config.tie_weights:
             self.head.weight = self.embed.weight
         self.apply(init_weights)
@@ -73,39 +83,59 @@ class EntropyModel(nn.Module):
                 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Next-byte logits ``[B, T, 256]``; with ``targets [B, T]`` also the mean
         cross-entropy loss in nats, as ``(logits, loss)``."""
+        logits = self.vocabulary.byte_logits(self.token_logits(idx))
+        if targets is None:
+            return logits
+        loss = F.cross_entropy(logits.reshape(-1, VOCAB_SIZE), targets.reshape(-1))
+        return logits, loss
+
+    def token_logits(self, idx: torch.Tensor) -> torch.Tensor:
+        """Logits over the whole vocabulary at each byte, ``[B, T, vocabulary]``: the
+        prediction of the token after byte ``t`` (``forward`` keeps the byte values')."""
         time = idx.shape[1]
         if time > self.config.block_size:
             raise UsageError(f"input of {time} bytes is longer than model.block_size "
                              f"({self.config.block_size})",
                              hint="score long inputs with neat_core.scoring.compute_entropies, "
                                   "which slides a window over them")
-        x = self.embed(idx)
+        tokens = self.vocabulary.encode(idx)
+        positions = tokens.shape[1]
+        x = self.embed(tokens)
         if self.hash_embed is not None:
-            x = x + self.hash_embed(idx)
+            x = x + self.hash_embed(tokens)
         if self.pos_embed is not None:
-            x = x + self.pos_embed(torch.arange(time, device=idx.device))
-        rope = self.rotary(time) if self.rotary is not None else None
+            x = x + self.pos_embed(torch.arange(positions, device=idx.device))
+        rope = self.rotary(positions) if self.rotary is not None else None
+        mask = causal(window_mask(positions, self.config.attention_window, idx.device))
         x = self.dropout(x)
         for block in self.blocks:
-            x = block(x, is_causal=True, rope=rope)
-        logits = self.head(self.final_norm(x))
-        if targets is None:
-            return logits
-        loss = F.cross_entropy(logits.view(-1, VOCAB_SIZE), targets.reshape(-1))
-        return logits, loss
+            x = block(x, rope=rope, **mask)
+        return self.vocabulary.at_bytes(self.head(self.final_norm(x)))
+
+    def entropies(self, idx: torch.Tensor) -> torch.Tensor:
+        """Entropy in bits of the next token at each byte, ``[B, T]`` (float32), over
+        the whole vocabulary: what places the BLT's patches. In the reference layout it
+        counts the special tokens, as transformers' patcher does, where
+        :func:`neat_core.scoring.compute_entropies` sees the byte values only."""
+        return entropy_bits(self.token_logits(idx))
 
     # --- the key/value cache (rotary positions only) ----------------------------------
 
     def new_cache(self, batch_size: int) -> KVCache | None:
-        """An empty cache for ``batch_size`` rows; None with learned positions.
+        """An empty cache for ``batch_size`` rows; None with learned positions or the
+        reference layout.
 
         Learned absolute positions cannot slide: a byte's keys depend on its place in
         the window, which changes as the window moves, so they would all be recomputed.
+        The reference layout's BOS token is not cached yet (it comes with the BLT's
+        caches); such models score with the window.
         """
-        if self.rotary is None:
+        if self.rotary is None or self.vocabulary.bos:
             return None
         history = max(self.hash_embed.sizes) - 1 if self.hash_embed is not None else 0
-        return KVCache(batch_size, self.config.block_size, len(self.blocks), history)
+        span = self.config.attention_window or self.config.block_size
+        return KVCache(batch_size, min(span, self.config.block_size), len(self.blocks),
+                       history)
 
     def forward_cached(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
         """Logits ``[B, t, 256]`` of ``t`` new bytes that follow those ``cache`` holds.
