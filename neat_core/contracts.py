@@ -56,6 +56,9 @@ class Model(Protocol):
     - optionally ``new_cache(batch_size)`` and ``forward_cached(idx, cache)``: incremental
       scoring and generation (see :mod:`neat_core.scoring`).
     - optionally ``flops_per_byte() -> dict``: an analytic cost for reports.
+    - optionally ``entropies(idx) -> [batch, time]``: next-token entropies in bits where
+      they are not those of the logits (e.g. over a vocabulary with more than the byte
+      values); windowed scoring uses them (see :func:`neat_core.scoring.compute_entropies`).
     """
 
     config: ModelConfig

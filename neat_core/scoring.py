@@ -113,9 +113,11 @@ def _score(model: torch.nn.Module, inputs: np.ndarray,
            per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
            batch_size: int, stride: int | None, device: str | torch.device | None,
            progress: bool, cache: bool, observe: Callable[[float], None] | None,
-           targets: np.ndarray | None = None) -> np.ndarray:
+           targets: np.ndarray | None = None,
+           windowed: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
     """``per_position(logits, targets)`` for every input position: through the model's
-    cache where it has one and ``cache`` allows, else with a sliding window."""
+    cache where it has one and ``cache`` allows, else with a sliding window (where
+    ``windowed(idx)``, when given, gives the values of each window instead)."""
     block_size = context_length(model)
     stride = max(1, block_size // 2) if stride is None else stride
     if batch_size < 1:
@@ -127,14 +129,16 @@ def _score(model: torch.nn.Module, inputs: np.ndarray,
                             device=device, progress=progress, observe=observe,
                             targets=targets)
     return _sliding(model, inputs, per_position, batch_size=batch_size, stride=stride,
-                    device=device, progress=progress, observe=observe, targets=targets)
+                    device=device, progress=progress, observe=observe, targets=targets,
+                    forward=windowed)
 
 
 def _sliding(model: torch.nn.Module, inputs: np.ndarray,
              per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
              batch_size: int, stride: int, device: torch.device, progress: bool,
              observe: Callable[[float], None] | None,
-             targets: np.ndarray | None = None) -> np.ndarray:
+             targets: np.ndarray | None = None,
+             forward: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
     """``per_position(logits, target_windows)`` for every input position, windowed."""
     block_size = context_length(model)
     out = np.empty(len(inputs), dtype=np.float32)
@@ -151,7 +155,8 @@ def _sliding(model: torch.nn.Module, inputs: np.ndarray,
             idx = torch.from_numpy(windows[batch].astype(np.int64)).to(device)
             tgt = (torch.from_numpy(target_windows[batch].astype(np.int64)).to(device)
                    if target_windows is not None else None)
-            values = per_position(model(idx), tgt).cpu().numpy()
+            values = (forward(idx) if forward is not None
+                      else per_position(model(idx), tgt)).cpu().numpy()
             for row, (start, begin) in enumerate(zip(batch, first[lo:lo + batch_size])):
                 out[begin:start + width] = values[row, begin - start:]
             tracker.done(int(batch[-1]) + width - int(first[lo]))
@@ -261,12 +266,15 @@ def compute_entropies(model: torch.nn.Module, data: bytes | np.ndarray, *, batch
     model's (the model itself is not moved). ``cache=False`` uses the sliding window
     even where the model has a key/value cache. ``observe`` is called with the seconds
     of each forward batch (the :class:`Scorer` passes its backend's ``observe_step``,
-    which lets the cpu backend pick its thread count).
+    which lets the cpu backend pick its thread count). A model's own ``entropies(idx)``
+    (the optional method of the contract: e.g. over a vocabulary larger than the byte
+    values) replaces the entropy of its logits in windowed scoring.
     """
     inputs = as_byte_array(data)
+    own = getattr(model, "entropies", None)
     return _score(model, inputs, lambda logits, _: entropy_bits(logits),
                   batch_size=batch_size, stride=stride, device=device, progress=progress,
-                  cache=cache, observe=observe)
+                  cache=cache, observe=observe, windowed=own if callable(own) else None)
 
 
 def score_bytes(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size: int = 16,
