@@ -17,7 +17,7 @@ import attrs
 import numpy as np
 import torch
 
-from neat_core.api import NeatConfig, TrainResult, takes_targets
+from neat_core.api import NeatConfig, TrainResult, resolve_checkpoint, takes_targets
 from neat_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from neat_core.data import BatchSampler, build_corpora, eval_batches
 from neat_core.errors import CheckpointError, DataError, Interrupted, RunError
@@ -148,6 +148,11 @@ class StandardTrainer:
         self.model: torch.nn.Module
         if checkpoint is not None:  # checks that the weights fit the configured model
             self.model = checkpoint.build_model(self.device, self.config.model).train()
+        elif self.training.init_from is not None:  # fine-tuning: the weights, step 0
+            start = load_checkpoint(resolve_checkpoint(self.training.init_from))
+            self.model = start.build_model(self.device, self.config.model,
+                                           same_settings=False).train()
+            log.info("starting from the weights of %s", start.path)
         else:
             self.model = build_model(self.config.model, self.device)
         self.own_loss = takes_targets(self.model)
