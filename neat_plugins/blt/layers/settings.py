@@ -20,7 +20,7 @@ def layout_setting(model: str) -> Any:
              f"before each input).",
         notes="The reference layout is what `neat import` makes of a transformers BLT "
               "folder and what `neat export --format transformers` writes; every command "
-              "works on both (docs/hf.md).")
+              "works on both (docs/released-blt.md).")
 
 
 def norm_eps_setting() -> Any:
