@@ -344,3 +344,18 @@ def test_start_up_and_help_never_import_transformers():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "NEAT_PLUGINS_STRICT": "1"})
     assert result.returncode == 0, result.stderr
+
+
+def test_an_entropy_model_with_hash_ngrams_trains_but_does_not_export(tmp_path, run_cli):
+    assert load_config(base={"model": {"layout": "reference"}}).config.model.hash_ngrams
+    config = load_config(base={"model": {"layout": "reference", "hidden_size": 16,
+                                         "num_layers": 1, "num_heads": 2,
+                                         "block_size": 16}}).config
+    model = neat_core.get_registry().models["blt-entropy"].factory(config.model)
+    train(model, steps=2, batch=2)
+    save_checkpoint(tmp_path / "entropy", model, config)
+    result = run_cli("export", str(tmp_path / "entropy"), "--output-dir", str(tmp_path / "out"))
+    assert result.exit_code == 2, result.output
+    assert "has hash_ngrams [3, 4, 5], which transformers' BLT patcher does not have" \
+        in result.stderr
+    assert "--set model.hash_ngrams=[]" in result.stderr

@@ -10,21 +10,11 @@ from torch import nn
 
 from ..layers.attention import causal
 from ..layers.block import Block
-from ..layers.hash_ngrams import FusedHashNgramEmbedding, HashNgramEmbedding
+from ..layers.hash_ngrams import hash_embedding
 from ..layers.rope import Rope
 from ..layers.spec import LAYOUTS
 from ..layers.tokens import VOCABULARIES
 from .settings import BltConfig, local_spec
-
-
-def hash_embedding(config: BltConfig, dim: int) -> nn.Module | None:
-    """The hash n-gram embeddings of the layout (None without n-grams)."""
-    if not config.hash_ngrams:
-        return None
-    if config.layout == "reference":
-        return FusedHashNgramEmbedding(config.hash_ngrams, config.hash_buckets,
-                                       config.hash_functions, dim)
-    return HashNgramEmbedding(config.hash_ngrams, config.hash_buckets, dim)
 
 
 class LocalEncoder(nn.Module):
@@ -32,7 +22,8 @@ class LocalEncoder(nn.Module):
         super().__init__()
         dim = config.local_size
         self.embed = nn.Embedding(VOCABULARIES[LAYOUTS[config.layout].vocabulary].size, dim)
-        self.hash_embed = hash_embedding(config, dim)
+        self.hash_embed = hash_embedding(config.layout, config.hash_ngrams, config.hash_buckets,
+                                         dim, config.hash_functions)
         self.dropout = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(local_spec(config))
                                     for _ in range(config.encoder_layers))

@@ -28,7 +28,7 @@ from neat_core.scoring import entropy_bits
 
 from ..layers.attention import causal, window_mask
 from ..layers.block import Block, init_weights
-from ..layers.hash_ngrams import HashNgramEmbedding
+from ..layers.hash_ngrams import hash_embedding
 from ..layers.kv_cache import KVCache
 from ..layers.norms import make_norm
 from ..layers.rope import Rotary
@@ -48,9 +48,8 @@ class EntropyModel(nn.Module):
         layout = LAYOUTS[config.layout]
         self.vocabulary = VOCABULARIES[layout.vocabulary]
         self.embed = nn.Embedding(self.vocabulary.size, config.hidden_size)
-        self.hash_embed = (HashNgramEmbedding(config.hash_ngrams, config.hash_buckets,
-                                              config.hidden_size)
-                           if config.hash_ngrams else None)
+        self.hash_embed = hash_embedding(config.layout, config.hash_ngrams, config.hash_buckets,
+                                         config.hidden_size)
         self.pos_embed = (nn.Embedding(config.block_size, config.hidden_size)
                           if config.positional == "learned" else None)
         self.rotary = (Rotary(spec.head_dim, self.vocabulary.prefix + config.block_size,

@@ -54,14 +54,9 @@ class BltEntropyConfig(ModelConfig):
 
     def __attrs_post_init__(self) -> None:
         check_hash_ngrams(self)
-        if self.layout == "reference":
-            for ok, what, fix in ((self.positional == "rope", "learned positions",
-                                   "model.positional=rope"),
-                                  (not self.hash_ngrams, "hash n-grams", "model.hash_ngrams=[]"),
-                                  (not self.tie_weights, "tied weights",
-                                   "model.tie_weights=false")):
-                require(ok, f"model.layout 'reference' has no {what} (transformers' BLT "
-                            f"patcher has none)", hint=f"set {fix}, or use layout 'neat'")
+        require(self.layout == "neat" or self.positional == "rope",
+                "model.layout 'reference' has rotary positions, not learned ones",
+                hint="set model.positional=rope, or use layout 'neat'")
         require(self.hidden_size % self.num_heads == 0,
                 f"model.hidden_size ({self.hidden_size}) must be divisible by "
                 f"model.num_heads ({self.num_heads})",

@@ -158,7 +158,14 @@ def _rope(theta: float) -> dict[str, Any]:
 
 
 def patcher_kwargs(entropy: BltEntropyConfig) -> dict[str, Any]:
-    """transformers' BltPatcherConfig arguments for a reference-layout entropy model."""
+    """transformers' BltPatcherConfig arguments for a reference-layout entropy model
+    (one that transformers' patcher can hold: no hash n-grams, no tied weights)."""
+    for extra, fix in ((entropy.hash_ngrams, "model.hash_ngrams=[]"),
+                       (entropy.tie_weights, "model.tie_weights=false")):
+        if extra:
+            raise UsageError(f"the entropy model has {fix.split('=')[0].split('.')[1]} "
+                             f"{extra}, which transformers' BLT patcher does not have",
+                             hint=f"train the entropy model with --set {fix} to export it")
     return {"vocab_size": REFERENCE_VOCAB_SIZE, "hidden_size": entropy.hidden_size,
             "num_hidden_layers": entropy.num_layers, "num_attention_heads": entropy.num_heads,
             "num_key_value_heads": entropy.num_heads,

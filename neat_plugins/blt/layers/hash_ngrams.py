@@ -84,8 +84,9 @@ class FusedHashNgramEmbedding(nn.Module):
 
     def __init__(self, sizes: Sequence[int], buckets: int, functions: int, dim: int) -> None:
         super().__init__()
+        self.sizes = tuple(sizes)
         self.groups = [(REFERENCE_PRIMES[f % len(REFERENCE_PRIMES)], n)
-                       for f in range(functions) for n in sizes]
+                       for f in range(functions) for n in self.sizes]
         self.buckets = buckets
         self.table = nn.Embedding(buckets * len(self.groups), dim)
 
@@ -94,3 +95,13 @@ class FusedHashNgramEmbedding(nn.Module):
         return torch.stack([self.table(prime_hashes(tokens, n, prime) % self.buckets
                                        + group * self.buckets)
                             for group, (prime, n) in enumerate(self.groups)]).sum(0)
+
+
+def hash_embedding(layout: str, sizes: Sequence[int], buckets: int, dim: int,
+                   functions: int = 1) -> HashNgramEmbedding | FusedHashNgramEmbedding | None:
+    """The hash n-gram embeddings of a layout (None without n-grams)."""
+    if not sizes:
+        return None
+    if layout == "reference":
+        return FusedHashNgramEmbedding(sizes, buckets, functions, dim)
+    return HashNgramEmbedding(sizes, buckets, dim)
