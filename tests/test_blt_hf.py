@@ -22,7 +22,7 @@ import torch
 transformers = pytest.importorskip("transformers")
 
 import neat_core  # noqa: E402
-from neat_core.api import compute_entropies, load_config, save_checkpoint  # noqa: E402
+from neat_core.api import compute_entropies, load_config, save_checkpoint, to_dict  # noqa: E402
 from neat_plugins.blt.hf.exporter import export_checkpoint  # noqa: E402
 from neat_plugins.blt.hf.importer import import_folder  # noqa: E402
 from neat_plugins.blt.layers.hash_ngrams import (  # noqa: E402
@@ -359,3 +359,23 @@ def test_an_entropy_model_with_hash_ngrams_trains_but_does_not_export(tmp_path, 
     assert "has hash_ngrams [3, 4, 5], which transformers' BLT patcher does not have" \
         in result.stderr
     assert "--set model.hash_ngrams=[]" in result.stderr
+
+
+def test_attention_window_limits_the_forward_and_the_cache_alike():
+    config = load_config(base={"model": {"hidden_size": 16, "num_layers": 1, "num_heads": 2,
+                                         "block_size": 16, "attention_window": 6,
+                                         "hash_ngrams": []}}).config
+    model = neat_core.get_registry().models["blt-entropy"].factory(config.model)
+    with torch.no_grad():
+        model.head.weight.mul_(50.0)  # entropies that vary
+    data = TEXTS[0]
+    cached = compute_entropies(model, data, cache=True)
+    windowed = compute_entropies(model, data, cache=False, stride=1)
+    assert torch.allclose(torch.from_numpy(cached), torch.from_numpy(windowed), atol=1e-5)
+    # and the window matters: the whole context gives other entropies
+    wide = neat_core.get_registry().models["blt-entropy"].factory(
+        load_config(base={"model": {**to_dict(config.model), "attention_window": None}}
+                    ).config.model)
+    wide.load_state_dict(model.state_dict())
+    assert not torch.allclose(torch.from_numpy(compute_entropies(wide, data, cache=False)),
+                              torch.from_numpy(windowed), atol=1e-3)
