@@ -1,8 +1,10 @@
 """transformers' ``BltConfig`` <-> the ``model`` settings of NEAT's reference layout.
 
-Every option of a transformers BLT either has a NEAT setting or is refused with an
-error naming it; nothing is dropped silently. Entropy thresholds are nats there and
-bits in NEAT: ``bits = nats / ln 2`` (the importer records both).
+Every option that changes what transformers' ``BltForCausalLM`` computes either has a
+NEAT setting or is refused with an error naming it (dropout, which only training uses,
+stays NEAT's own setting; options transformers itself ignores are ignored). Entropy
+thresholds are nats there and bits in NEAT: ``bits = nats / ln 2`` (the importer
+records both).
 """
 
 from __future__ import annotations
