@@ -61,7 +61,9 @@ def test_menu_in_a_terminal_ctrl_c_stops_training_and_resume_continues(tmp_path)
     child.expect("cancelled; back to the menu")
     child.send("1" + ENTER)
     child.expect("Config file")
-    type_slowly(child, "\x1b[A", ENTER, ENTER, ENTER, ENTER)  # up: the answer given before
+    type_slowly(child, "\x1b[A", ENTER, ENTER, ENTER)  # up: the answer given before
+    child.expect("Backend")  # a choice: keys typed before it shows may be lost
+    child.send(ENTER)
     child.expect(re.escape("$ neat train -c cfg.json"))
     deadline = time.monotonic() + 90
     while not RunDirectory(run).path.joinpath("metrics.jsonl").exists():
