@@ -12,7 +12,7 @@ import sys
 import types
 import warnings
 from importlib import import_module
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 
 class _CallableModule(types.ModuleType):
@@ -27,16 +27,22 @@ class _CallableModule(types.ModuleType):
         return getattr(import_module(home), name)(*args, **kwargs)
 
 
+PUBLIC_API = "neat_core.api"
+
+
 def forward(module_name: str, moved: Mapping[str, str] | str, *,
-            call: tuple[str, str] | None = None) -> None:
+            call: tuple[str, str] | None = None, public: Iterable[str] = ()) -> None:
     """Make module ``module_name`` a forwarder: its attribute ``name`` is that of module
     ``moved[name]`` (or of module ``moved`` for every name, when it is a module path),
-    with a DeprecationWarning. ``call``, a (module path, function name) pair, makes the
-    module itself callable as that function."""
+    with a DeprecationWarning; the names in ``public`` come from, and the warning sends
+    plugin authors to, ``neat_core.api``. ``call``, a (module path, function name) pair,
+    makes the module itself callable as that function."""
     module = sys.modules[module_name]
+    public = frozenset(public)
 
     def __getattr__(name: str) -> Any:
-        home = moved if isinstance(moved, str) else moved.get(name)
+        home = PUBLIC_API if name in public else (
+            moved if isinstance(moved, str) else moved.get(name))
         if home is None or name.startswith("__"):
             raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
         warnings.warn(f"{module_name}.{name} moved: import it from {home} ({module_name} "

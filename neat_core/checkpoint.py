@@ -14,6 +14,15 @@ and so are non-finite weights and a model setting that differs from the one the 
 were trained with. Writes are atomic: files go to a temporary sibling directory that is
 renamed into place, so a kill at any moment leaves the previous checkpoint of that name
 loadable. torch and safetensors are imported inside the functions.
+
+A checkpoint is untrusted input. Its config is sealed by the NEAT of the user who saved
+it (:mod:`neat_core.trust`); one that is not this user's chooses no local path: its
+``LOCATIONS`` (output dir, data sources, cache dir, callbacks) are left out of the
+config built over it (:func:`checkpoint_base`), and data it names is offered as a hint
+only (:func:`withheld_data`). Before a model is allocated, the weights' shapes are
+checked against the one its config describes (built on torch's meta device), and a
+foreign config may not make buffers its weights do not justify. The training state,
+which only a resume needs, is parsed only when asked for, its nesting bounded.
 """
 
 from __future__ import annotations
@@ -34,12 +43,15 @@ import attrs
 from ._version import __version__
 from .config import NeatConfig, ResolvedConfig, config_from_dict, load_config, to_dict
 from .config.loader import Override, checkpoint_layer
+from .config.owners import plugin_owners
 from .config.tree import flatten
 from .errors import CheckpointError, ConfigError
-from .files import DiskFullError, atomic_write, disk_full, fsync_dir, write_failure
+from .files import DiskFullError, atomic_write, disk_full, fsync_dir, size_text, write_failure
 from .flops import model_flops
 from .models import build_model
 from .registry import get_registry
+from .settings.schema import PLUGINS_KEY
+from .trust import seal, sealed_by_user
 
 if TYPE_CHECKING:
     import torch
@@ -55,6 +67,11 @@ STATE_TENSORS_FILE = "training_state.safetensors"
 STATE_JSON_FILE = "training_state.json"
 _TENSOR, _ARRAY, _TUPLE, _DICT = "__tensor__", "__ndarray__", "__tuple__", "__dict__"
 _MARKERS = {_TENSOR, _ARRAY, _TUPLE, _DICT}
+MAX_STATE_DEPTH = 64  # nesting of a training state (an optimizer's is 5 levels deep)
+# what a foreign checkpoint's config may not choose: where NEAT writes, what it reads
+LOCATIONS = ("run.output_dir", "data.train", "data.eval", "data.cache_dir", "callbacks")
+WITHHELD_DATA = ("data.train", "data.eval")  # offered as a hint when they differ
+FREE_BUFFER_BYTES = 256 << 20  # buffers any model may have beside its weights
 
 
 @attrs.frozen
@@ -66,6 +83,7 @@ class Checkpoint:
     meta: dict[str, Any]
     state_dict: dict[str, torch.Tensor]
     training_state: Any = None
+    trusted: bool = False  # written (sealed) by this user's NEAT
 
     @property
     def model_name(self) -> str:
@@ -85,6 +103,7 @@ class Checkpoint:
                                        f"'{model_config.name}' checkpoint")
         if same_settings:
             _check_same_model(self, model_config)
+        _check_before_allocating(self, model_config)
         model = build_model(model_config)
         _check_weights_fit(self, model.state_dict())
         model.load_state_dict(self.state_dict)
@@ -115,8 +134,9 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, config: NeatConfig
         files[STATE_JSON_FILE] = _json_bytes(structure, indent=None)
     files[CONFIG_FILE] = _json_bytes(to_dict(config))
     checksums = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    files[META_FILE] = _json_bytes(_meta(config, step, metrics, checksums,
-                                         model_flops(_unwrap(model))))
+    files[META_FILE] = _json_bytes({**_meta(config, step, metrics, checksums,
+                                            model_flops(_unwrap(model))),
+                                    "config_seal": seal(files[CONFIG_FILE])})
     needed = sum(len(data) for data in files.values())
     tmp = path.parent / f".{path.name}.tmp-{secrets.token_hex(4)}"
     try:
@@ -193,6 +213,7 @@ def _meta(config: NeatConfig, step: int, metrics: Mapping[str, Any] | None,
                      "python": platform.python_version()},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "sha256": checksums,
+        PLUGINS_KEY: plugin_owners(config.model.name),  # who wrote config.json's sections
     }
 
 
@@ -257,6 +278,20 @@ def _encode(obj: Any, tensors: dict[str, Any], path: str) -> Any:
                                "arrays")
 
 
+def _depth(obj: Any) -> int:
+    """How deeply lists and objects nest in a JSON value, without recursion."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, (list, dict)):
+            deepest = max(deepest, level)
+            if deepest > MAX_STATE_DEPTH:
+                return deepest
+            stack += [(item, level + 1) for item in
+                      (value.values() if isinstance(value, dict) else value)]
+    return deepest
+
+
 def _decode(obj: Any, tensors: Mapping[str, Any]) -> Any:
     if isinstance(obj, list):
         return [_decode(v, tensors) for v in obj]
@@ -276,30 +311,46 @@ def _decode(obj: Any, tensors: Mapping[str, Any]) -> Any:
 
 # --- loading -------------------------------------------------------------------------
 
-def load_checkpoint(path: str | Path) -> Checkpoint:
-    """Read and verify a checkpoint directory (CheckpointError naming the problem)."""
+def load_checkpoint(path: str | Path, *, training_state: bool = True) -> Checkpoint:
+    """Read and verify a checkpoint directory (CheckpointError naming the problem);
+    ``training_state=False`` leaves the training state unread (only a resume needs it)."""
     path = _checkpoint_dir(Path(path))
     meta = _read_meta(path)
     checksums = _checksums(path, meta)
-    config = _read_config(path, meta, _parse_json(path, CONFIG_FILE, checksums))
+    config_bytes = _read_bytes(path, CONFIG_FILE)
+    _verify(path / CONFIG_FILE, checksums, hashlib.sha256(config_bytes).hexdigest())
+    config = _read_config(path, meta, _json_value(path / CONFIG_FILE, config_bytes))
+    trusted = sealed_by_user(config_bytes, meta.get("config_seal"))
     state_dict = _read_tensors(path, MODEL_FILE, checksums)
     _check_finite(path / MODEL_FILE, state_dict)
-    training_state = None
+    state = _read_training_state(path, checksums) if training_state else None
+    return Checkpoint(path, config, meta, state_dict, state, trusted)
+
+
+def _read_training_state(path: Path, checksums: Mapping[str, str]) -> Any:
+    state = None
     if (path / STATE_JSON_FILE).exists():
         structure = _parse_json(path, STATE_JSON_FILE, checksums)
+        if _depth(structure) > MAX_STATE_DEPTH:
+            raise _damaged(path / STATE_JSON_FILE, "its JSON is nested too deeply")
         tensors = _read_tensors(path, STATE_TENSORS_FILE, checksums)
         try:
-            training_state = _decode(structure, tensors)
+            state = _decode(structure, tensors)
         except (KeyError, TypeError, ValueError) as error:
             raise CheckpointError(f"{path / STATE_JSON_FILE} is damaged: it refers to "
                                   f"{error} missing from {STATE_TENSORS_FILE}") from None
-    return Checkpoint(path, config, meta, state_dict, training_state)
+    return state
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """A checkpoint's metadata (``meta.json``, its fields checked) without its weights."""
+    return _read_meta(_checkpoint_dir(Path(path)))
 
 
 def load_model(path: str | Path, device: Any = "cpu") -> tuple[torch.nn.Module, NeatConfig]:
     """The model saved at ``path``, rebuilt from its own config (eval mode), and the
     config."""
-    checkpoint = load_checkpoint(path)
+    checkpoint = load_checkpoint(path, training_state=False)
     return checkpoint.build_model(device), checkpoint.config
 
 
@@ -307,14 +358,49 @@ def resolve_over_checkpoint(resolved: ResolvedConfig, checkpoint: Checkpoint,
                             sections: tuple[str, ...] | None = None) -> ResolvedConfig:
     """The checkpoint's config (only its ``sections`` when given) with the user's
     explicit values (config file, flags, ``--set``) on top — for commands that run a
-    saved model."""
+    saved model. A foreign checkpoint's locations are not part of it
+    (:func:`checkpoint_base`)."""
     overrides = [Override(path, value, resolved.sources[path], raw=False)
                  for path, value in flatten(to_dict(resolved.config)).items()
                  if resolved.sources.get(path, "default") != "default"]
-    base = to_dict(checkpoint.config)
+    base = checkpoint_base(checkpoint)
     if sections is not None:
         base = {key: value for key, value in base.items() if key in sections}
     return load_config(overrides=overrides, base=base)
+
+
+def checkpoint_base(checkpoint: Checkpoint) -> dict[str, Any]:
+    """The checkpoint's config as the base layer of a command's config: whole when this
+    user's NEAT wrote it, else without its ``LOCATIONS`` (the user's own values or the
+    defaults take their place)."""
+    base = to_dict(checkpoint.config)
+    if not checkpoint.trusted:
+        for key in LOCATIONS:
+            section, _, name = key.rpartition(".")
+            (base[section] if section else base).pop(name, None)
+    return base
+
+
+def withheld_data(checkpoint: Checkpoint, resolved: ResolvedConfig) -> dict[str, Any]:
+    """The data sources a foreign checkpoint names that ``resolved`` does not use and
+    the user did not set: to be offered as a hint, never read."""
+    if checkpoint.trusted:
+        return {}
+    saved, used = flatten(to_dict(checkpoint.config)), flatten(to_dict(resolved.config))
+    return {key: saved[key] for key in WITHHELD_DATA
+            if saved.get(key) != used.get(key) and
+            resolved.sources.get(key, "default") == "default"}
+
+
+def foreign_data_error(path: Path, withheld: Mapping[str, Any], use: str) -> CheckpointError:
+    """The refusal to read data a foreign checkpoint names, naming it for the user
+    (``use``: how to use data of one's own instead, for the hint)."""
+    named = "; ".join(f"{key} = {json.dumps(value)}" for key, value in withheld.items())
+    flags = " ".join(f"--set '{key}={json.dumps(value)}'" for key, value in withheld.items())
+    return CheckpointError(f"checkpoint {path} names data it was not given by you "
+                           f"({named}): NEAT reads no file that only a checkpoint names, "
+                           f"unless your own NEAT wrote it",
+                           hint=f"{use}, or name its data if you trust it: {flags}")
 
 
 def _checkpoint_dir(path: Path) -> Path:
@@ -446,7 +532,7 @@ def _read_config(directory: Path, meta: Mapping[str, Any], data: Any) -> NeatCon
                               f"model '{meta.get('model')}', {CONFIG_FILE} says '{name}'",
                               hint="one of the files was replaced; use another checkpoint")
     try:
-        return config_from_dict(checkpoint_layer(data))
+        return config_from_dict(checkpoint_layer(data, meta.get(PLUGINS_KEY)))
     except ConfigError as error:
         raise CheckpointError(f"{file} is not a valid config: {error.message}",
                               hint=error.hint) from None
@@ -503,6 +589,46 @@ def _check_same_model(checkpoint: Checkpoint, model_config: Any) -> None:
                 f"weights only fit the model they were trained as",
                 hint=f"drop the model.{key} setting (config file, flag or --set) when "
                      f"resuming, evaluating or patching with a checkpoint")
+
+
+def _check_before_allocating(checkpoint: Checkpoint, model_config: Any) -> None:
+    """The model ``model_config`` describes, built on torch's meta device (no memory):
+    its weights' shapes must be those saved, and a foreign checkpoint's buffers (rotary
+    tables and the like, which no weight constrains) no larger than its weights or
+    ``FREE_BUFFER_BYTES``. A model that cannot be built so is checked after building."""
+    import warnings
+
+    import torch
+
+    entry = get_registry().get("models", model_config.name)
+    try:
+        # a model that loads weights while it is built (a BLT its entropy model's) loads
+        # nothing on meta, and torch warns so: only the shapes are wanted here
+        with torch.device("meta"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            model = entry.factory(model_config)
+    except Exception:  # the real build reports what is wrong
+        return
+    saved = model.state_dict()
+    _check_weights_fit(checkpoint, saved)
+    if checkpoint.trusted:
+        return
+    weights = sum(t.numel() * t.element_size() for t in checkpoint.state_dict.values())
+    buffers = sorted(((b.numel() * b.element_size(), name, tuple(b.shape))
+                      for name, b in model.named_buffers() if name not in saved),
+                     reverse=True)
+    total = sum(size for size, _, _ in buffers)
+    if total > max(weights, FREE_BUFFER_BYTES):
+        size, name, shape = buffers[0]
+        settings = ", ".join(f"model.{key} = {json.dumps(value)}"
+                             for key, value in to_dict(model_config).items()
+                             if key in ("block_size", "hidden_size", "num_heads"))
+        raise CheckpointError(
+            f"checkpoint {checkpoint.path}: its config ({settings}) asks for "
+            f"{size_text(total)} of buffers that its {size_text(weights)} of weights do "
+            f"not justify (largest: {name} {list(shape)}, {size_text(size)})",
+            hint="a checkpoint your NEAT did not write is held to its weights; fix the "
+                 "model.* values of its config.json, or get it from its author again")
 
 
 def _check_weights_fit(checkpoint: Checkpoint, expected: Mapping[str, Any]) -> None:

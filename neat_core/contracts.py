@@ -43,7 +43,8 @@ Documents = Sequence[tuple[str, bytes]]
 
 
 class Model(Protocol):
-    """What a model factory returns: a ``torch.nn.Module`` over bytes.
+    """What a model factory returns: a ``torch.nn.Module`` whose ``forward(idx)`` maps
+    byte values ``[batch, time]`` to next-byte logits ``[batch, time, 256]``.
 
     - ``config``: the model's settings, a :class:`ModelConfig` (``config.block_size`` is
       the longest input it reads at once).
@@ -54,16 +55,43 @@ class Model(Protocol):
       takes ``targets`` computes its own training loss (a scalar tensor), which the
       standard trainer then uses instead of next-byte cross-entropy.
     - optionally ``new_cache(batch_size)`` and ``forward_cached(idx, cache)``: incremental
-      scoring and generation (see :mod:`neat_core.scoring`).
+      scoring and generation (see :mod:`neat_core.scoring` and :mod:`neat_core.sampling`).
     - optionally ``flops_per_byte() -> dict``: an analytic cost for reports.
     - optionally ``entropies(idx) -> [batch, time]``: next-token entropies in bits where
       they are not those of the logits (e.g. over a vocabulary with more than the byte
-      values); windowed scoring uses them (see :func:`neat_core.scoring.compute_entropies`).
+      values); windowed scoring uses them, and ``entropies_cached(idx, cache)`` likewise
+      scoring through the cache (see :func:`neat_core.scoring.compute_entropies`).
+    - optionally ``patching() -> ModelPatching``: the patches the model cuts itself
+      (a model over patches of bytes), which patch tools show instead of patches of a
+      threshold over its output entropies.
+    - optionally ``calibrate(windows) -> ModelConfig``: settings fitted to the training
+      data, called by the trainer once before the first step of a new run with windows
+      ``LongTensor[batch, block_size]`` of the training split; the trainer records the
+      config it returns (e.g. a threshold calibrated to a target patch size).
     """
 
     config: ModelConfig
 
     def __call__(self, idx: torch.Tensor, *args: Any) -> Any: ...
+
+
+class ModelPatching(Protocol):
+    """What a model's optional ``patching()`` returns: the patches it cuts.
+
+    - ``settings``: what to show of the rule (JSON-ready: mode, thresholds, sizes).
+    - ``starts(data) -> (starts, entropies)``: for bytes read as one stream, a bool
+      array, True where a patch starts (always at byte 0), and the per-byte entropies in
+      bits that placed the boundaries, or None where none did (fixed rules).
+    - ``context`` and ``align``: a tool that patches a long input in pieces starts each
+      piece at a multiple of ``align`` at least ``context`` bytes before the bytes it
+      keeps, which then get the patches of the whole input.
+    """
+
+    settings: Mapping[str, Any]
+    context: int
+    align: int
+
+    def starts(self, data: bytes | np.ndarray) -> tuple[np.ndarray, np.ndarray | None]: ...
 
 
 class TrainResultRequired(TypedDict):
@@ -300,5 +328,6 @@ def check_train_result(result: Any, trainer: str, plugin: str) -> TrainResult:
 
 
 __all__ = ["Callback", "DataSource", "DataUnit", "Documents", "EntropyScorer",
-           "Evaluator", "MAX_BITS", "Model", "Report", "SourceDocument", "Tally", "TrainResult",
-           "Trainer", "VOCAB_SIZE", "check_model", "check_train_result", "takes_targets"]
+           "Evaluator", "MAX_BITS", "Model", "ModelPatching", "Report", "SourceDocument",
+           "Tally", "TrainResult", "Trainer", "VOCAB_SIZE", "check_model",
+           "check_train_result", "takes_targets"]

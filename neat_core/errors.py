@@ -71,9 +71,17 @@ class WriteError(UsageError):
 
 
 class Interrupted(NeatError):
-    """The user interrupted a run (after whatever could be saved was saved)."""
+    """A run was stopped by a signal (after whatever could be saved was saved).
+
+    ``signal`` names it: the user's own Ctrl-C (SIGINT) is reported as a notice, any
+    other stop as an error."""
 
     exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str, hint: str | None = None, *,
+                 signal: str = "SIGINT") -> None:
+        super().__init__(message, hint)
+        self.signal = signal
 
 
 OUT_OF_MEMORY_HINT = ("shrink the model (model.hidden_size, model.num_layers, "
@@ -94,7 +102,8 @@ def out_of_memory(error: BaseException) -> RunError | None:
     return RunError(f"out of memory{': ' + detail if detail else ''}", hint=OUT_OF_MEMORY_HINT)
 
 
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """' (did you mean "x"?)' when a close match of ``name`` is among ``choices``, else ''."""
+def suggest(name: str, choices: Iterable[str], prefix: str = "") -> str:
+    """' (did you mean "x"?)' when a close match of ``name`` is among ``choices``, else ''
+    (``prefix`` goes before the match, e.g. the section of a key)."""
     close = difflib.get_close_matches(name, list(choices), n=1)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+    return f' (did you mean "{prefix}{close[0]}"?)' if close else ""

@@ -119,7 +119,7 @@ class _Writer:
 
 @contextlib.contextmanager
 def atomic_writer(path: str | Path, size: int | None = None, *,
-                  temporary: Path | None = None) -> Iterator[BinaryIO]:
+                  temporary: Path | None = None, mode: int = 0o666) -> Iterator[BinaryIO]:
     """Write ``path`` through a (buffered) binary file object, atomically and durably
     (see the module docstring); ``size`` (the bytes it will hold, if known) goes into a
     disk-full error. ``temporary`` names the temporary file (default
@@ -127,14 +127,14 @@ def atomic_writer(path: str | Path, size: int | None = None, *,
     leftovers.
 
     Missing parent directories are created. A symbolic link at ``path`` is replaced,
-    never followed; a new file gets the usual permissions (0666 less the umask). If the
-    block raises, ``path`` is left as it was.
+    never followed; a new file gets ``mode`` less the umask (default 0666, the usual
+    permissions). If the block raises, ``path`` is left as it was.
     """
     path = Path(path)
     temporary = temporary or path.parent / f".{path.name}.tmp-{secrets.token_hex(4)}"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, mode)
     except OSError as error:
         raise write_failure(path, error, size or 0) from None
     writer = _Writer(fd)
@@ -158,13 +158,25 @@ def atomic_writer(path: str | Path, size: int | None = None, *,
 
 
 def atomic_write(path: str | Path, data: bytes | str, *,
-                 temporary: Path | None = None) -> Path:
+                 temporary: Path | None = None, mode: int = 0o666) -> Path:
     """Replace ``path`` with ``data`` (str is written as UTF-8), atomically and durably
     (see :func:`atomic_writer`)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with atomic_writer(path, len(payload), temporary=temporary) as handle:
+    with atomic_writer(path, len(payload), temporary=temporary, mode=mode) as handle:
         handle.write(payload)
     return Path(path)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create directory ``path`` and any missing parents readable by their owner only
+    (0700); directories that exist are left as they are."""
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir(mode=0o700)
 
 
 def fsync_dir(directory: Path) -> None:

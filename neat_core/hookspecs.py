@@ -12,12 +12,12 @@ unless the later call passes ``override=True``. ``register`` has the signature::
 
     register(name: str, factory: Callable, *, description: str = "",
              config_class: type | None = None, default: bool = False,
-             override: bool = False) -> None
+             override: bool = False, **options) -> None
 
 ``factory`` must be *lazy*: calling it may import torch, merely registering it must not.
 ``config_class`` is the plugin's own settings: a frozen attrs class deriving from
-:class:`neat_core.config.Settings` (or the base its kind names), every field declared
-with :func:`neat_core.config.setting` and a help text. It becomes a section of the one
+:class:`neat_core.api.Settings` (or the base its kind names), every field declared
+with :func:`neat_core.api.setting` and a help text. It becomes a section of the one
 schema -- validated, settable with ``--set``, in ``config show --explain``, the JSON
 Schema and the generated docs -- at the place its kind keeps settings (see
 :mod:`neat_core.config.sections`); a plugin reads it with ``config.settings(ItsClass)``.
@@ -27,7 +27,7 @@ The contracts of what factories build are the types in :mod:`neat_core.api`.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import pluggy
 
@@ -36,7 +36,15 @@ PROJECT_NAME = "neat"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
-Register = Callable[..., None]
+
+class Register(Protocol):
+    """The ``register`` callback of every ``register_*`` hook. What ``factory``
+    receives and which ``**options`` a kind takes: ``neat_core.registry.KINDS`` (the
+    table in docs/plugins.md is generated from it)."""
+
+    def __call__(self, name: str, factory: Callable[..., Any] | None = None, *,
+                 description: str = "", config_class: type | None = None,
+                 default: bool = False, override: bool = False, **options: Any) -> None: ...
 
 
 @hookspec
@@ -53,7 +61,7 @@ def register_backends(register: Register) -> None:
 def register_models(register: Register) -> None:
     """Register models (settings: the ``model`` section, when ``model.name`` is this).
 
-    ``config_class`` is required and derives from :class:`neat_core.config.ModelConfig`
+    ``config_class`` is required and derives from :class:`neat_core.api.ModelConfig`
     (which declares ``name`` and ``block_size``, the context length). ``factory(config)``
     receives an instance of it and returns a :class:`neat_core.api.Model`: a
     ``torch.nn.Module`` whose ``forward(idx)`` maps a ``LongTensor[batch, time]`` of byte
@@ -70,7 +78,7 @@ def register_models(register: Register) -> None:
     - ``new_cache(batch_size) -> cache`` and ``forward_cached(idx, cache) -> logits``:
       incremental decoding for ``neat generate``; ``forward_cached`` predicts the
       ``t`` bytes of ``idx [batch, t]`` given what the cache holds, appends them and
-      keeps at most the model's context (see :mod:`neat_core.generate`).
+      keeps at most the model's context (see :mod:`neat_core.sampling`).
     """
 
 
@@ -79,7 +87,7 @@ def register_trainers(register: Register) -> None:
     """Register trainers, selected by ``training.trainer`` (settings:
     ``training.<name>``).
 
-    ``factory(config, backend)`` receives the resolved :class:`neat_core.config.NeatConfig`
+    ``factory(config, backend)`` receives the resolved :class:`neat_core.api.NeatConfig`
     and the prepared backend and returns a :class:`neat_core.api.Trainer`, whose
     ``run(resume=None)`` trains and returns a :class:`neat_core.api.TrainResult`.
     """
@@ -127,13 +135,13 @@ def register_training_callbacks(register: Register) -> None:
     """Register training callbacks: metric loggers, notifications, ... (settings:
     ``callbacks.<name>``, which always has ``enabled``).
 
-    ``config_class``, when given, derives from :class:`neat_core.config.CallbackConfig`;
+    ``config_class``, when given, derives from :class:`neat_core.api.CallbackConfig`;
     a callback that should run only when asked redeclares ``enabled`` with default
     False. ``factory(config, run_dir)`` receives the resolved config and the run's output
     directory (a ``Path``) when a run with the callback enabled starts (before its data
     is prepared: write nothing until ``on_train_start``), and returns a
     :class:`neat_core.api.Callback`, or ``None`` to sit this run out. A factory that
-    raises a :class:`neat_core.errors.NeatError` (a missing optional package: name the
+    raises a :class:`neat_core.api.NeatError` (a missing optional package: name the
     extra that installs it) stops the run with that error. On the rank that
     writes logs (rank 0) the trainer calls whichever of these methods the object defines,
     with JSON-ready dicts:
@@ -190,8 +198,8 @@ def register_interactive_commands(register: Register) -> None:
     the line, and returns the settings to change as a ``{dotted.path: value}`` mapping
     (empty to change nothing; a string value is parsed by the field's type, as ``--set``
     parses it); the loop validates them like ``--set``, refuses a value its settings
-    class calls inactive (:meth:`neat_core.config.Settings.inactive`) and shows the
-    input again. Raise a :class:`neat_core.errors.UsageError` for a bad argument. The
+    class calls inactive (:meth:`neat_core.api.Settings.inactive`) and shows the
+    input again. Raise a :class:`neat_core.api.UsageError` for a bad argument. The
     ``description`` is shown by ``:help``. Optional keywords of ``register``:
 
     - ``status=callable(config) -> str``: a part of the status line shown under the
@@ -199,7 +207,7 @@ def register_interactive_commands(register: Register) -> None:
     - ``choices=(...)``: words Tab completes after the command;
     - ``reads_results=True``: the factory is called as ``factory(config, argument,
       results)``, with the analysis results of the last input (the dict of
-      ``neat_core.evaluate.analysis_results``, or None before any input).
+      ``neat_core.api.analysis_results``, or None before any input).
     """
 
 
@@ -210,8 +218,8 @@ def register_interactive_frontends(register: Register) -> None:
     ``factory(session, first_text)`` receives the opened checkpoint (a
     :class:`neat_core.api.Session`: model, resolved config, backend) and the text given
     with ``--text`` (or None), and runs the session until the user leaves; it reads the
-    analysis through :func:`neat_core.session.analysis_results` and the interactive
+    analysis through :func:`neat_core.api.analysis_results` and the interactive
     commands plugins register (``register_interactive_commands``). ``default=True``
     makes it the one ``neat analyze -i`` runs (the built-in ``tui`` plugin's
-    ``terminal``); raise a :class:`neat_core.errors.NeatError` to stop with a message.
+    ``terminal``); raise a :class:`neat_core.api.NeatError` to stop with a message.
     """

@@ -36,6 +36,7 @@ import pluggy
 
 import neat_core.hookspecs as hookspecs
 
+from ._version import DISTRIBUTION
 from .errors import NeatError, PluginError
 
 ENTRY_POINT_GROUP = "neat"
@@ -66,6 +67,7 @@ _generation = 0  # bumped whenever the set of plugins changes
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("neat_plugin",
                                                                     default=None)
 _lenient: contextvars.ContextVar[bool] = contextvars.ContextVar("neat_lenient", default=False)
+_tracebacks = False  # `neat --debug`: warnings about plugins carry the traceback
 
 
 def generation() -> int:
@@ -119,11 +121,19 @@ def check_strict() -> None:
                                    f"({ENV_STRICT}=1 refuses to run with a failed plugin)")
 
 
+def show_tracebacks(on: bool = True) -> None:
+    """Make the warnings about failed plugins carry a traceback (``neat --debug``): the
+    exception's, or for a problem the host found itself (a registration it rejected) the
+    stack that led to it, through the plugin's hook implementation."""
+    global _tracebacks
+    _tracebacks = on
+
+
 def report_plugin_failure(name: str, error: BaseException | str, action: str) -> None:
     """Warn (or raise, in strict mode) about a plugin that failed while ``action``.
 
     ``error`` is an exception, or a message for problems the host found itself (a name
-    clash, a broken contract).
+    clash, a broken contract, a settings class that breaks a rule).
     """
     what = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     message = f"plugin '{name}' failed while {action}: {what}"
@@ -134,7 +144,10 @@ def report_plugin_failure(name: str, error: BaseException | str, action: str) ->
     if strict_mode() and not _lenient.get():
         raise PluginError(message, hint=f"fix or uninstall it, or set {ENV_BLOCK}={name}") \
             from (error if isinstance(error, BaseException) else None)
-    log.warning("%s (disable it with %s=%s)", message, ENV_BLOCK, name)
+    exception = error if isinstance(error, BaseException) else None
+    log.warning("%s (disable it with %s=%s)", message, ENV_BLOCK, name,
+                exc_info=exception if _tracebacks else None,
+                stack_info=_tracebacks and exception is None)
 
 
 # --- isolation around every hook implementation ---------------------------------------
@@ -305,7 +318,7 @@ def blamed(what: str, plugin: str) -> Iterator[None]:
     ``what`` failed and its plugin (NEAT's own errors pass through)."""
     try:
         yield
-    except NeatError:
+    except (NeatError, BrokenPipeError):  # a closed stdout is its reader's doing
         raise
     except Exception as error:
         raise PluginError(f"{what} of plugin '{plugin}' failed: {type(error).__name__}: "
@@ -318,6 +331,12 @@ def load_order(name: str) -> int:
     """Position of plugin ``name`` in the order plugins were loaded (unknown: last)."""
     names = list(_infos)
     return names.index(name) if name in names else len(names)
+
+
+def is_builtin(name: str) -> bool:
+    """Whether plugin ``name`` ships with NEAT: an entry point of NEAT's distribution."""
+    info = _infos.get(name)
+    return info is not None and info.distribution == DISTRIBUTION
 
 
 def hook_caller(name: str) -> Any:

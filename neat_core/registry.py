@@ -28,6 +28,7 @@ from .plugins import (
     current_plugin,
     generation,
     hook_caller,
+    is_builtin,
     lenient,
     load_order,
     plugin_info,
@@ -39,28 +40,56 @@ from .settings.schema import CallbackConfig
 
 @attrs.frozen
 class Kind:
-    """One kind of registered thing: its hook and what ``register`` accepts for it."""
+    """One kind of registered thing: its hook, how the host calls its factories and
+    what ``register`` accepts for it (docs/plugins.md's table of register options is
+    generated from :data:`KINDS`)."""
 
     name: str
     hook: str
     singular: str
-    needs_factory: bool = True
-    options: tuple[str, ...] = ()  # extra keywords of register for this kind
+    factory: str | None = "factory()"  # how the host calls a factory; None: takes none
+    builds: str = ""  # what a factory returns (a contract of neat_core.api, or words)
+    default: str = ""  # what default=True means for this kind ("": nothing)
+    # extra keywords of register for this kind -> what each means, in one line
+    options: Mapping[str, str] = attrs.field(factory=dict)
+
+    @property
+    def needs_factory(self) -> bool:
+        return self.factory is not None
 
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    Kind("backends", "register_backends", "backend"),
-    Kind("models", "register_models", "model"),
-    Kind("trainers", "register_trainers", "trainer"),
-    Kind("evaluators", "register_evaluators", "evaluator", options=("analysis",)),
-    Kind("reports", "register_reports", "report"),
-    Kind("callbacks", "register_training_callbacks", "training callback"),
-    Kind("data_sources", "register_data_sources", "data source",
-         options=("default_corpus",)),
-    Kind("sections", "register_config_sections", "config section", needs_factory=False),
+    Kind("backends", "register_backends", "backend", "factory()", "Backend"),
+    Kind("models", "register_models", "model", "factory(config)", "Model",
+         "the model of configs that name none (`model.name`)"),
+    Kind("trainers", "register_trainers", "trainer", "factory(config, backend)", "Trainer",
+         "the trainer of configs that name none (`training.trainer`)"),
+    Kind("evaluators", "register_evaluators", "evaluator",
+         "factory(model, config, backend)", "Evaluator",
+         "in the default list of its command (`eval.evaluators`, or `eval.analyzers`)",
+         options={"analysis": "`True`: an evaluator of `neat analyze` (listed in "
+                              "`eval.analyzers`), not of `neat eval`"}),
+    Kind("reports", "register_reports", "report", "factory(config)", "Report",
+         "in the default list `eval.reports`"),
+    Kind("callbacks", "register_training_callbacks", "training callback",
+         "factory(config, run_dir)", "Callback"),
+    Kind("data_sources", "register_data_sources", "data source", "factory(config)",
+         "DataSource", "reads every file no other source accepts",
+         options={"default_corpus": "a spec `NAME:TARGET`: the training data of configs "
+                                    "that set no `data.train` (the first source offering "
+                                    "one wins)"}),
+    Kind("sections", "register_config_sections", "config section", None),
     Kind("interactive_commands", "register_interactive_commands", "interactive command",
-         options=("status", "choices", "reads_results")),
-    Kind("interactive_frontends", "register_interactive_frontends", "interactive front-end"),
+         "factory(config, argument)", "the settings to change, `{dotted.path: value}`",
+         options={"status": "`callable(config) -> str`: a part of the status line under "
+                            "the prompt (and of `:show`)",
+                  "choices": "words Tab completes after the command",
+                  "reads_results": "`True`: the factory is called as `factory(config, "
+                                   "argument, results)` with the last analysis results "
+                                   "(None before any)"}),
+    Kind("interactive_frontends", "register_interactive_frontends", "interactive front-end",
+         "factory(session, first_text)", "nothing: it runs until the user leaves",
+         "the front-end `neat analyze -i` runs"),
 )}
 COMMANDS = "commands"
 
@@ -160,12 +189,18 @@ class Registry:
         return f"; '{name}' was rejected at registration: {why}" if why else ""
 
     def default_name(self, kind: str) -> str | None:
-        """The entry of ``kind`` marked default (the first, if several), else the only
-        entry, else None."""
+        """The entry of ``kind`` marked default, else the only entry, else None.
+
+        Where several are marked, an installed plugin's wins over NEAT's built-in one
+        (installing a plugin whose part says ``default=True`` makes that part the
+        default), and among those the plugin loaded first, as in a clash; pluggy's order
+        of calls cannot decide it.
+        """
         entries = list(self._entries[kind].values())
-        marked = [entry.name for entry in entries if entry.default]
+        marked = [entry for entry in entries if entry.default]
         if marked:
-            return marked[0]
+            return min(marked, key=lambda entry: (is_builtin(entry.plugin),
+                                                  load_order(entry.plugin))).name
         return entries[0].name if len(entries) == 1 else None
 
     def default_names(self, kind: str, *, analysis: bool = False) -> list[str]:

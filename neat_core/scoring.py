@@ -20,17 +20,22 @@ A model may also keep a key/value cache, through two optional methods of the con
   bytes of each row after those the cache holds, then appends them; every layer
   attends to at most the ``block_size`` positions that end at each byte, and the cache
   keeps at most ``block_size - 1``. A cache may say, as ``cache.reach``, how many
-  earlier bytes its results depend on (default ``block_size - 1``).
+  earlier bytes its results depend on (default ``block_size - 1``), and, as
+  ``cache.align``, that a stream may only start at multiples of it (default 1).
 
 Where a model has them, inputs are scored through the cache instead of the window: the
 input is cut into rows that advance side by side (each after reading the ``reach``
 bytes before its first scored byte, see :func:`plan_lanes`), every
-byte is computed once and sees the ``block_size`` bytes that end at it, whatever the
-stride. With one layer this equals the window with ``stride=1``; with more, a cached
-position's keys carry its own full context, where a window restarts every layer's
-context at its first byte (sliding-window attention, as in BLT's entropy model), so
-results differ slightly from any window and lie closer to a full context than the
-default stride does. ``cache=False`` keeps the window.
+byte is computed once and, in every layer, attends to the ``block_size`` positions that
+end at it, whatever the stride: the input is read as one stream from its first byte
+(sliding-window attention, as in BLT's entropy model). That is the one context rule of
+a cached model: the rows' split, the batch size and chunking (:func:`score_stream`) do
+not change it. It is not the window with ``stride=1``: a window restarts every layer's
+context at its first byte, where a cached position's keys carry their own context,
+and a model's hash n-grams (or anything else that reads earlier bytes) see the bytes
+before a window's start through the cache, never in the window. Only a one-layer model
+that reads nothing but its window's bytes gives the same results both ways.
+``cache=False`` keeps the window (a different rule, for comparisons).
 """
 
 from __future__ import annotations
@@ -114,10 +119,11 @@ def _score(model: torch.nn.Module, inputs: np.ndarray,
            batch_size: int, stride: int | None, device: str | torch.device | None,
            progress: bool, cache: bool, observe: Callable[[float], None] | None,
            targets: np.ndarray | None = None,
-           windowed: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
+           windowed: Callable[[torch.Tensor], torch.Tensor] | None = None,
+           cached: Callable[[torch.Tensor, Any], torch.Tensor] | None = None) -> np.ndarray:
     """``per_position(logits, targets)`` for every input position: through the model's
     cache where it has one and ``cache`` allows, else with a sliding window (where
-    ``windowed(idx)``, when given, gives the values of each window instead)."""
+    ``windowed(idx)`` and ``cached(idx, cache)``, when given, give the values instead)."""
     block_size = context_length(model)
     stride = max(1, block_size // 2) if stride is None else stride
     if batch_size < 1:
@@ -127,7 +133,7 @@ def _score(model: torch.nn.Module, inputs: np.ndarray,
     if cache and len(inputs) > block_size and keeps_cache(model):
         return _incremental(model, inputs, per_position, batch_size=batch_size,
                             device=device, progress=progress, observe=observe,
-                            targets=targets)
+                            targets=targets, cached=cached)
     return _sliding(model, inputs, per_position, batch_size=batch_size, stride=stride,
                     device=device, progress=progress, observe=observe, targets=targets,
                     forward=windowed)
@@ -163,39 +169,46 @@ def _sliding(model: torch.nn.Module, inputs: np.ndarray,
     return out
 
 
-def plan_lanes(length: int, lanes: int, keep: int) -> tuple[int, np.ndarray]:
+def plan_lanes(length: int, lanes: int, keep: int, align: int = 1) -> tuple[int, np.ndarray]:
     """Split ``length`` positions between at most ``lanes`` rows that a cache advances
     side by side: (bytes each row reads, start of each row).
 
     Row ``r`` reads ``[starts[r], starts[r] + width)``; row 0 scores all it reads, every
-    later row first reads ``keep`` bytes of context it does not score. Rows are dropped
-    until that context is at most an eighth of the input, so short inputs do not pay
-    for it. The last row may end past ``length`` (the caller pads).
+    later row first reads ``keep`` bytes of context it does not score. Every row starts
+    at a multiple of ``align`` (a model whose results depend on where its stream
+    started, such as a BLT's patch blocks, asks for one through its cache). Rows are
+    dropped until that context is at most an eighth of the input, so short inputs do
+    not pay for it. The last row may end past ``length`` (the caller pads).
     """
     lanes = max(1, min(lanes, 1 + length // (8 * max(keep, 1))))
-    width = -(-(length + (lanes - 1) * keep) // lanes)  # ceiling division
-    return width, np.arange(lanes, dtype=np.int64) * (width - keep)
+    stride = -(-max(length - keep, 1) // lanes)  # ceiling division
+    stride = -(-stride // align) * align
+    lanes = max(1, -(-(length - keep) // stride))
+    return stride + keep, np.arange(lanes, dtype=np.int64) * stride
 
 
 def _incremental(model: torch.nn.Module, inputs: np.ndarray,
                  per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
                  batch_size: int, device: torch.device, progress: bool,
                  observe: Callable[[float], None] | None,
-                 targets: np.ndarray | None = None) -> np.ndarray:
+                 targets: np.ndarray | None = None,
+                 cached: Callable[[torch.Tensor, Any], torch.Tensor] | None = None
+                 ) -> np.ndarray:
     """``per_position`` for every input position through the model's key/value cache
     (see the module docstring)."""
     block_size = context_length(model)
     # batch_size rows of half a window each per forward: each new byte attends over
     # block_size - 1 + chunk keys (masked to block_size); measured on 2 cores, smaller
     # chunks or more rows per forward were slower (more calls, or caches overflowing)
-    cached: Any = model  # the optional methods of the contract (neat_core.api.Model)
+    stream: Any = model  # the optional methods of the contract (neat_core.api.Model)
     # how far back a cached result depends on earlier bytes (deeper layers reach
     # further): each row reads that many before its first scored byte, so the rows'
     # split does not change the result
-    keep = int(getattr(cached.new_cache(1), "reach", block_size - 1))
+    probe = stream.new_cache(1)
+    keep = int(getattr(probe, "reach", block_size - 1))
     chunk = max(1, block_size // 2)
-    width, starts = plan_lanes(len(inputs), batch_size, keep)
-    cache = cached.new_cache(len(starts))
+    width, starts = plan_lanes(len(inputs), batch_size, keep, int(getattr(probe, "align", 1)))
+    cache = stream.new_cache(len(starts))
 
     def lanes_of(array: np.ndarray) -> np.ndarray:
         padded = np.zeros(int(starts[-1]) + width, dtype=np.int64)
@@ -211,7 +224,8 @@ def _incremental(model: torch.nn.Module, inputs: np.ndarray,
             idx = torch.from_numpy(rows[:, lo:lo + chunk].copy()).to(device)
             tgt = (torch.from_numpy(target_rows[:, lo:lo + chunk].copy()).to(device)
                    if target_rows is not None else None)
-            values = per_position(cached.forward_cached(idx, cache), tgt).cpu().numpy()
+            values = (cached(idx, cache) if cached is not None else
+                      per_position(stream.forward_cached(idx, cache), tgt)).cpu().numpy()
             offsets = np.arange(lo, lo + idx.shape[1])[None, :]
             positions = starts[:, None] + offsets
             scored = (offsets >= first) & (positions < len(inputs))
@@ -268,13 +282,16 @@ def compute_entropies(model: torch.nn.Module, data: bytes | np.ndarray, *, batch
     of each forward batch (the :class:`Scorer` passes its backend's ``observe_step``,
     which lets the cpu backend pick its thread count). A model's own ``entropies(idx)``
     (the optional method of the contract: e.g. over a vocabulary larger than the byte
-    values) replaces the entropy of its logits in windowed scoring.
+    values) replaces the entropy of its logits in windowed scoring, and its
+    ``entropies_cached(idx, cache)`` in scoring through the cache.
     """
     inputs = as_byte_array(data)
     own = getattr(model, "entropies", None)
+    own_cached = getattr(model, "entropies_cached", None)
     return _score(model, inputs, lambda logits, _: entropy_bits(logits),
                   batch_size=batch_size, stride=stride, device=device, progress=progress,
-                  cache=cache, observe=observe, windowed=own if callable(own) else None)
+                  cache=cache, observe=observe, windowed=own if callable(own) else None,
+                  cached=own_cached if callable(own_cached) else None)
 
 
 def score_bytes(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size: int = 16,
@@ -378,27 +395,31 @@ class Scorer:
 # --- streams of any length --------------------------------------------------------------
 
 def score_stream(score: Callable[[bytes], np.ndarray], chunks: Iterable[bytes],
-                 context: int) -> Iterator[tuple[bytes, np.ndarray]]:
+                 context: int, align: int = 1) -> Iterator[tuple[bytes, np.ndarray]]:
     """``(chunk, its values)`` for a byte stream scored a chunk at a time, so memory
     depends on the chunk size, never on the length of the stream.
 
     ``score`` is a per-byte scorer of a whole input such as :func:`compute_entropies`
     (one value per byte) or :func:`score_bytes` (one per byte after the first). Each
-    chunk is scored after the last ``context`` bytes before it (give
-    :func:`stream_context`), so its first bytes keep the context they would have in one
-    piece; only the chunk's own values are yielded. For a stream that fits in one chunk,
-    or a model scored through its cache, they are ``score(stream)``'s (up to float
-    rounding); with the sliding window, a byte near a chunk edge may be scored from
-    another window than in one piece (with the context the window guarantees), so its
-    value can differ slightly.
+    chunk is scored after at least the last ``context`` bytes before it (give
+    :func:`stream_context`), starting at a multiple of ``align`` (give
+    :func:`stream_alignment`), so its first bytes keep the context they would have in
+    one piece; only the chunk's own values are yielded. For a stream that fits in one
+    chunk, or a model scored through its cache, they are ``score(stream)``'s (up to
+    float rounding); with the sliding window, a byte near a chunk edge may be scored
+    from another window than in one piece (with the context the window guarantees), so
+    its value can differ slightly.
     """
-    tail = b""
+    tail, offset = b"", 0  # the last bytes before the next chunk; bytes so far
+    keep = context + align - 1 if context > 0 else 0
     for chunk in chunks:
         if not chunk:
             continue
-        values = score(tail + chunk)
+        start = max(0, offset - context) // align * align  # where the piece starts
+        values = score(tail[len(tail) - (offset - start):] + chunk)
         yield chunk, values[max(0, len(values) - len(chunk)):]
-        tail = (tail + chunk)[-context:] if context > 0 else b""
+        tail = (tail + chunk)[-keep:] if keep > 0 else b""
+        offset += len(chunk)
 
 
 def stream_context(model: torch.nn.Module) -> int:
@@ -410,3 +431,12 @@ def stream_context(model: torch.nn.Module) -> int:
         cached: Any = model
         return int(getattr(cached.new_cache(1), "reach", context_length(model) - 1))
     return context_length(model)
+
+
+def stream_alignment(model: torch.nn.Module) -> int:
+    """Where :func:`score_stream`'s pieces must start for ``model``: at multiples of its
+    cache's ``align`` (default 1, anywhere)."""
+    if keeps_cache(model):
+        cached: Any = model
+        return int(getattr(cached.new_cache(1), "align", 1))
+    return 1

@@ -17,7 +17,16 @@ import attrs
 
 from ._version import __version__
 from .backends import select_backend
-from .checkpoint import load_checkpoint
+from .checkpoint import (
+    CONFIG_FILE,
+    META_FILE,
+    MODEL_FILE,
+    Checkpoint,
+    checkpoint_base,
+    foreign_data_error,
+    load_checkpoint,
+    withheld_data,
+)
 from .config import NeatConfig, Overrides, load_config, refuse_inactive, to_dict
 from .errors import CheckpointError, RunError
 from .flops import model_flops
@@ -29,6 +38,7 @@ from .training.run_dir import RunDirectory
 log = logging.getLogger("neat.evaluate")
 
 RESULTS_SCHEMA_VERSION = 1
+CHECKPOINT_FILES = (META_FILE, MODEL_FILE, CONFIG_FILE)  # any of them: a checkpoint
 
 
 @attrs.frozen
@@ -86,6 +96,44 @@ def _check_finite(evaluator: str, value: Any, where: str = "") -> None:
         _check_finite(evaluator, item, f"{where}.{key}")
 
 
+@attrs.frozen
+class Prepared:
+    """A checkpoint read and checked, and its config resolved: everything that can be
+    wrong with it is known, and nothing has touched a device yet (no backend banner)."""
+
+    given: Path  # the path as the user named it (a checkpoint or a run directory)
+    checkpoint: Checkpoint
+    config: NeatConfig
+    withheld: Mapping[str, Any] = attrs.field(factory=dict)  # see withheld_data
+
+    def check_eval_split(self) -> None:
+        """Refuse to read the evaluation split from data that only a foreign checkpoint
+        names (a CheckpointError offering it as a hint)."""
+        if self.withheld:
+            raise foreign_data_error(self.checkpoint.path, self.withheld,
+                                     "evaluate data you name with --data SPEC")
+
+    def start(self) -> Session:
+        """The model on the backend the config selects."""
+        if self.checkpoint.path != self.given:
+            log.info("using checkpoint %s", self.checkpoint.path)
+        backend = select_backend(self.config.backend)
+        model = self.checkpoint.build_model(backend.device, self.config.model)
+        return Session(self.checkpoint.path, model, self.config, backend,
+                       self.checkpoint.meta)
+
+
+def prepare_checkpoint(path: str | Path, overrides: Overrides = ()) -> Prepared:
+    """Read a checkpoint (``path``: a checkpoint or run directory) and resolve its config
+    with ``overrides``, so commands can check everything else before the model is loaded
+    onto a device (see :func:`open_checkpoint`)."""
+    given = Path(path).expanduser()
+    checkpoint = load_checkpoint(locate_checkpoint(given), training_state=False)
+    resolved = load_config(base=checkpoint_base(checkpoint), overrides=overrides)
+    refuse_inactive(resolved.config, resolved.sources)
+    return Prepared(given, checkpoint, resolved.config, withheld_data(checkpoint, resolved))
+
+
 def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
     """Load a checkpoint's model (``path``: a checkpoint or run directory) onto the
     backend its config selects.
@@ -94,33 +142,43 @@ def open_checkpoint(path: str | Path, overrides: Overrides = ()) -> Session:
     ResolvedConfig contributes its explicit values: file, flags, ``--set``).
     ``model.*`` values must fit the saved weights; a typed value that has no effect
     with the other settings is refused (see :func:`neat_core.config.refuse_inactive`).
+    A checkpoint this user's NEAT did not write chooses no path (see
+    :func:`neat_core.checkpoint.checkpoint_base`).
     """
-    checkpoint = load_checkpoint(resolve_checkpoint(path))
-    resolved = load_config(base=to_dict(checkpoint.config), overrides=overrides)
-    refuse_inactive(resolved.config, resolved.sources)
-    config = resolved.config
-    backend = select_backend(config.backend)
-    model = checkpoint.build_model(backend.device, config.model)
-    return Session(checkpoint.path, model, config, backend, checkpoint.meta)
+    return prepare_checkpoint(path, overrides).start()
 
 
 def load_model(path: str | Path, device: Any = "cpu") -> Any:
     """The model saved at ``path`` (a checkpoint, or a run directory: its best, else
     newest checkpoint), rebuilt from its own config, on ``device``, in eval mode."""
-    return load_checkpoint(resolve_checkpoint(path)).build_model(device)
+    return load_checkpoint(resolve_checkpoint(path), training_state=False).build_model(device)
 
 
-def resolve_checkpoint(path: str | Path) -> Path:
+def locate_checkpoint(path: str | Path) -> Path:
     """``path`` itself (``~`` expanded), or for a run directory its best (else newest)
-    checkpoint: the one resolver of every command that takes a checkpoint."""
+    checkpoint, without a word in the log; a folder that is neither is named as such."""
     run = RunDirectory(path)
     if not run.checkpoints_dir.is_dir():
+        if run.path.is_dir() and not any((run.path / name).exists()
+                                         for name in CHECKPOINT_FILES):
+            raise CheckpointError(f"{path} is neither a checkpoint nor a run directory",
+                                  hint="pass a run directory (e.g. runs/quickstart) or one "
+                                       "of its checkpoints (runs/quickstart/checkpoints/"
+                                       "step-N)")
         return run.path
     found = run.best() or run.latest()
     if found is None:
         raise CheckpointError(f"run {path} has no checkpoints yet",
                               hint="train first, or pass a checkpoint directory")
-    log.info("using checkpoint %s", found)
+    return found
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """:func:`locate_checkpoint`, saying in the log which checkpoint of a run directory is
+    used: the one resolver of every command that takes a checkpoint."""
+    found = locate_checkpoint(path)
+    if found != RunDirectory(path).path:
+        log.info("using checkpoint %s", found)
     return found
 
 

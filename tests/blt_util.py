@@ -85,3 +85,36 @@ def tiny_blt(seed: int = 0, **model: object) -> torch.nn.Module:
     config = blt_config(**model).model
     torch.manual_seed(seed)
     return neat_core.get_registry().models["blt"].factory(config)
+
+
+# every patching mode the BLT offers, with settings that give several patches in the
+# tiny models' windows (the entropy modes need an entropy checkpoint, see mode_settings)
+PATCHING_MODES = {
+    "static": {"patching": "static", "patch_size": 4},
+    "space": {"patching": "space"},
+    "global": {"patching": "global", "threshold": 1.5},
+    "relative": {"patching": "relative", "relative_threshold": 0.5},
+    "combined": {"patching": "combined", "threshold": 1.0, "relative_threshold": 0.3},
+    "max_patch_size": {"patching": "global", "threshold": 3.0, "max_patch_size": 3},
+    "patches_per_window": {"patching": "global", "threshold": 1.0, "patches_per_window": 5},
+}
+
+
+# the modes of the reference layout (transformers' BLT): a global threshold or a patch
+# per byte, max pooling (mode_settings adds it)
+REFERENCE_MODES = {
+    "global": PATCHING_MODES["global"],
+    "max_patch_size": PATCHING_MODES["max_patch_size"],
+    "static": {"patching": "static", "patch_size": 1},
+}
+
+
+def mode_settings(mode: str, entropy_checkpoint: str, **settings: object) -> dict:
+    """The BLT settings of ``PATCHING_MODES[mode]`` (the entropy checkpoint where the mode
+    needs one), with ``settings`` on top."""
+    reference = settings.get("layout") == "reference"
+    chosen = {**(REFERENCE_MODES if reference else PATCHING_MODES)[mode],
+              **({"pooling": "max"} if reference else {}), **settings}
+    if chosen["patching"] not in ("static", "space"):
+        chosen["entropy_checkpoint"] = entropy_checkpoint
+    return chosen

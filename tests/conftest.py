@@ -17,6 +17,15 @@ def fresh_plugins(monkeypatch):
     neat_core.reset_plugins()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_checkpoint_key(tmp_path_factory):
+    """Checkpoints are sealed with this test session's own key (neat_core.trust), not the
+    key of the user running the tests; `neat` subprocesses inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        yield
+
+
 @pytest.fixture
 def run_cli():
     """Invoke the real Click group in-process; returns the click Result."""

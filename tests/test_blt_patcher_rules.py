@@ -57,7 +57,7 @@ def rule_lengths(config, entropies: np.ndarray, data: np.ndarray) -> list[list[i
                                 relative_threshold=config.relative_threshold,
                                 patch_size=config.patch_size,
                                 max_patch_size=config.max_patch_size, data=raw.tobytes())
-        slots = Patcher(config).num_slots(len(h))
+        slots = config.patches_per_window
         if slots is not None and len(lengths) > slots:
             lengths = lengths[:slots - 1] + [sum(lengths[slots - 1:])]
         rows.append(lengths)

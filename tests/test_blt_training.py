@@ -75,6 +75,32 @@ def test_the_entropy_model_stays_frozen_and_the_checkpoint_is_self_contained(tmp
     assert config.model.entropy == load_checkpoint(metrics["checkpoint"]).config.model.entropy
 
 
+def test_training_calibrates_the_threshold_to_the_target_patch_size(tmp_path, cache_dir):
+    from neat_core.training.run import resume_config
+
+    entropy = save_entropy_checkpoint(tmp_path / "entropy")
+    values = {**blt_settings(tmp_path / "run", cache_dir, str(entropy),
+                             training__max_steps=1), "model.target_patch_size": 3.0}
+    metrics = neat_core.train(load_config(
+        overrides=[Override(k, v, raw=False) for k, v in values.items()]).config)
+    saved = load_checkpoint(metrics["checkpoint"])
+    theta = saved.config.model.threshold
+    assert theta != BLT_SETTINGS["model.threshold"] and saved.config.model.target_patch_size == 3
+    run_config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert run_config["model"]["threshold"] == theta
+    # the model then cut patches of about 3 bytes while it trained
+    assert saved.meta["flops_per_byte"]["mean_patch_size"] == pytest.approx(3.0, rel=0.2)
+    shown = neat_core.analyze(metrics["checkpoint"], text="def f(x):\n    return x\n",
+                              overrides={"backend.name": "cpu"})["results"]["patches"]
+    assert shown["patching"]["calibrated"] and shown["patching"]["threshold"] == theta
+    assert shown["patching"]["target_patch_size"] == 3.0
+    # a resumed run keeps it: only a new run calibrates
+    resolved = load_config(overrides=[Override("training.max_steps", 2, raw=False)])
+    resumed = neat_core.train(resume_config(metrics["checkpoint"], resolved),
+                              resume=metrics["checkpoint"])
+    assert load_checkpoint(resumed["checkpoint"]).config.model.threshold == theta
+
+
 def test_no_gradient_reaches_the_entropy_model(tmp_path):
     entropy = save_entropy_checkpoint(tmp_path / "entropy")
     model = tiny_blt(patching="global", threshold=1.5, entropy_checkpoint=str(entropy))

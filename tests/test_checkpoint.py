@@ -6,11 +6,11 @@ import json
 import os
 import pickle
 import random
+import re
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -116,7 +116,7 @@ def test_unstorable_training_state_is_refused(tmp_path):
     with pytest.raises(CheckpointError, match="holds a object at 'state/hook'"):
         save_checkpoint(tmp_path / "c", tiny_model(), tiny_config(),
                         training_state={"hook": object()})
-    assert not list(tmp_path.iterdir()) or not (tmp_path / "c").exists()
+    assert not list(tmp_path.iterdir())  # no checkpoint, no temporary directory
 
 
 def test_saving_again_replaces_the_checkpoint_and_leaves_no_temporary_files(saved):
@@ -145,39 +145,35 @@ def test_a_save_that_dies_midway_leaves_the_previous_checkpoint(saved, monkeypat
     assert sorted(p.name for p in path.parent.iterdir()) == ["ckpt"]
 
 
+KILL_WHILE_SAVING = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from neat_core.checkpoint import save_checkpoint
+    from tests.blt_util import tiny_config, tiny_model
+    from tests.faults.kill_on_event import arm
+    config, model = tiny_config(), tiny_model()
+    save_checkpoint(sys.argv[2], model, config, step=1)
+    arm(sys.argv[3])
+    save_checkpoint(sys.argv[2], model, config, step=2)
+""")
+
+
 @pytest.mark.slow
-def test_kill_9_while_saving_leaves_a_loadable_checkpoint(tmp_path):
+@pytest.mark.parametrize("event, step, names", [
+    # half-way through the weights (the first file) or meta.json (the last one)
+    ("write:.ckpt.tmp-", 1, [".ckpt.tmp-*", "ckpt"]),
+    ("write:meta.json", 1, [".ckpt.tmp-*", "ckpt"]),
+    ("rename:1", 1, [".ckpt.previous", ".ckpt.tmp-*"]),  # the old one moved aside
+    ("rename:2", 2, [".ckpt.previous", "ckpt"]),  # the new one in place, the old not gone
+])
+def test_kill_9_while_saving_leaves_a_loadable_checkpoint(tmp_path, event, step, names):
     target = tmp_path / "ckpt"
-    script = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(REPO)!r})
-        from neat_core.checkpoint import save_checkpoint
-        from tests.blt_util import tiny_config, tiny_model
-        config = tiny_config(hidden_size=256, num_heads=4)
-        model = tiny_model(hidden_size=256, num_heads=4)
-        step = 0
-        while True:
-            step += 1
-            save_checkpoint({str(target)!r}, model, config, step=step)
-            print(step, flush=True)
-    """)
-    rng = random.Random(0)
-    killed_midway = 0
-    for attempt in range(10):  # until a kill has hit a save midway, at least 3 times
-        if attempt >= 3 and killed_midway:
-            break
-        writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
-        try:
-            writer.stdout.readline()  # it has saved once and is saving again
-            time.sleep(rng.uniform(0.05, 0.5))
-        finally:
-            writer.send_signal(signal.SIGKILL)
-            writer.wait()
-        killed_midway += any(p.name.startswith(".ckpt.") for p in tmp_path.iterdir())
-        checkpoint = load_checkpoint(target)  # never raises: old or new, always whole
-        assert checkpoint.meta["step"] >= 1, attempt
-        writer.stdout.close()
-    assert killed_midway  # the test did interrupt saves (it writes almost all the time)
+    writer = subprocess.run([sys.executable, "-c", KILL_WHILE_SAVING, str(REPO), str(target),
+                             event], capture_output=True, text=True, timeout=120)
+    assert writer.returncode == -signal.SIGKILL, writer.stderr  # it died in the 2nd save
+    assert sorted(re.sub(r"tmp-\w+$", "tmp-*", p.name) for p in tmp_path.iterdir()) == names
+    checkpoint = load_checkpoint(target)  # never raises: old or new, always whole
+    assert checkpoint.meta["step"] == step
 
 
 # --- bad checkpoints ---------------------------------------------------------------

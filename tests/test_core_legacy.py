@@ -146,7 +146,7 @@ def test_a_checkpoint_from_before_hash_ngrams_loads_as_it_was_saved(tmp_path, ru
     from neat_core.checkpoint import CONFIG_FILE, load_model
 
     from .checkpoint_util import edit_json, forge_checksums
-    from .train_utils import set_args, tiny_settings
+    from .train_utils import CORPUS, set_args, tiny_settings
 
     settings = tiny_settings(tmp_path / "run", tmp_path / "cache", model__hash_ngrams=[])
     assert run_cli("train", *set_args(settings)).exit_code == 0
@@ -159,5 +159,6 @@ def test_a_checkpoint_from_before_hash_ngrams_loads_as_it_was_saved(tmp_path, ru
     forge_checksums(checkpoint)
     model, config = load_model(checkpoint)
     assert config.model.hash_ngrams == [] and model.hash_embed is None
-    result = run_cli("eval", str(checkpoint), "--set", "eval.max_bytes=200")
+    # edited, so no longer sealed by this user's NEAT: its data must be named
+    result = run_cli("eval", str(checkpoint), "--data", CORPUS, "--set", "eval.max_bytes=200")
     assert result.exit_code == 0, result.output

@@ -172,6 +172,35 @@ def test_strict_mode_makes_a_clash_an_error(run_cli, monkeypatch):
             neat_core.get_registry()
 
 
+DEFAULT_MODEL = '''
+from neat_core.api import ModelConfig, frozen, hookimpl
+
+@frozen
+class TinyConfig(ModelConfig):
+    pass
+
+@hookimpl
+def register_models(register):
+    register("tiny", lambda config: None, config_class=TinyConfig, default=True)
+'''
+
+
+def test_an_installed_plugins_default_wins_over_a_builtin_default(tmp_path, monkeypatch):
+    """Whatever the order plugins load in: here the third party loads first, so pluggy
+    calls it last."""
+    from neat_core.config import default_config
+    from neat_core.plugins import load_order
+
+    install(monkeypatch, make_distribution(tmp_path / "site", "neat-thirdparty-tiny",
+                                           {"neat_thirdparty_tiny": DEFAULT_MODEL},
+                                           {"tiny": "neat_thirdparty_tiny"}))
+    registry = neat_core.get_registry()
+    assert load_order("tiny") < load_order("blt")
+    assert registry.models["blt-entropy"].default and registry.models["tiny"].default
+    assert registry.default_name("models") == "tiny"
+    assert default_config().model.name == "tiny"
+
+
 def test_override_true_replaces_a_name():
     with plugin_registered(_model_plugin("replacement", override=True), name="replacement"):
         entry = neat_core.get_registry().models["blt-entropy"]

@@ -326,7 +326,7 @@ def test_eval_batches_are_the_same_every_time_and_cover_the_split(tmp_path, conf
     first = list(eval_batches(corpus, block_size=32, batch_size=4, num_batches=5, seed=1))
     again = list(eval_batches(corpus, block_size=32, batch_size=4, num_batches=5, seed=1))
     assert len(first) == 5 and all(b.shape == (4, 33) for b in first)
-    assert all(np.array_equal(x, y) for x, y in zip(first, again))
+    assert all(np.array_equal(x, y) for x, y in zip(first, again, strict=True))
     letters = {chr(int(byte)) for batch in first for byte in batch[:, 0]}
     assert len(letters) >= 15  # windows spread over the 20 documents
 

@@ -67,7 +67,7 @@ def test_inspect_reads_the_config_and_shows_the_cache_state(tmp_path, run_cli):
 
     text = run_cli("data", "inspect", "-c", str(config)).stdout
     assert str(root) in text and "text " in text and "cache stale" in text
-    assert "cache missing" in text  # the source's new content is not ingested yet
+    assert "cache missing" not in text  # the changed source is stale, not missing
     assert run_cli("data", "prepare", "-c", str(config)).exit_code == 0
     assert "cache built" in run_cli("data", "inspect", "-c", str(config)).stdout
     assert "stale" not in run_cli("data", "inspect", "-c", str(config)).stdout

@@ -55,7 +55,7 @@ def test_loss_perplexity_and_bpb_match_hand_computed_values(tmp_path, successor,
     results = neat_core.evaluate(ckpt, data=write_files(**docs))
     bpb = results["results"]["bits-per-byte"]
     expected = {name: nll(data, peak) for name, data in docs.items()}
-    for row, values in zip(bpb["documents"], expected.values()):
+    for row, values in zip(bpb["documents"], expected.values(), strict=True):
         assert row["bytes"] == len(values)
         assert row["loss"] == pytest.approx(sum(values) / len(values), rel=1e-5)
     every = [v for values in expected.values() for v in values]
@@ -73,7 +73,7 @@ def test_compressor_figures_equal_the_standard_library(tmp_path, successor, writ
     ckpt = save(tmp_path / "ckpt")
     bpb = neat_core.evaluate(ckpt, data=write_files(**docs))["results"]["bits-per-byte"]
     compress = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}
-    for row, data in zip(bpb["documents"], docs.values()):
+    for row, data in zip(bpb["documents"], docs.values(), strict=True):
         assert row["compressors"] == {name: 8 * len(f(data)) / len(data)
                                       for name, f in compress.items()}
     total = sum(len(d) for d in docs.values())

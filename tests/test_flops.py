@@ -44,7 +44,7 @@ def test_bench_reports_the_flops(tmp_path, cache_dir):
     row, = bench(config, ["cpu"], steps=1, warmup=1, infer_batches=1)
     model = neat_core.get_registry().models["blt-entropy"].factory(config.model)
     assert row["flops_per_byte"] == model.flops_per_byte()
-    assert json.dumps(row)  # JSON-ready for --json
+    assert json.loads(json.dumps(row)) == row  # JSON-ready for --json
 
 
 def test_a_model_without_the_method_has_none_and_a_bad_answer_is_an_error():

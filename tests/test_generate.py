@@ -32,8 +32,8 @@ def checkpoint(tmp_path_factory):
 @pytest.fixture(scope="module")
 def blt_checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("generate") / "blt"
-    return save_checkpoint(path, tiny_blt(patching="space", block_size=16),
-                           blt_config(patching="space", block_size=16))
+    return save_checkpoint(path, tiny_blt(patching="space", block_size=64),
+                           blt_config(patching="space", block_size=64))
 
 
 def test_generates_max_bytes_and_a_seed_repeats_them(checkpoint):
@@ -56,13 +56,14 @@ def test_greedy_and_top_1_pick_the_most_likely_byte(checkpoint):
             context.append(byte)
 
 
-def test_a_blt_generates_re_patching_as_bytes_arrive(blt_checkpoint):
+def test_a_blt_generates_what_a_full_forward_predicts(blt_checkpoint):
     model, _ = neat_core.load_model(blt_checkpoint)
-    out = bytes(sample_stream(model, b"one two three four", max_bytes=24, temperature=0))
+    assert has_cache(model)  # patches decided as bytes arrive
+    out = bytes(sample_stream(model, b"one two three four", max_bytes=40, temperature=0))
     context = bytearray(b"one two three four")
     with torch.no_grad():
-        for byte in out:
-            assert byte == int(model(torch.tensor([list(context[-16:])]))[0, -1].argmax())
+        for byte in out:  # while it fits block_size: the whole sequence's forward
+            assert byte == int(model(torch.tensor([list(context)]))[0, -1].argmax())
             context.append(byte)
 
 

@@ -17,8 +17,8 @@ from neat_plugins.tui.menu.fields import check_setting
 from .eval_helpers import SuccessorPlugin, save
 from .menu_keys import CTRL_C, CTRL_D, CTRL_U, DOWN, ENTER, run_menu, tiny_config_file
 
-# the plugins' commands follow the forms in alphabetical order: export, import, patch
-TRAIN, RESUME, EVAL, ANALYZE, PATCH, CONFIG = "1", "2", "3", "5", "8", "9"
+# the plugins' commands follow the forms in alphabetical order: export, import, patch, study
+TRAIN, RESUME, EVAL, ANALYZE, PATCH, CONFIG = "1", "2", "3", "5", "9", "11"
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +108,7 @@ def test_analyze_a_typed_text_and_patch_a_file_by_the_plugins_command(tmp_path, 
              DOWN, ENTER, "ab cd", ENTER, ENTER,  # one text; reports as configured
              PATCH, ENTER, ENTER,  # the checkpoint analysed last is the default
              str(text), ENTER,
-             "7", ENTER, "4", ENTER,  # the 7th line of the options, --mode: static
+             "8", ENTER, "4", ENTER,  # the 8th line of the options, --mode: static
              ENTER)  # run it
     out = capsys.readouterr().out
     assert f"$ neat analyze {tmp_path / 'run'} --text 'ab cd'\n" in out

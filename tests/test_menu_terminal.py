@@ -5,70 +5,48 @@ and during a load, the status line, and the bar of bytes scored for one long inp
 from __future__ import annotations
 
 import re
-import time
 
-import pexpect
 import pytest
 
 from neat_core.training import RunDirectory
 
 from .eval_helpers import tiny_blt
-from .menu_keys import CTRL_C, CTRL_D, ENTER, TAB, tiny_config_file
-from .train_utils import NEAT, subprocess_env
+from .menu_keys import CTRL_C, CTRL_D, CTRL_U, ENTER, UP, tiny_config_file
+from .terminal import Terminal
+from .waiting import wait_until
 
 pytestmark = pytest.mark.slow
 ESC = "\x1b"
 
 
-class Terminal(pexpect.spawn):
-    """A pseudo-terminal that answers cursor-position requests, as terminals do (the
-    prompt shows its status line once it knows the room below the cursor)."""
-
-    def expect(self, pattern, *args, **kwargs):  # type: ignore[override]
-        while True:
-            found = super().expect([re.escape(CURSOR_REQUEST), pattern], *args, **kwargs)
-            if found == 1:
-                return found
-            self.send("\x1b[20;1R")
-
-
-CURSOR_REQUEST = "\x1b[6n"
-
-
-def spawn(*args: str, cwd) -> Terminal:
-    env = {**subprocess_env(), "NO_COLOR": "1", "TERM": "xterm"}
-    return Terminal(NEAT, list(args), cwd=str(cwd), env=env, encoding="utf-8", timeout=90,
-                    dimensions=(40, 160))
-
-
-def type_slowly(child: pexpect.spawn, *keys: str) -> None:
-    """Keys with a pause between them, as a person types (completion runs meanwhile)."""
-    for key in keys:
-        time.sleep(0.5)
-        child.send(key)
-
-
 def test_menu_in_a_terminal_ctrl_c_stops_training_and_resume_continues(tmp_path):
     run = tmp_path / "long run"
     tiny_config_file(tmp_path / "cfg.json", run, steps=100000)
-    child = spawn("menu", cwd=tmp_path)
+    child = Terminal("menu", cwd=tmp_path)
     child.expect("What would you like to do")
     child.send("1" + ENTER)
-    child.expect("Config file")
-    type_slowly(child, "cf", TAB, ENTER)  # Tab completes cfg.json
+    child.wait_for_input(r"^Config file .*: $")
+    child.complete("cf", "cfg.json")
+    child.send(ENTER)
     child.expect("Training steps")
-    child.send(ESC)  # back out
+    child.send(ESC)  # back one question, to the config file
+    child.expect("Config file")
+    child.send(ESC)  # back out of the form
     child.expect("cancelled; back to the menu")
+    child.expect("What would you like to do")  # keys typed before it are cooked by the tty
     child.send("1" + ENTER)
     child.expect("Config file")
-    type_slowly(child, "\x1b[A", ENTER, ENTER, ENTER)  # up: the answer given before
-    child.expect("Backend")  # a choice: keys typed before it shows may be lost
+    child.send(CTRL_U)  # clear the default
+    child.wait_for_input(r"^Config file .*: $")
+    child.send(UP)  # the answer given before
+    child.wait_for_input(r": cfg\.json$")
     child.send(ENTER)
+    for prompt in ("Training steps", "Output directory", "Backend"):  # their defaults
+        child.expect(prompt)
+        child.send(ENTER)
     child.expect(re.escape("$ neat train -c cfg.json"))
-    deadline = time.monotonic() + 90
-    while not RunDirectory(run).path.joinpath("metrics.jsonl").exists():
-        assert time.monotonic() < deadline, "training did not start"
-        time.sleep(0.2)
+    wait_until(lambda: RunDirectory(run).path.joinpath("metrics.jsonl").exists(),
+               "training to start")
     child.send(CTRL_C)  # stops the job: a checkpoint is saved, the menu comes back
     child.expect("training interrupted")
     child.expect(re.escape("neat train --resume"))
@@ -79,25 +57,27 @@ def test_menu_in_a_terminal_ctrl_c_stops_training_and_resume_continues(tmp_path)
     child.expect("Run directory to continue")
     child.send(ENTER)
     child.expect("Train to step")
-    child.send("\x15" + "1" + ENTER)  # fewer steps than done: the trainer refuses
+    child.send(CTRL_U + "1" + ENTER)  # fewer steps than done: the trainer refuses
     child.expect("nothing left to train")
     child.expect("What would you like to do")
     child.send(CTRL_D)
     child.expect("bye")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert child.finish() == 0
 
 
 def test_interactive_analysis_in_a_terminal(tmp_path):
     tiny_blt(tmp_path / "run" / "checkpoints" / "step-0000003")
     big = tmp_path / "big input.bin"
     big.write_bytes(bytes(range(256)) * 40000)  # 10 MB, one document
-    child = spawn("analyze", "run", "-i", "--set", "backend.cpu.threads=1", cwd=tmp_path)
+    child = Terminal("analyze", "run", "-i", "--set", "backend.cpu.threads=1", cwd=tmp_path)
     child.expect("neat>")
     child.expect(r"blt-entropy step-0000003 .* input: none yet .* mode global, threshold "
                  r"2 bits")  # the status line
-    type_slowly(child, ":mo", TAB, " rel", TAB, ENTER)
+    child.wait_for_input(r"^neat> $")
+    child.complete(":mo", "mode")
+    child.complete(" rel", "relative")
+    child.wait_for_input(r"^neat> :mode relative$")
+    child.send(ENTER)
     child.expect("patching.mode = relative")
     child.send(":threshold 0.5" + ENTER)
     child.expect("patching.relative_threshold = 0.5")
@@ -112,10 +92,9 @@ def test_interactive_analysis_in_a_terminal(tmp_path):
     child.expect(r"cancelled \(settings kept\)")
     child.send(":show" + ENTER)
     child.expect(r"patching.mode = relative  \(from :mode\)")
-    type_slowly(child, ":sa", TAB, " json", ENTER)
+    child.complete(":sa", "save")
+    child.send(" json" + ENTER)
     child.expect("wrote analysis.json")
     assert (tmp_path / "analysis.json").is_file()
     child.send(CTRL_D)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert child.finish() == 0

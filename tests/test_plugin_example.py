@@ -12,57 +12,26 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from .venvs import REPO, pip, run, venv_with
+
 EXAMPLE = REPO / "examples" / "neat-plugin-example"
 REGISTERED = {"models": ["byte-gru"], "backends": ["cpu-background"],
               "evaluators": ["surprise"], "reports": ["markdown"], "callbacks": ["csv-log"],
               "commands": ["byte-stats"]}
 
 
-def run(*args: str | Path, cwd: Path | None = None, timeout: float = 300,
-        code: int = 0) -> str:
-    """Output of a command that must exit with ``code``."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("NEAT_PLUGINS_", "PYTHON"))}
-    env["OMP_NUM_THREADS"] = "1"
-    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True,
-                            text=True, timeout=timeout)
-    assert result.returncode == code, f"{args} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout + result.stderr
-
-
-def make_venv(path: Path) -> Path:
-    """A venv without pip whose interpreter also sees this environment's packages."""
-    run(sys.executable, "-m", "venv", "--without-pip", path)
-    python = path / "bin" / "python"
-    site = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
-                .strip())
-    (site / "_neat_parent_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
-
-
-def pip(python: Path, *args: str | Path) -> str:
-    return run(sys.executable, "-m", "pip", "--python", python, *args)
-
-
 def venv_with_example(root: Path) -> Path:
     """bin/ of a fresh venv with NEAT (editable) and the example (a real build) installed."""
-    python = make_venv(root / "venv")
     example = shutil.copytree(EXAMPLE, root / "example",  # builds leave files behind
                               ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    pip(python, "install", "--quiet", "--no-index", "--no-deps", "--no-build-isolation",
-        "-e", REPO, example)
-    return python.parent
+    return venv_with(root, example)
 
 
 @pytest.fixture(scope="module")

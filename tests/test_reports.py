@@ -93,7 +93,8 @@ def test_analysis_json_keys_are_the_documented_schema(run_cli, ckpt, tmp_path):
                                                   "patches_per_kb"}
     assert set(patches["sweep"]["calibration"][0]) == {"target_patch_size", "threshold",
                                                        "mean_patch_size"}
-    assert set(patches["preview"]) == {"document", "bytes", "entropies", "boundaries"}
+    assert set(patches["preview"]) == {"document", "document_bytes", "bytes", "entropies",
+                                       "boundaries"}
 
 
 def test_comparison_json_holds_each_run(run_cli, ckpt, tmp_path):

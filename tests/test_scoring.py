@@ -134,6 +134,26 @@ def test_cache_equals_the_stride_one_window_for_a_one_layer_model(length):
                                    atol=1e-4)
 
 
+def test_with_hash_ngrams_one_layer_is_not_the_stride_one_window():
+    """The n-grams of a window's first bytes see no byte before it; through the cache
+    they read the bytes before, so the two rules differ even with one layer (docs/blt.md
+    once said otherwise). The cache's rule holds whatever the rows' split."""
+    model = tiny_model(block_size=BLOCK, num_layers=1, hash_ngrams=[3, 4], hash_buckets=64)
+    with torch.no_grad():  # entropies that vary, without training
+        model.head.weight.mul_(100.0)
+    data = CORPUS[:600]
+    cached = compute_entropies(model, data)
+    window = compute_entropies(model, data[:200], stride=1, cache=False)
+    np.testing.assert_allclose(cached[:BLOCK], window[:BLOCK], atol=1e-4)
+    assert np.abs(cached[BLOCK:200] - window[BLOCK:]).max() > 1e-2
+    with torch.no_grad():
+        stream = entropy_bits(model.stream(torch.tensor([list(data)])))[0].numpy()
+    assert len(plan_lanes(len(data), 16, model.new_cache(1).reach)[1]) > 1
+    for batch_size in (1, 16):  # one row, or rows side by side
+        np.testing.assert_allclose(compute_entropies(model, data, batch_size=batch_size),
+                                   stream, atol=1e-4)
+
+
 def test_cache_gives_deeper_models_more_context_than_the_default_window(trained):
     # with more layers, cached keys carry their own full context (sliding-window
     # attention), where a window restarts every layer's context at its first byte: both
@@ -240,13 +260,18 @@ def test_progress_bar_does_not_change_the_result(trained, capsys):
 
 
 @pytest.mark.parametrize("cache", [True, False])
-def test_each_forward_batch_is_timed_for_the_backend(trained, cache):
+def test_each_forward_batch_is_timed_for_the_backend(trained, cache, monkeypatch):
     data = CORPUS[:1000]
+    cached_forwards = []
+    entropies_cached = trained.entropies_cached  # what compute_entropies calls, cached
+    monkeypatch.setattr(trained, "entropies_cached",
+                        lambda *args: cached_forwards.append(1) or entropies_cached(*args))
     seconds: list[float] = []
     compute_entropies(trained, data, batch_size=4, cache=cache, observe=seconds.append)
     windows = len(plan_windows(len(data), BLOCK, BLOCK // 2)[0])
     assert len(seconds) > 1 and all(s > 0 for s in seconds)
-    assert cache or len(seconds) == -(-windows // 4)
+    assert len(seconds) == (len(cached_forwards) if cache else -(-windows // 4))
+    assert bool(cached_forwards) == cache
 
 
 def test_the_scorer_reports_batches_to_its_backend(trained):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,9 @@ import neat_core
 from neat_core.checkpoint import load_checkpoint
 from neat_core.training import RunDirectory, read_metrics
 
+from .faults import kill_on_event
 from .train_utils import NEAT, losses, set_args, subprocess_env, tiny_config, tiny_settings
+from .waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -31,11 +31,8 @@ def start_training(tmp_path: Path, **settings) -> tuple[subprocess.Popen, Path]:
 
 
 def wait_for_step(process: subprocess.Popen, run: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(r["kind"] == "train" for r in read_metrics(run)):
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "training did not start"
-        time.sleep(0.05)
+    wait_until(lambda: any(r["kind"] == "train" for r in read_metrics(run)),
+               "the first training step", process=process, timeout=timeout)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -60,39 +57,18 @@ def test_a_signal_saves_a_checkpoint_and_exits_130(tmp_path, signum):
 
 
 def test_a_second_sigint_stops_at_once_without_saving(tmp_path):
-    # steps long enough (hundreds of ms) that both signals land inside one step
-    process, run = start_training(tmp_path, model__hidden_size=256, model__num_layers=4,
-                                  model__block_size=256, training__batch_size=32)
-    wait_for_step(process, run, timeout=120)
-    process.send_signal(signal.SIGINT)
-    # the second Ctrl-C once the first was handled (signals pending together merge)
-    while "SIGINT received" not in process.stderr.readline():
-        assert process.poll() is None
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
-    assert stderr.strip().splitlines()[-1] == "error: interrupted"
+    run = tmp_path / "run"
+    values = tiny_settings(run, tmp_path / "cache", training__max_steps=100_000,
+                           training__save_steps=100_000)
+    # Ctrl-C twice inside step 2, the second once the first was handled (signals pending
+    # together merge)
+    process = subprocess.run([sys.executable, kill_on_event.__file__, "SIGINT+SIGINT@log:2",
+                              "train", *set_args(values)], env=subprocess_env(),
+                             capture_output=True, text=True, timeout=120)
+    assert process.returncode == 130, process.stderr
+    assert "SIGINT received: saving a checkpoint after this step" in process.stderr
+    assert process.stderr.strip().splitlines()[-1] == "interrupted"
     assert RunDirectory(run).latest() is None
-
-
-DIE_WHILE_SAVING = textwrap.dedent("""
-    import os, signal, sys
-    from neat_core import files
-
-    original = files.write_all
-
-    def write_all(fd, data):
-        # die half-way through the weights of the second checkpoint (step 4)
-        if ".step-0000004.tmp-" in os.readlink(f"/proc/self/fd/{fd}"):
-            original(fd, memoryview(data)[: len(data) // 2])
-            os.kill(os.getpid(), signal.SIGKILL)
-        original(fd, data)
-
-    files.write_all = write_all
-    from neat_core.cli import main
-    sys.argv = ["neat", *sys.argv[1:]]
-    main()
-""")
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
@@ -100,9 +76,10 @@ def test_kill_9_while_writing_a_checkpoint_leaves_the_previous_one(tmp_path):
     run = tmp_path / "run"
     values = tiny_settings(run, tmp_path / "cache", training__save_steps=2,
                            training__max_steps=6)
-    killed = subprocess.run([sys.executable, "-c", DIE_WHILE_SAVING, "train",
-                             *set_args(values)], env=subprocess_env(), capture_output=True,
-                            text=True, timeout=120)
+    # it dies half-way through the weights of the second checkpoint (step 4)
+    killed = subprocess.run([sys.executable, kill_on_event.__file__,
+                             "write:.step-0000004.tmp-", "train", *set_args(values)],
+                            env=subprocess_env(), capture_output=True, text=True, timeout=120)
     assert killed.returncode == -signal.SIGKILL
     partial = list((run / "checkpoints").glob(".step-0000004.tmp-*"))
     assert len(partial) == 1  # it did die while writing step 4
@@ -151,4 +128,5 @@ def test_compile_trains_a_compiled_model(tmp_path):
     neat_core.train(tiny_config(tmp_path / "run", tmp_path / "cache", training__max_steps=2,
                                 training__compile=True))
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] > 0
-    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "step-0000002")
+    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "step-0000002"
+                           ).training_state["step"] == 2

@@ -120,14 +120,23 @@ def test_metrics_log_appends_and_truncates_for_resume(tmp_path):
     assert [r["step"] for r in read_metrics(log.path)] == [10, 20]
 
 
-def test_first_signal_requests_a_stop_second_sigint_acts_at_once():
+@pytest.fixture
+def default_sigint():
+    """Python's own Ctrl-C handler, whatever this process started with (a job started in
+    the background of a shell without job control starts with SIGINT ignored)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_first_signal_requests_a_stop_second_sigint_acts_at_once(default_sigint):
     with StopRequest() as stop:
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)
         assert stop.requested == "SIGTERM"
-        os.kill(os.getpid(), signal.SIGTERM)  # still ours: the run is already stopping
+        signal.raise_signal(signal.SIGTERM)  # still ours: the run is already stopping
         assert stop.requested == "SIGTERM"
-        with pytest.raises(KeyboardInterrupt):
-            os.kill(os.getpid(), signal.SIGINT)
+        with pytest.raises(KeyboardInterrupt):  # the handler it had before, back at once
+            signal.raise_signal(signal.SIGINT)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 

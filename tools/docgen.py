@@ -321,6 +321,129 @@ def earlier_paths_markdown() -> str:
     return "\n".join(_table(["Schema 1 key", "Now", "Note"], rows)) + "\n"
 
 
+# --- the plugin API tables of docs/plugins.md -------------------------------------------
+
+def _doc_text(text: str) -> str:
+    """reST of a docstring as markdown: ``x`` and :role:`~a.b.x` become `x`."""
+    text = re.sub(r":\w+:`~?(?:[\w.]+\.)?([\w]+)`", r"`\1`", text)
+    return text.replace("``", "`")
+
+
+def _summary(obj: Any) -> str:
+    """The first paragraph of ``obj``'s docstring, on one line."""
+    paragraph = inspect.cleandoc(obj.__doc__ or "").split("\n\n")[0]
+    return _doc_text(" ".join(paragraph.split()))
+
+
+def _signature(function: Callable[..., Any], name: str) -> str:
+    """``name(a: T, ...) -> R`` with the annotations as written (no self)."""
+    parts = []
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.name == "self":
+            continue
+        text = parameter.name
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            text = f"*{text}"
+        elif parameter.kind is parameter.VAR_KEYWORD:
+            text = f"**{text}"
+        if parameter.annotation is not parameter.empty:
+            text += f": {parameter.annotation}"
+        if parameter.default is not parameter.empty:
+            text += f" = {parameter.default!r}"
+        parts.append(text)
+    returns = inspect.signature(function).return_annotation
+    tail = "" if returns is inspect.Signature.empty else f" -> {returns}"
+    return f"{name}({', '.join(parts)}){tail}"
+
+
+def _members(cls: type) -> list[str]:
+    """What an object of contract ``cls`` must offer, as code spans."""
+    import typing
+
+    import attrs
+
+    from neat_core.api import Backend
+
+    if cls is Backend:  # a base class: what a subclass must set and implement
+        required = [name for name, kind in vars(cls)["__annotations__"].items()
+                    if "ClassVar" in str(kind) and name not in vars(cls)]
+        return [*required, *(_signature(getattr(cls, name), name)
+                             for name in sorted(cls.__abstractmethods__))]
+    if typing.is_typeddict(cls):
+        keys = list(cls.__annotations__)
+        required = [key for key in keys if key in cls.__required_keys__]  # type: ignore[attr-defined]
+        optional = [key for key in keys if key not in cls.__required_keys__]  # type: ignore[attr-defined]
+        return [*required, f"optional: {', '.join(optional)}"] if optional else required
+    if attrs.has(cls):
+        return [f"{field.name}: {field.type}" for field in attrs.fields(cls)]
+    own = vars(cls)
+    members = [f"{name}: {kind}" for name, kind in own.get("__annotations__", {}).items()
+               if not name.isupper()]
+    for name, value in own.items():
+        if callable(value) and (not name.startswith("_") or name == "__call__"):
+            members.append(_signature(value, "model" if name == "__call__" else name))
+    return members
+
+
+def _contract_names() -> list[str]:
+    """The contracts of ``neat_core.api``: what each kind's factories build, then the
+    other types of :mod:`neat_core.contracts` it offers."""
+    import neat_core.api as api
+    from neat_core.registry import KINDS
+
+    built = [kind.builds for kind in KINDS.values() if kind.builds in api.__all__]
+    others = [name for name in api.__all__ if isinstance(getattr(api, name), type)
+              and getattr(api, name).__module__ == "neat_core.contracts" and name not in built]
+    return built + others
+
+
+def _code_span(member: str) -> str:
+    label, _, names = member.partition("optional: ")
+    if label or not names:
+        return f"`{member}`"
+    return "optional: " + ", ".join(f"`{name}`" for name in names.split(", "))
+
+
+def contracts_markdown() -> str:
+    """The table of contracts: what returns or uses each, what it must offer, and the
+    first paragraph of its docstring in ``neat_core.api``."""
+    import neat_core.api as api
+    from neat_core.registry import KINDS
+
+    names = _contract_names()
+    members = {name: _members(getattr(api, name)) for name in names}
+    rows = []
+    for name in names:
+        kinds = [kind for kind in KINDS.values() if kind.builds == name]
+        if kinds:
+            where = "; ".join(f"`{kind.factory}` of `{kind.hook}`" for kind in kinds)
+        else:  # used by the members of other contracts
+            users = [f"{other}.{member.split('(')[0].split(':')[0]}"
+                     for other in names if other != name for member in members[other]
+                     if re.search(rf"\b{name}\b", member)]
+            where = ", ".join(f"`{user}`" for user in users) or "—"
+        rows.append([f"`{name}`", where, "; ".join(_code_span(m) for m in members[name]),
+                     _summary(getattr(api, name))])
+    return "\n".join(_table(["contract", "returned by / used in", "offers", "what it is"],
+                            rows)) + "\n"
+
+
+def register_options_markdown() -> str:
+    """The table of what ``register`` takes per kind (``neat_core.registry.KINDS``)."""
+    from neat_core.registry import KINDS
+
+    rows = []
+    for kind in KINDS.values():
+        factory = (f"`{kind.factory}`" + (f" → {_doc_text(kind.builds)}" if kind.builds
+                                          and " " in kind.builds else
+                                          f" → `{kind.builds}`" if kind.builds else "")
+                   if kind.factory else "none")
+        options = "; ".join(f"`{name}`: {text}" for name, text in kind.options.items())
+        rows.append([f"`{kind.hook}`", factory, kind.default or "—", options or "—"])
+    return "\n".join(_table(["hook", "factory, called as → returns", "`default=True`",
+                             "its own keywords"], rows)) + "\n"
+
+
 EXAMPLE = "examples/neat-plugin-example"
 
 
@@ -334,6 +457,8 @@ def included_source(path: str) -> Callable[[], str]:
 
 
 REGIONS: dict[tuple[str, str], Callable[[], str]] = {
+    ("docs/plugins.md", "register-options"): register_options_markdown,
+    ("docs/plugins.md", "contracts"): contracts_markdown,
     ("docs/configs.md", "legacy-keys"): legacy_keys_markdown,
     ("docs/configs.md", "moved-keys"): earlier_paths_markdown,
     ("docs/plugins.md", "example-plugin"):

@@ -26,30 +26,34 @@ from typing import Any, Sequence
 from .._version import __version__
 from ..config import Overrides
 from ..errors import UsageError
-from ..inputs import DocumentStream, document_stream, load_documents
+from ..inputs import document_stream, load_documents
 from ..session import (
     RESULTS_SCHEMA_VERSION,
     analysis_results,
     evaluation_results,
-    open_checkpoint,
+    prepare_checkpoint,
 )
 
 
 def evaluate(checkpoint: str | Path, *, data: Sequence[str] | None = None,
              overrides: Overrides = ()) -> dict[str, Any]:
     """Loss, perplexity, bits per byte (and whatever ``eval.evaluators`` names)."""
-    session = open_checkpoint(checkpoint, overrides)
-    documents, origin = document_stream(session.config, data)
-    return evaluation_results(session, documents, origin)
+    prepared = prepare_checkpoint(checkpoint, overrides)
+    if not data:
+        prepared.check_eval_split()
+    documents, origin = document_stream(prepared.config, data)  # bad data: before the banner
+    return evaluation_results(prepared.start(), documents, origin)
 
 
 def analyze(checkpoint: str | Path, *, data: Sequence[str] | None = None,
             text: str | None = None, overrides: Overrides = ()) -> dict[str, Any]:
     """Entropy and patch statistics (``eval.analyzers``) of files, a string or the
     checkpoint's evaluation split."""
-    session = open_checkpoint(checkpoint, overrides)
-    documents, origin = load_documents(session.config, data, text)
-    return analysis_results(session, documents, origin)
+    prepared = prepare_checkpoint(checkpoint, overrides)
+    if not data and text is None:
+        prepared.check_eval_split()
+    documents, origin = load_documents(prepared.config, data, text)
+    return analysis_results(prepared.start(), documents, origin)
 
 
 def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = None,
@@ -58,13 +62,11 @@ def compare(checkpoints: Sequence[str | Path], *, data: Sequence[str] | None = N
     first checkpoint's evaluation split), side by side under ``runs``."""
     if not checkpoints:
         raise UsageError("compare needs at least one checkpoint")
-    runs: list[dict[str, Any]] = []
-    shared: tuple[DocumentStream, dict[str, Any]] | None = None
-    for checkpoint in checkpoints:
-        session = open_checkpoint(checkpoint, overrides)
-        if shared is None:
-            shared = document_stream(session.config, data)
-        runs.append(evaluation_results(session, *shared))
+    prepared = [prepare_checkpoint(checkpoint, overrides) for checkpoint in checkpoints]
+    if not data:
+        prepared[0].check_eval_split()
+    shared = document_stream(prepared[0].config, data)
+    runs = [evaluation_results(each.start(), *shared) for each in prepared]
     return {"schema_version": RESULTS_SCHEMA_VERSION, "kind": "comparison", "view": "full",
             "neat_version": __version__, "created": runs[0]["created"],
             "data": runs[0]["data"], "runs": runs}

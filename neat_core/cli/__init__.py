@@ -21,8 +21,15 @@ import click
 from .. import interrupts
 from .._version import __version__
 from ..distributed import DistEnv
-from ..errors import EXIT_FAILURE, EXIT_INTERRUPTED, NeatError, out_of_memory
-from ..plugins import generation, lenient, report_plugin_failure
+from ..errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Interrupted,
+    NeatError,
+    out_of_memory,
+)
+from ..plugins import generation, lenient, report_plugin_failure, show_tracebacks
 from ..registry import get_registry
 from .logs import configure_logging
 
@@ -65,7 +72,13 @@ class NeatGroup(click.Group):
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:
         configure_logging()  # plugin warnings during parsing get the same format
-        return super().make_context(info_name, args, parent, **extra)
+        if parent is None:  # plugins load while the command line is parsed
+            show_tracebacks("--debug" in args)
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:  # `neat --help | head -1`
+            _quiet_stdout()
+            raise click.exceptions.Exit(EXIT_OK) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()
@@ -77,28 +90,32 @@ class NeatGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = ctx.params.get("debug", False)
-        previous = signal.getsignal(signal.SIGINT)
+        previous = {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS}
         interrupts.install()
         try:
             result = super().invoke(ctx)
             interrupts.check()  # a Ctrl-C that was swallowed on the way still counts
             return result
         except NeatError as error:
-            _report(error.one_line(), debug)
+            if isinstance(error, Interrupted) and error.signal == "SIGINT":
+                interrupts.clear()  # the user's own Ctrl-C: a notice, not an error
+                _notice(f"{error.message} ({error.hint})" if error.hint else error.message)
+            else:
+                _report(error.one_line(), debug)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             interrupts.clear()
-            _report("interrupted", debug)
+            _interrupted(debug)
             ctx.exit(EXIT_INTERRUPTED)
-        except BrokenPipeError:  # e.g. `neat config show | head`: stop quietly
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(EXIT_FAILURE)
+        except BrokenPipeError:  # e.g. `neat patch ... | head -1`: the reader has enough
+            _quiet_stdout()
+            ctx.exit(EXIT_OK)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:
             if interrupts.pending():  # a failure caused by a Ctrl-C that was swallowed
                 interrupts.clear()
-                _report("interrupted", debug)
+                _interrupted(debug)
                 ctx.exit(EXIT_INTERRUPTED)
             memory = out_of_memory(error)
             if memory is not None:
@@ -108,14 +125,38 @@ class NeatGroup(click.Group):
                     f"for the traceback, and please report it)", debug)
             ctx.exit(EXIT_FAILURE)
         finally:
-            if previous is not None and threading.current_thread() is threading.main_thread():
-                signal.signal(signal.SIGINT, previous)
+            if threading.current_thread() is threading.main_thread():
+                for signum, handler in previous.items():
+                    if handler is not None:
+                        signal.signal(signum, handler)
 
 
 def _report(line: str, debug: bool) -> None:
     if debug and sys.exc_info()[0] is not None:
         traceback.print_exc()
     click.echo(f"error: {line}", err=True)
+
+
+def _interrupted(debug: bool) -> None:
+    """The user's own Ctrl-C is a notice; a signal from elsewhere (SIGTERM) an error."""
+    if interrupts.received() == "SIGINT":
+        _notice(interrupts.describe())
+    else:
+        _report(interrupts.describe(), debug)
+
+
+def _notice(line: str) -> None:
+    """What the user asked for happened (a Ctrl-C stopped the command): said plainly."""
+    click.echo(" ".join(line.split()), err=True)
+
+
+def _quiet_stdout() -> None:
+    """Send what is still to be written to stdout nowhere: its reader is gone, and a
+    closed pipe ends the command quietly (exit 0), as ``head`` expects."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (stdout replaced, e.g. in tests)
+        pass
 
 
 @click.group(cls=NeatGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -158,7 +199,10 @@ _add_core_commands()
 
 def main() -> None:
     if not DistEnv.from_environ().distributed:
-        cli(prog_name="neat")
+        try:
+            cli(prog_name="neat")
+        finally:
+            _flush_stdout()
         return
     try:
         cli(prog_name="neat")
@@ -169,9 +213,17 @@ def main() -> None:
     # the process group's store client could still abort it at exit ("terminate called
     # without an active exception"), turning a finished run into a failed job.
     logging.shutdown()
-    sys.stdout.flush()
+    _flush_stdout()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _flush_stdout() -> None:
+    """Flush stdout at exit, quietly when its reader has gone (no "Exception ignored")."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
 
 
 __all__ = ["cli", "main"]

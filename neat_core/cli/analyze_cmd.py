@@ -36,22 +36,21 @@ def analyze_command(resolved: ResolvedConfig, checkpoint: str, data: tuple[str, 
     """
     from ..app import analyze
     from ..reporting import report_writers
-    from ..session import open_checkpoint, resolve_checkpoint
+    from ..session import open_checkpoint
 
     if data and text is not None:
         raise UsageError("--data and --text are alternatives", hint="pass one of them")
     resolved = quiet_config(resolved)
-    path = resolve_checkpoint(checkpoint)
     if interactive:
         if data:
             raise UsageError("--interactive reads its input from the prompt",
                              hint="drop --data; inside the loop, :load FILE analyses a file")
         frontend = _interactive_frontend()
-        frontend.factory(open_checkpoint(path, resolved), text)
+        frontend.factory(open_checkpoint(checkpoint, resolved), text)
         return
     reports = resolved.config.eval.reports
     report_writers(reports, resolved.config, out)  # unknown names, unwritable --out: now
-    results = analyze(path, data=list(data) or None, text=text, overrides=resolved)
+    results = analyze(checkpoint, data=list(data) or None, text=text, overrides=resolved)
     emit(results, resolved, out)
 
 

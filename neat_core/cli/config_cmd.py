@@ -75,9 +75,9 @@ def schema(output: Path | None) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def init(resolved, path: Path, force: bool) -> None:
     """Write a starter config with every key and its default to PATH."""
-    from ..config import to_dict
+    from ..config import file_data
 
-    write_new_file(path, dump_json(to_dict(resolved.config)), force)
+    write_new_file(path, dump_json(file_data(resolved.config)), force)
     click.echo(f"wrote {path}; check it with: neat config show -c {path} --explain")
 
 

@@ -54,16 +54,14 @@ def run_eval(resolved: ResolvedConfig, checkpoints: Sequence[str], data: Sequenc
              out: Path) -> None:
     from ..app import compare, evaluate
     from ..reporting import report_writers
-    from ..session import resolve_checkpoint
 
     resolved = quiet_config(resolved)
     reports = resolved.config.eval.reports
     report_writers(reports, resolved.config, out)  # unknown names, unwritable --out: now
-    paths = [resolve_checkpoint(c) for c in checkpoints]
-    if len(paths) == 1:
-        results = evaluate(paths[0], data=list(data) or None, overrides=resolved)
+    if len(checkpoints) == 1:
+        results = evaluate(checkpoints[0], data=list(data) or None, overrides=resolved)
     else:
-        results = compare(paths, data=list(data) or None, overrides=resolved)
+        results = compare(checkpoints, data=list(data) or None, overrides=resolved)
     emit(results, resolved, out)
 
 

@@ -11,7 +11,11 @@ class _ShortFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
         if record.levelno >= logging.WARNING:
-            return f"{record.levelname.lower()}: {message}"
+            message = f"{record.levelname.lower()}: {message}"
+        if record.exc_info:  # `neat --debug`: a plugin's failure with its traceback
+            message += "\n" + self.formatException(record.exc_info)
+        if record.stack_info:
+            message += "\n" + self.formatStack(record.stack_info)
         return message
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
@@ -30,21 +29,20 @@ def train_command(resolved: ResolvedConfig, resume: str | None) -> None:
     With no arguments it trains the quick-start model on the default corpus. Under
     `torchrun --nproc_per_node N` the same command trains with DDP.
     """
-    from ..training.run import find_checkpoint, init_config, resume_config, train
+    from ..training.run import init_config, train
 
-    config = resolved.config
-    checkpoint: Path | None = None
-    if resume is not None:
-        checkpoint = find_checkpoint(resume, config.run.output_dir)
-        config = resume_config(checkpoint, resolved)
-    elif config.training.init_from is not None:
+    if resume is None and resolved.config.training.init_from is not None:
         from ..session import resolve_checkpoint
 
-        config = init_config(resolve_checkpoint(config.training.init_from), resolved)
+        # a new run from a checkpoint's weights takes its model settings
+        resolved = attrs.evolve(resolved, config=init_config(
+            resolve_checkpoint(resolved.config.training.init_from), resolved))
     quiet = (click.get_current_context().obj or {}).get("quiet", False)
     if quiet:
-        config = attrs.evolve(config, run=attrs.evolve(config.run, progress=False))
-    metrics = train(config, resume=checkpoint)
+        resolved = attrs.evolve(resolved, config=attrs.evolve(
+            resolved.config, run=attrs.evolve(resolved.config.run, progress=False)),
+            sources={**resolved.sources, "run.progress": "flag"})
+    metrics = train(resolved, resume=resume)
     if not quiet and DistEnv.from_environ().is_main:
         click.echo(summary(metrics))
 

@@ -31,6 +31,7 @@ from .loader import (
     read_json_file,
 )
 from .migration import Migration, is_legacy, migrate
+from .owners import file_data, plugin_owners
 from .sections import SectionNode, config_fields, refuse_inactive, schema_tree, to_dict
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Migration", "ModelConfig", "NeatConfig", "Override", "Overrides", "PluginSettings",
     "ResolvedConfig", "RunConfig", "SCHEMA_VERSION", "SectionNode", "Settings",
     "TrainingConfig", "as_overrides", "config_fields", "config_from_dict",
-    "default_config", "frozen", "is_legacy", "load_config", "migrate", "parse_assignments",
-    "read_json_file", "refuse_inactive", "require", "schema_tree", "section", "setting", "to_dict",
+    "default_config", "file_data", "frozen", "is_legacy", "load_config", "migrate",
+    "parse_assignments", "plugin_owners", "read_json_file", "refuse_inactive", "require",
+    "schema_tree", "section", "setting", "to_dict",
 ]

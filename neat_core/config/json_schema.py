@@ -13,7 +13,7 @@ from ..settings.fields import (
     literal_choices,
     optional_inner,
 )
-from ..settings.schema import SCHEMA_VERSION
+from ..settings.schema import EXTENDS_KEY, PLUGINS_KEY, SCHEMA_VERSION
 from .sections import SectionNode, schema_tree
 
 _JSON_TYPES = {tp: name for tp, name in SCALARS.items()}
@@ -74,9 +74,19 @@ def config_json_schema() -> dict[str, Any]:
     """The JSON Schema of a NEAT config file for the installed plugins."""
     schema = _section_schema(schema_tree())
     schema.pop("description", None)
-    schema["properties"]["extends"] = {
+    schema["properties"][EXTENDS_KEY] = {
         "description": "Config file(s) this one builds on, relative to this file.",
         "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    schema["properties"][PLUGINS_KEY] = {
+        "description": "Written by NEAT: the plugin (entry-point name) that owns each "
+                       "plugin section, so the sections of a plugin that is not installed "
+                       "are left out with a warning.",
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "properties": {"distribution": {"type": ["string", "null"]},
+                           "version": {"type": ["string", "null"]},
+                           "sections": {"type": "array", "items": {"type": "string"}}}}}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"neat-config-v{SCHEMA_VERSION}.schema.json",
             "title": "NEAT config", **schema}

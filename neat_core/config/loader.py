@@ -16,15 +16,15 @@ import attrs
 
 from ..errors import ConfigError, suggest
 from ..settings.fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
-from ..settings.schema import SCHEMA_VERSION, NeatConfig
+from ..settings.schema import EXTENDS_KEY, PLUGINS_KEY, SCHEMA_VERSION, NeatConfig
 from .migration import former_names, is_legacy, migrate, needs_migration
+from .owners import owner_note, without_uninstalled
 from .sections import model_name_of, schema_tree, structure, to_dict, without_absent_plugins
 from .tree import deep_merge, flatten, set_path
 from .validate import check_section
 
 log = logging.getLogger("neat.config")
 
-EXTENDS_KEY = "extends"
 MODEL_NAME = "model.name"
 
 
@@ -119,7 +119,7 @@ def file_layers(path: str | Path, _chain: tuple[Path, ...] = ()) -> list[Layer]:
     if resolved in _chain:
         cycle = " -> ".join(str(p) for p in (*_chain, resolved))
         raise ConfigError(f"config 'extends' cycle: {cycle}", hint="remove one of the extends")
-    data = read_json_file(path)
+    data = without_uninstalled(read_json_file(path), str(path))
     if needs_migration(data):
         what = ("a legacy config of the older tool" if is_legacy(data) else
                 f"a config of schema version {data.get('schema_version')}")
@@ -149,32 +149,35 @@ def file_layers(path: str | Path, _chain: tuple[Path, ...] = ()) -> list[Layer]:
 
 # --- the schema as a whole --------------------------------------------------------------
 
-def config_from_dict(data: Mapping[str, Any],
-                     source_of: Any = lambda path: None) -> NeatConfig:
-    """Check and structure raw data into a :class:`NeatConfig` (ConfigError on problems).
+def config_from_dict(data: Mapping[str, Any], source_of: Any = lambda path: None,
+                     earlier: Sequence[ConfigError] = ()) -> NeatConfig:
+    """Check and structure raw data into a :class:`NeatConfig` (one ConfigError naming
+    every problem, ``earlier`` ones included).
 
     Data of an older schema version is migrated first.
     """
-    data = dict(data)
+    data = without_uninstalled(data, "config")
     if needs_migration(data):
         data = migrate(data).config
     data.pop(EXTENDS_KEY, None)
     node = schema_tree(model_name_of(data))
-    check_section(data, node, source_of)
+    check_section(data, node, source_of, earlier)
     config: NeatConfig = structure(node, data)
     return config
 
 
-def checkpoint_layer(data: Mapping[str, Any]) -> dict[str, Any]:
+def checkpoint_layer(data: Mapping[str, Any], owners: Any = None) -> dict[str, Any]:
     """A saved config (checkpoint) as a layer: migrated to this schema, without the
-    sections of plugins not installed here (with a note in the log)."""
+    sections of plugins not installed here (with a note in the log naming each section's
+    plugin where ``owners``, the checkpoint's record of them, says which)."""
     data = dict(data)
+    data.pop(PLUGINS_KEY, None)
     if needs_migration(data):
         data = migrate(data).config
     data, dropped = without_absent_plugins(data)
     if dropped:
         log.info("ignoring saved settings of plugins not installed here: %s",
-                 ", ".join(dropped))
+                 ", ".join(path + owner_note(path, owners) for path in dropped))
     return data
 
 
@@ -195,16 +198,20 @@ def load_config(path: str | Path | None = None, overrides: Overrides = (),
     for layer in layers:
         merged = deep_merge(merged, layer.data)
         sources.update(dict.fromkeys(flatten(layer.data), layer.source))
+    problems: list[ConfigError] = []  # reported with those of the files, all at once
     # model.name first: it decides which model.* keys exist
     for override in sorted(as_overrides(overrides), key=lambda o: o.path != MODEL_NAME):
-        value = override.value
-        field = _field_for(override, merged)
-        if override.raw:
-            value = parse_value(override, value, field)
+        try:
+            field = _field_for(override, merged)
+            value = parse_value(override, override.value, field) if override.raw \
+                else override.value
+        except ConfigError as error:
+            problems.append(error)
+            continue
         set_path(merged, override.path, value)
         sources[override.path] = override.source
     sources.pop(EXTENDS_KEY, None)
-    config = config_from_dict(merged, source_of=sources.get)
+    config = config_from_dict(merged, sources.get, problems)
     return ResolvedConfig(config, _leaf_sources(config, sources))
 
 

@@ -149,8 +149,8 @@ class _Builder:
             elif is_section(field):
                 children.append(self._subsection(field, field_path, field_help))
             else:
-                fields.append(FieldInfo.of(field, field_path, self._default(field),
-                                           plugin))
+                fields.append(FieldInfo.of(field, field_path,
+                                           self._default(field, field_path), plugin))
         return SectionNode(path, cls, help, tuple(fields), tuple(children), attribute,
                            plugins_attribute, plugin, kind)
 
@@ -163,10 +163,11 @@ class _Builder:
         return self.section(cls, path, help, field.name,
                             entry.plugin if entry else None, "models")
 
-    def _default(self, field: attrs.Attribute) -> Any:
+    def _default(self, field: attrs.Attribute, path: str) -> Any:
         source = field.metadata.get("default_from")
-        if source == "models":  # the model section's own name
-            return self.model_name
+        if source == "models":  # the model section's own name; a model's settings nested
+            # in another's (a BLT's entropy model) have no name until they are filled
+            return self.model_name if path == "model.name" else attribute_default(field)
         if source is not None:
             return _registry_default(source, self.registry)
         default = attribute_default(field)

@@ -9,17 +9,30 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import ConfigError, suggest
-from ..settings.fields import FieldInfo, list_item, literal_choices, optional_inner, type_name
+from ..settings.fields import (
+    FieldInfo,
+    bound_text,
+    list_item,
+    literal_choices,
+    optional_inner,
+    type_name,
+)
 from .sections import SectionNode
 
 SourceOf = Callable[[str], str | None]
 
 
-def _where(path: str, source_of: SourceOf) -> str:
+def _where(path: str, source_of: SourceOf, value: Any = None) -> str:
+    """Where the value at ``path`` came from (for a section given whole, e.g. one with a
+    misspelt name, where its first value came from)."""
     source = source_of(path)
+    while source is None and isinstance(value, dict) and value:
+        key, value = next(iter(value.items()))
+        path = f"{path}.{key}"
+        source = source_of(path)
     return f" (from {source})" if source and source != "default" else ""
 
 
@@ -27,38 +40,55 @@ def _show(value: Any) -> str:
     return json.dumps(value) if not isinstance(value, float) or math.isfinite(value) else str(value)
 
 
-def check_section(data: Any, node: SectionNode, source_of: SourceOf) -> None:
-    """Raise ConfigError for the first problem in ``data`` as the section ``node``."""
+def check_section(data: Any, node: SectionNode, source_of: SourceOf,
+                  earlier: Sequence[ConfigError] = ()) -> None:
+    """Raise one ConfigError for every problem in ``data`` as the section ``node`` (and
+    ``earlier`` ones, e.g. of command-line values): a config with two typos names both."""
+    problems = [*earlier, *section_problems(data, node, source_of)]
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        listed = "; ".join(f"({number}) {problem.message}"
+                           for number, problem in enumerate(problems, 1))
+        raise ConfigError(f"{len(problems)} problems in the config: {listed}",
+                          hint="fix them all; `neat config show` lists every key")
+
+
+def section_problems(data: Any, node: SectionNode, source_of: SourceOf
+                     ) -> Iterator[ConfigError]:
+    """A ConfigError for each problem in ``data`` as the section ``node``."""
     path = node.path
     label = path or "the config"
     if not isinstance(data, dict):
-        raise ConfigError(f"{label} must be a JSON object, got {_show(data)}"
+        yield ConfigError(f"{label} must be a JSON object, got {_show(data)}"
                           f"{_where(path, source_of)}", hint='write it as {"key": value, ...}')
+        return
     fields = {info.name: info for info in node.fields}
     children = {child.key: child for child in node.children}
     for key, value in data.items():
         key_path = f"{path}.{key}" if path else key
         if key in fields:
-            check_value(value, fields[key], source_of)
+            yield from value_problems(value, fields[key], source_of)
         elif key in children:
-            check_section(value, children[key], source_of)
+            yield from section_problems(value, children[key], source_of)
         else:
             known = [*fields, *children]
             hosts = node.plugins_attribute is not None or node.cls is None
-            raise ConfigError(
-                f"unknown config key '{key_path}'{suggest(str(key), known)}"
-                f"{_where(key_path, source_of)}",
+            yield ConfigError(
+                f"unknown config key '{key_path}'"
+                f"{suggest(str(key), known, f'{path}.' if path else '')}"
+                f"{_where(key_path, source_of, value)}",
                 hint=f"{label} accepts: {', '.join(known) or 'nothing'}"
                      + ("; a plugin's settings are known only while it is installed and "
                         "loaded (see `neat plugins`)" if hosts else ""))
 
 
-def check_value(value: Any, info: FieldInfo, source_of: SourceOf) -> None:
+def value_problems(value: Any, info: FieldInfo, source_of: SourceOf) -> Iterator[ConfigError]:
     problem = type_problem(value, info.type)
     if problem is None:
         problem = range_problem(value, info)
     if problem is not None:
-        raise ConfigError(f"config key '{info.path}' {problem}, got {_show(value)}"
+        yield ConfigError(f"config key '{info.path}' {problem}, got {_show(value)}"
                           f"{_where(info.path, source_of)}",
                           hint=f"{info.path}: {info.help}".strip())
 
@@ -100,12 +130,12 @@ def range_problem(value: Any, info: FieldInfo) -> str | None:
     low, high = info.minimum, info.maximum
     if low is not None:
         if info.min_exclusive and value <= low:
-            return f"must be greater than {low:g}"
+            return f"must be greater than {bound_text(low)}"
         if value < low:
-            return f"must be at least {low:g}"
+            return f"must be at least {bound_text(low)}"
     if high is not None:
         if info.max_exclusive and value >= high:
-            return f"must be less than {high:g}"
+            return f"must be less than {bound_text(high)}"
         if value > high:
-            return f"must be at most {high:g}"
+            return f"must be at most {bound_text(high)}"
     return None

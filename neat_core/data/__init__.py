@@ -11,11 +11,12 @@ seeded, resumable windows. numpy only: no torch here.
 from .cache import cache_files, cache_state
 from .corpus import Corpora, Corpus, Document, Source, build_corpora, prepare_plans
 from .documents import rng_for
+from .identity import file_identity
 from .paths import list_paths, walk
 from .plan import plan_corpora
 from .reading import iter_documents, read_documents
 from .sampler import BatchSampler, eval_batches
 
 __all__ = ["BatchSampler", "Corpora", "Corpus", "Document", "Source", "build_corpora",
-           "cache_files", "cache_state", "eval_batches", "iter_documents", "list_paths",
-           "plan_corpora", "prepare_plans", "read_documents", "rng_for", "walk"]
+           "cache_files", "cache_state", "eval_batches", "file_identity", "iter_documents",
+           "list_paths", "plan_corpora", "prepare_plans", "read_documents", "rng_for", "walk"]

@@ -12,10 +12,10 @@ import numpy as np
 
 from ..config import NeatConfig
 from ..errors import DataError
-from .cache import ensure_cache
+from .cache import SourceDamaged, ensure_cache
 from .documents import CHUNK
 from .index import DocumentIndex
-from .ingest import Catalog, ensure_source
+from .ingest import Catalog, ensure_source, warn_if_binary
 from .plan import SplitPlan, check_windows, plan_corpora
 from .sources import Seed, Sources
 from .store import HEADER_SIZE
@@ -121,9 +121,12 @@ def prepare_plans(config: NeatConfig, *, progress: bool = False
 
     def catalog(spec: str, seed: Seed) -> Catalog:
         if (spec, seed) not in catalogs:
+            first = all(known != spec for known, _ in catalogs)  # warn once per spec
             resolved = sources.resolve(spec, seed)
             catalogs[spec, seed] = ensure_source(sources, resolved, config.data.cache_dir,
                                                  progress=progress)
+            if first:
+                warn_if_binary(catalogs[spec, seed])
         return catalogs[spec, seed]
 
     return plan_corpora(config, catalog, sources.entries)
@@ -136,10 +139,18 @@ def build_corpora(config: NeatConfig, *, block_size: int, progress: bool = False
     Raises :class:`~neat_core.errors.DataError` for missing or unusable data, including
     a split too short for one ``block_size + 1`` window. Never substitutes other data.
     """
-    train, evals = prepare_plans(config, progress=progress)
-    check_windows(train, evals, block_size)
     cache_dir = config.data.cache_dir
-    return Corpora(open_corpus(train, cache_dir), open_corpus(evals, cache_dir))
+    for attempt in range(2):  # a damaged source cache is removed, then ingested again
+        train, evals = prepare_plans(config, progress=progress)
+        check_windows(train, evals, block_size)
+        try:
+            return Corpora(open_corpus(train, cache_dir), open_corpus(evals, cache_dir))
+        except SourceDamaged as damaged:
+            if attempt:
+                raise DataError(f"the byte cache of {damaged} was damaged again right "
+                                f"after it was rebuilt",
+                                hint=f"check the disk that holds {cache_dir}") from None
+    raise AssertionError("unreachable")
 
 
 def open_corpus(plan: SplitPlan, cache_dir: str) -> Corpus:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from array import array
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Iterator, Protocol
 
 import numpy as np
 
@@ -22,10 +22,14 @@ ROW_BYTES = ROW.itemsize * COLUMNS
 BLOCK_ROWS = 1 << 16
 
 
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
 class IndexWriter:
     """Appends rows and names to two open binary files."""
 
-    def __init__(self, index: BinaryIO, names: BinaryIO) -> None:
+    def __init__(self, index: Writable, names: Writable) -> None:
         self._index, self._names = index, names
         self._rows = array("q")
         self._names_size = 0

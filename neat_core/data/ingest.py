@@ -20,6 +20,8 @@ import codecs
 import hashlib
 import json
 import logging
+import os
+import stat
 import sys
 import time
 from array import array
@@ -28,11 +30,15 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
+from .. import interrupts
 from ..contracts import Tally
 from ..errors import DataError, Interrupted
 from .sources import ResolvedSource, Sources, absolute_spec, plugin_errors
 from .store import (
+    PRIVATE,
+    SHARED,
     CacheFiles,
+    CacheState,
     building,
     cache_stem,
     open_index,
@@ -44,7 +50,7 @@ from .store import (
 
 log = logging.getLogger("neat.data")
 
-INGEST_FORMAT = 1  # part of every source cache key: bump when its layout changes
+INGEST_FORMAT = 2  # part of every source cache key: bump when its layout changes
 HEAD_BYTES = 8192  # bytes of a document's start that decide text or binary
 PROGRESS_SECONDS = 10.0  # between progress lines when no bar is shown
 
@@ -59,6 +65,20 @@ def classify(head: bytes) -> str:
     except UnicodeDecodeError:
         return "binary"
     return "text"
+
+
+def warn_if_binary(catalog: Catalog) -> None:
+    """A warning when most of a source's bytes are not text: a model learns whatever
+    bytes it is given, and a folder of executables is rarely what was meant."""
+    figures = catalog.figures
+    binary = figures["bytes"] - figures["text_bytes"]
+    if binary > figures["bytes"] / 2:
+        log.warning("data source '%s' is mostly binary, not text: %d of its %d documents "
+                    "(%s of %s) hold a NUL byte or invalid UTF-8 (executables, images, "
+                    "archives?); the model learns those bytes too. `neat data inspect` shows "
+                    "each source's text share", catalog.spec,
+                    figures["documents"] - figures["text_documents"], figures["documents"],
+                    byte_size(binary), byte_size(figures["bytes"]))
 
 
 def source_key(resolved: ResolvedSource) -> str:
@@ -83,18 +103,28 @@ def source_files(resolved: ResolvedSource, cache_dir: str) -> CacheFiles:
     return cache_stem(cache_dir, f"source-{source_key(resolved)[:16]}")
 
 
-def source_state(resolved: ResolvedSource, cache_dir: str) -> str:
-    return state(source_files(resolved, cache_dir), source_key(resolved), INGEST_FORMAT)
+def source_state(sources: Sources, resolved: ResolvedSource, cache_dir: str) -> CacheState:
+    """As :func:`.store.state`; a spec whose files changed since its cache was built is
+    ``stale`` (its cache has another name: the key is in it)."""
+    files = source_files(resolved, cache_dir)
+    found = state(files, source_key(resolved), INGEST_FORMAT)
+    if found == "missing" and _older(sources, resolved, files):
+        return "stale"
+    return found
 
 
 def ensure_source(sources: Sources, resolved: ResolvedSource, cache_dir: str, *,
                   progress: bool = False) -> Catalog:
-    """The source's cache, ingested when it is missing, stale or damaged."""
+    """The source's cache, ingested when it is missing, stale or damaged (its index
+    checked against its checksums each time; the body when a split is cut from it)."""
     files, key = source_files(resolved, cache_dir), source_key(resolved)
     meta = read_meta(files.meta, INGEST_FORMAT)
-    if meta is None or meta["key"] != key or problem(files, meta):
-        if meta is not None or files.data.exists():
-            log.info("the cache of %s is incomplete or damaged; ingesting it again",
+    damage = problem(files, meta) if meta is not None and meta["key"] == key else None
+    if meta is None or meta["key"] != key or damage:
+        if damage:
+            log.warning("byte cache %s is damaged (%s); rebuilding it", files.data, damage)
+        elif meta is not None or files.data.exists():
+            log.info("the cache of %s is incomplete or out of date; ingesting it again",
                      resolved.spec)
         meta = _build(sources, resolved, files, key, progress)
     index = open_index(files, meta)
@@ -121,20 +151,23 @@ def count_source(sources: Sources, resolved: ResolvedSource, *,
 
 def _build(sources: Sources, resolved: ResolvedSource, files: CacheFiles, key: str,
            progress: bool) -> dict[str, Any]:
-    _remove_older(sources, resolved, files)
+    for older in _older(sources, resolved, files):
+        remove(older)
     started = time.perf_counter()
+    stored = sum(unit.stored_bytes for _, unit in resolved.units)
     try:
-        with building(files, key, INGEST_FORMAT) as out:
+        with building(files, key, INGEST_FORMAT, mode=_mode(resolved), needs=stored) as out:
             def end_document(name: str, size: int) -> None:
                 out.index.add(name, out.size - size, out.size)
 
             figures = _scan(sources, resolved, out.write, end_document, progress)
             out.meta.update(spec=_spec_id(sources, resolved), figures=figures)
     except KeyboardInterrupt:
-        raise Interrupted(f"ingest of {resolved.spec} interrupted; its unfinished cache was "
-                          f"removed", hint="run the command again to ingest it from the "
-                                           "start (sources already ingested are kept)"
-                          ) from None
+        raise Interrupted(f"ingest of {resolved.spec} {interrupts.describe()}; its "
+                          f"unfinished cache was removed",
+                          hint="run the command again to ingest it from the start "
+                               "(sources already ingested are kept)",
+                          signal=interrupts.received()) from None
     took = time.perf_counter() - started
     log.info("ingested %s: %d documents, %s from %s stored, in %.1f s", resolved.spec,
              figures["documents"], byte_size(figures["bytes"]), byte_size(figures["stored_bytes"]),
@@ -146,13 +179,29 @@ def _spec_id(sources: Sources, resolved: ResolvedSource) -> list[Any]:
     return [absolute_spec(resolved.spec, sources.entries), list(resolved.seed)]
 
 
-def _remove_older(sources: Sources, resolved: ResolvedSource, files: CacheFiles) -> None:
+def _older(sources: Sources, resolved: ResolvedSource, files: CacheFiles
+           ) -> list[CacheFiles]:
     """The caches an earlier version of this spec left (its files changed since)."""
     spec = _spec_id(sources, resolved)
+    found = []
     for meta_path in files.stem.parent.glob("source-*.json"):
         meta = read_meta(meta_path, INGEST_FORMAT)
         if meta is not None and meta.get("spec") == spec and meta_path != files.meta:
-            remove(CacheFiles(meta_path.with_suffix("")))
+            found.append(CacheFiles(meta_path.with_suffix("")))
+    return found
+
+
+def _mode(resolved: ResolvedSource) -> int:
+    """Cache files are readable by all only when every file of the source is (a source
+    that is not a file, e.g. generated, counts as private)."""
+    for _, unit in resolved.units:
+        try:
+            info = os.stat(unit.name)
+        except OSError:
+            return PRIVATE
+        if not info.st_mode & stat.S_IROTH:
+            return PRIVATE
+    return SHARED
 
 
 def _scan(sources: Sources, resolved: ResolvedSource, write: Callable[[bytes], None] | None,

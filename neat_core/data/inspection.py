@@ -32,7 +32,7 @@ def inspect_data(config: NeatConfig, *, list_files: bool = False, progress: bool
     def look(spec: str, seed: Seed) -> tuple[Catalog, str, str]:
         if (spec, seed) not in found:
             resolved = sources.resolve(spec, seed)
-            state = source_state(resolved, data.cache_dir)
+            state = source_state(sources, resolved, data.cache_dir)
             catalog = (ensure_source(sources, resolved, data.cache_dir) if state == "built"
                        else count_source(sources, resolved, progress=progress))
             found[spec, seed] = (catalog, state,

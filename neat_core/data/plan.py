@@ -22,7 +22,7 @@ from .documents import rng_for
 from .ingest import Catalog
 from .sources import Seed, absolute_spec
 
-CACHE_FORMAT = 2  # part of every split cache key: bump when the cache layout changes
+CACHE_FORMAT = 3  # part of every split cache key: bump when the cache layout changes
 SEPARATORS = {"none": b"", "newline": b"\n", "nul": b"\x00"}
 CatalogFor = Callable[[str, Seed], Catalog]  # (spec, seed) -> the source's catalog
 

@@ -114,7 +114,7 @@ def plugin_errors(entry: Entry, doing: str) -> Iterator[None]:
     """A data source plugin's unexpected exception becomes an error naming it."""
     try:
         yield
-    except (NeatError, KeyboardInterrupt):
+    except (NeatError, KeyboardInterrupt, MemoryError):  # memory: an out-of-memory error
         raise
     except Exception as error:
         raise PluginError(f"data source '{entry.name}' of plugin '{entry.plugin}' failed "

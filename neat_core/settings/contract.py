@@ -9,12 +9,14 @@ is registered under must not clash with a core key beside it.
 
 from __future__ import annotations
 
+import inspect
+import sys
 from typing import Iterator
 
 import attrs
 
-from .fields import is_section, plugin_kind, resolved_fields, supported_type
-from .schema import CallbackConfig, ModelConfig, NeatConfig, Settings
+from .fields import is_section, misuse, plugin_kind, resolved_fields, supported_type
+from .schema import EXTENDS_KEY, PLUGINS_KEY, CallbackConfig, ModelConfig, NeatConfig, Settings
 
 BASES: dict[str, type] = {"models": ModelConfig, "callbacks": CallbackConfig}
 
@@ -29,25 +31,57 @@ def _core_keys_beside(kind: str) -> Iterator[tuple[str, set[str]]]:
         fields = resolved_fields(cls)
         for field in fields:
             if plugin_kind(field) == kind and field.metadata.get("inline"):
-                yield path, {f.name for f in fields if f is not field}
+                reserved = {EXTENDS_KEY, PLUGINS_KEY} if not path else set()
+                yield path, {f.name for f in fields if f is not field} | reserved
             elif is_section(field) and field.type is not None:
                 yield from walk(field.type, f"{path}.{field.name}".lstrip("."))
 
     return walk(NeatConfig, "")
 
 
+def defined_at(cls: type) -> str:
+    """``FILE:LINE`` where class ``cls`` is defined (its file alone when the line is not
+    known)."""
+    try:
+        lines, line = inspect.findsource(cls)
+    except (OSError, TypeError):
+        module = sys.modules.get(cls.__module__)
+        return getattr(module, "__file__", None) or cls.__module__
+    return f"{inspect.getsourcefile(cls)}:{line + 1}"
+
+
+def _not_own_attrs_class(cls: type, what: str) -> str | None:
+    """Why ``cls`` is not an attrs class of its own: a subclass of a settings class
+    without the decorator inherits the attrs machinery, and its annotations are no
+    fields (it would register with the base's fields only)."""
+    if "__attrs_attrs__" in vars(cls):
+        return None
+    return (f"{what} ({cls.__qualname__}, {defined_at(cls)}) is not decorated with "
+            f"@neat_core.api.frozen: a subclass needs the decorator too, or its fields are "
+            f"not fields")
+
+
+def _not_frozen(cls: type, what: str) -> str | None:
+    if _is_frozen(cls):
+        return None
+    return f"{what} ({cls.__qualname__}, {defined_at(cls)}) must be frozen: decorate it " \
+           f"with @neat_core.config.frozen"
+
+
 def settings_class_problem(kind: str, name: str, cls: object) -> str | None:
     """Why ``cls`` cannot be the settings class of ``name`` (a plugin of ``kind``)."""
     what = f"config_class of '{name}'"
     if not (isinstance(cls, type) and attrs.has(cls)):
-        return f"{what} must be an attrs class (decorate it with neat_core.config.frozen), " \
-               f"got {cls!r}"
-    if not _is_frozen(cls):
-        return f"{what} ({cls.__qualname__}) must be frozen: decorate it with " \
-               f"@neat_core.config.frozen"
+        where = f" ({defined_at(cls)})" if isinstance(cls, type) else ""
+        return f"{what} must be an attrs class (decorate it with @neat_core.api.frozen), " \
+               f"got {cls!r}{where}"
+    problem = _not_own_attrs_class(cls, what) or _not_frozen(cls, what)
+    if problem:
+        return problem
     base = BASES.get(kind, Settings)
     if not issubclass(cls, base):
-        return f"{what} ({cls.__qualname__}) must derive from neat_core.config.{base.__name__}"
+        return f"{what} ({cls.__qualname__}, {defined_at(cls)}) must derive from " \
+               f"neat_core.config.{base.__name__}"
     for path, keys in _core_keys_beside(kind):
         if name in keys:
             key = f"{path}.{name}" if path else name
@@ -57,16 +91,17 @@ def settings_class_problem(kind: str, name: str, cls: object) -> str | None:
 
 
 def _fields_problem(cls: type, what: str) -> str | None:
-    if not _is_frozen(cls):
-        return f"{what} ({cls.__qualname__}) must be frozen: decorate it with " \
-               f"@neat_core.config.frozen"
+    problem = _not_own_attrs_class(cls, what) or _not_frozen(cls, what)
+    if problem:
+        return problem
     for field in resolved_fields(cls):
         if plugin_kind(field) is not None:
             return f"{what}: field '{field.name}' holds plugin sections, which only the core " \
                    f"schema may"
-        if not field.metadata.get("help"):
-            return f"{what}: field '{field.name}' has no help text; declare it with " \
-                   f"neat_core.config.setting(..., help=...)"
+        declared = misuse(field)
+        if declared:
+            at = "" if field.metadata.get("declared_at") else f" (in {defined_at(cls)})"
+            return f"{what}: {declared}{at}"
         if is_section(field) and field.type is not None:
             problem = _fields_problem(field.type, f"{what} (section '{field.name}')")
             if problem:

@@ -10,11 +10,14 @@ exactly one place.
 
 from __future__ import annotations
 
+import sys
 import types
 import typing
 from typing import Any, Callable, Literal, Union
 
 import attrs
+
+from ..errors import suggest
 
 REQUIRED = attrs.NOTHING
 
@@ -39,12 +42,12 @@ DEFAULT_NAME = object()  # a Former.convert result: the default the registry nam
 NO_LEGACY_DEFAULT = object()  # a field that configs from before it need not be given
 
 
-def setting(default: Any = REQUIRED, *, help: str, factory: Any = None,
+def setting(default: Any = REQUIRED, *, help: str = "", factory: Any = None,
             min: float | None = None, max: float | None = None,
             min_exclusive: bool = False, max_exclusive: bool = False,
             flag: str | None = None, commands: tuple[str, ...] = (), notes: str = "",
             formerly: tuple[str | Former, ...] = (), default_from: str | None = None,
-            legacy_default: Any = NO_LEGACY_DEFAULT) -> Any:
+            legacy_default: Any = NO_LEGACY_DEFAULT, **unknown: Any) -> Any:
     """An attrs field with the metadata NEAT reads.
 
     ``min``/``max`` bound numbers; ``flag`` names a dedicated command-line option
@@ -58,15 +61,76 @@ def setting(default: Any = REQUIRED, *, help: str, factory: Any = None,
     the older tool) meant: migration writes it into those that leave the field out, so
     a field added with a new default keeps old checkpoints loading as they were saved.
     Without a default (and factory) the field is required.
+
+    A misuse (no ``help``, an unknown keyword, ...) does not raise here, where it would
+    stop the whole plugin from importing: it is recorded with the file and line of the
+    declaration, and registering the settings class fails with it (see
+    :func:`misuse`), so only that registration is lost.
     """
+    caller = sys._getframe(1)
+    declared_at = f"{caller.f_code.co_filename}:{caller.f_lineno}"
+    problem = _misuse(help, default, factory, min, max, flag, commands, formerly, unknown)
     metadata = {"help": help, "min": min, "max": max, "min_exclusive": min_exclusive,
-                "max_exclusive": max_exclusive, "flag": flag, "commands": tuple(commands),
+                "max_exclusive": max_exclusive, "flag": flag, "commands": _names(commands),
                 "notes": notes, "default_from": default_from,
-                "formerly": tuple(f if isinstance(f, Former) else Former(f) for f in formerly),
-                "legacy_default": legacy_default}
-    if factory is not None:
+                "formerly": tuple(f if isinstance(f, Former) else Former(f)
+                                  for f in _names(formerly)),
+                "legacy_default": legacy_default, "declared_at": declared_at,
+                "misuse": problem}
+    if factory is not None and callable(factory):
         return attrs.field(factory=factory, metadata=metadata)
     return attrs.field(default=default, metadata=metadata)
+
+
+def _names(value: Any) -> tuple[Any, ...]:
+    """A tuple of names from a tuple or list, or one name given alone."""
+    if isinstance(value, (str, Former)):
+        return (value,)
+    return tuple(value) if isinstance(value, (tuple, list)) else ()
+
+
+_KEYWORDS = ("help", "factory", "min", "max", "min_exclusive", "max_exclusive", "flag",
+             "commands", "notes", "formerly", "default_from", "legacy_default")
+NO_HELP = "has no help text; declare it with neat_core.api.setting(..., help=...)"
+
+
+def _misuse(help: Any, default: Any, factory: Any, low: Any, high: Any, flag: Any,
+            commands: Any, formerly: Any, unknown: dict[str, Any]) -> str | None:
+    """What is wrong with a ``setting(...)`` call (completing "field 'x' ..."), or None."""
+    if unknown:
+        first = sorted(unknown)[0]
+        return (f"passes setting() the unknown keyword(s) {', '.join(sorted(unknown))}"
+                f"{suggest(first, _KEYWORDS)}")
+    if not isinstance(help, str) or not help.strip():
+        return NO_HELP
+    if factory is not None and not callable(factory):
+        return f"passes setting() a factory that is not callable: {factory!r}"
+    if factory is not None and default is not REQUIRED:
+        return "passes setting() both a default and a factory"
+    for name, bound in (("min", low), ("max", high)):
+        if bound is not None and (isinstance(bound, bool)
+                                  or not isinstance(bound, (int, float))):
+            return f"passes setting() {name}={bound!r}, which is not a number"
+    if low is not None and high is not None and low > high:
+        return f"passes setting() min={low!r} above max={high!r}"
+    if flag is not None and not (isinstance(flag, str) and flag.startswith("--")):
+        return f"passes setting() flag={flag!r}, which is not an option name like '--my-flag'"
+    for name, value in (("commands", commands), ("formerly", formerly)):
+        if not isinstance(value, (tuple, list, str, Former)):
+            return f"passes setting() {name}={value!r}, which is not a tuple"
+    return None
+
+
+def misuse(attribute: attrs.Attribute) -> str | None:
+    """What is wrong with how field ``attribute`` was declared, naming the field and
+    the FILE:LINE of its declaration; None for a well-declared field."""
+    where = attribute.metadata.get("declared_at")
+    problem = attribute.metadata.get("misuse")
+    if not problem and not attribute.metadata.get("help"):
+        problem = NO_HELP
+    if not problem:
+        return None
+    return f"field '{attribute.name}' {problem}" + (f" (at {where})" if where else "")
 
 
 def section(cls: type, help: str) -> Any:
@@ -106,9 +170,9 @@ class FieldInfo:
     def range_text(self) -> str:
         parts = []
         if self.minimum is not None:
-            parts.append(f"{'>' if self.min_exclusive else '>='} {self.minimum:g}")
+            parts.append(f"{'>' if self.min_exclusive else '>='} {bound_text(self.minimum)}")
         if self.maximum is not None:
-            parts.append(f"{'<' if self.max_exclusive else '<='} {self.maximum:g}")
+            parts.append(f"{'<' if self.max_exclusive else '<='} {bound_text(self.maximum)}")
         return " and ".join(parts)
 
     @classmethod
@@ -197,3 +261,8 @@ def type_name(tp: Any) -> str:
     if item is not None:
         return f"list of {type_name(item)}"
     return SCALARS.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def bound_text(value: float) -> str:
+    """A limit as people read it: integers exactly (2**64 - 1 in full), floats short."""
+    return str(value) if isinstance(value, int) else f"{value:g}"

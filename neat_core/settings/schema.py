@@ -19,6 +19,11 @@ from ..errors import ConfigError
 from .fields import DEFAULT_NAME, DROP, Former, section, setting
 
 SCHEMA_VERSION = 2
+# Top-level keys of a config file that hold no settings: the files it builds on, and the
+# plugins whose sections it holds (see neat_core.config.owners). No plugin section may
+# take these names.
+EXTENDS_KEY = "extends"
+PLUGINS_KEY = "plugins"
 
 if TYPE_CHECKING:  # type checkers know attrs.frozen; at run time every field is keyword-only
     from attrs import frozen
@@ -36,7 +41,7 @@ def require(condition: bool, message: str, hint: str | None = None) -> None:
 @frozen
 class Settings:
     """Base of every plugin's settings class: frozen, keyword-only, each field declared
-    with :func:`neat_core.config.setting` (help text required)."""
+    with :func:`neat_core.api.setting` (help text required)."""
 
     def inactive(self, name: str) -> str | None:
         """Why field ``name`` has no effect with this section's other values (e.g. a
@@ -108,7 +113,7 @@ class RunConfig:
                               formerly=("output_dir",
                                         Former("training_dir", note="NEAT writes checkpoints "
                                                                     "into run.output_dir")))
-    seed: int = setting(1337, min=0, flag="--seed",
+    seed: int = setting(1337, min=0, max=2**64 - 1, flag="--seed",
                         help="Seed for weight initialisation, data sampling and dropout.")
     progress: bool = setting(True, flag="--progress",
                              help="Show a progress bar. It is hidden anyway when output "
@@ -211,6 +216,12 @@ class DataConfig:
     max_bytes: int | None = setting(
         None, min=1, help="Use at most this many training bytes, split between the "
                           "sources by their shares; each keeps its documents in order.")
+    max_record_bytes: int = setting(
+        16 << 20, min=1,
+        help="Longest record a source reads (a JSON line, a Parquet or Arrow value); a "
+             "longer one is a bad record: skipped and counted.",
+        notes="Bounds the memory of reading one record, which takes a few times its "
+              "size while it is parsed.")
     plugins: PluginSettings = plugin_sections(
         "data_sources", "Each data source's own settings, e.g. data.jsonl.field.",
         inline=True)

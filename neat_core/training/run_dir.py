@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..checkpoint import CONFIG_FILE as CHECKPOINT_CONFIG
 from ..checkpoint import META_FILE, MODEL_FILE
-from ..config import NeatConfig, to_dict
+from ..config import NeatConfig, file_data
 from ..files import atomic_write, check_writable_dir, is_leftover
 from .run_lock import RunLock
 
@@ -62,7 +62,7 @@ class RunDirectory:
         return RunLock(self.path)
 
     def write_config(self, config: NeatConfig) -> None:
-        atomic_write(self.path / CONFIG_FILE, json.dumps(to_dict(config), indent=2) + "\n")
+        atomic_write(self.path / CONFIG_FILE, json.dumps(file_data(config), indent=2) + "\n")
 
     def remove_leftovers(self) -> None:
         """Delete what killed writers left: temporary files and directories, checkpoints

@@ -15,8 +15,15 @@ import platform
 import sys
 from typing import Any
 
-from neat_core.api import BackendConfig, Settings, frozen, hookimpl, setting
-from neat_core.backends import Backend, system_memory_bytes
+from neat_core.api import (
+    Backend,
+    BackendConfig,
+    Settings,
+    frozen,
+    hookimpl,
+    setting,
+    system_memory_bytes,
+)
 
 from .cpu_threads import ThreadTuner, candidate_counts
 

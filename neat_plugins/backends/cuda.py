@@ -11,10 +11,16 @@ import importlib.metadata
 import sys
 from typing import Any
 
-from neat_core.api import BackendConfig, Settings, frozen, hookimpl, setting
-from neat_core.backends import Backend
-from neat_core.errors import UsageError
-from neat_core.training import DistEnv
+from neat_core.api import (
+    Backend,
+    BackendConfig,
+    DistEnv,
+    Settings,
+    UsageError,
+    frozen,
+    hookimpl,
+    setting,
+)
 
 
 @frozen

@@ -18,9 +18,18 @@ import platform
 import sys
 from typing import Any
 
-from neat_core.api import BackendConfig, Settings, frozen, hookimpl, setting
-from neat_core.backends import AMP_DTYPES, Backend, notice_once, system_memory_bytes
-from neat_core.errors import ConfigError
+from neat_core.api import (
+    AMP_DTYPES,
+    Backend,
+    BackendConfig,
+    ConfigError,
+    Settings,
+    frozen,
+    hookimpl,
+    notice_once,
+    setting,
+    system_memory_bytes,
+)
 
 log = logging.getLogger("neat.backends.mps")
 

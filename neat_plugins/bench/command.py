@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from neat_core.commands import config_command
-from neat_core.flops import describe_flops
+from neat_core.api import config_command, describe_flops
 
 if TYPE_CHECKING:
     from neat_core.api import ResolvedConfig

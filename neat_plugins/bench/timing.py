@@ -30,13 +30,19 @@ from typing import Any, Iterator, Sequence
 import attrs
 import numpy as np
 
-from neat_core.api import hookimpl
-from neat_core.backends import Backend, available_backends, select_backend
-from neat_core.config import NeatConfig, config_from_dict, to_dict
-from neat_core.flops import model_flops
-from neat_core.models import build_model
-from neat_core.registry import get_registry
-from neat_core.testing import plugin_registered
+from neat_core.api import (
+    Backend,
+    NeatConfig,
+    build_model,
+    get_registry,
+    hookimpl,
+    load_config,
+    model_flops,
+    plugin_registered,
+    select_backend,
+    to_dict,
+)
+from neat_core.backends import available_backends
 from neat_core.training.run import train
 
 
@@ -78,7 +84,7 @@ def time_neat(config: NeatConfig, backend: str, steps: int, warmup: int) -> dict
     clock = StepClock()
     with plugin_registered(clock, "bench-step-clock"), \
             tempfile.TemporaryDirectory(prefix="neat-bench-") as output_dir:
-        config = config_from_dict(to_dict(config))  # now with the clock's section
+        config = load_config(base=to_dict(config)).config  # now with the clock's section
         metrics = train(bench_config(config, backend, steps, warmup, output_dir))
     return {"seconds": clock.stamps[-1] - clock.stamps[warmup - 1], "steps": steps,
             "metrics": metrics}
@@ -172,7 +178,7 @@ def time_training(config: NeatConfig, backend_name: str, steps: int, warmup: int
 
 def time_scoring(config: NeatConfig, backend_name: str, batches: int) -> dict[str, Any]:
     """Entropy scoring of ``batches`` x ``eval.batch_size`` windows' worth of bytes."""
-    from neat_core.scoring import Scorer
+    from neat_core.api import Scorer
 
     backend = select_backend(attrs.evolve(config.backend, name=backend_name))
     backend.seed(config.run.seed)

@@ -34,14 +34,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from neat_core.scoring import compute_entropies, score_bytes
+    from neat_core.api import compute_entropies, score_bytes
 
     from .patching.calibration import calibrate_threshold, patch_lengths_for
     from .patching.rules import patch_lengths
 
 _EXPORTS = {
-    "compute_entropies": "neat_core.scoring",
-    "score_bytes": "neat_core.scoring",
+    "compute_entropies": "neat_core.api",
+    "score_bytes": "neat_core.api",
     "patch_lengths": ".patching.rules",
     "patch_lengths_for": ".patching.calibration",
     "calibrate_threshold": ".patching.calibration",

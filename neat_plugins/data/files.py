@@ -7,22 +7,19 @@ import sysconfig
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from neat_core.api import DataUnit, NeatConfig, SourceDocument, Tally
-from neat_core.data import list_paths, walk
-from neat_core.errors import DataError
+from neat_core.api import (
+    DataError,
+    DataUnit,
+    NeatConfig,
+    SourceDocument,
+    Tally,
+    file_identity,
+    list_paths,
+    walk,
+)
 
 from .compression import decompressed_chunks, sniff, stored_chunks
 from .config import FilesSettings
-
-
-def file_identity(path: Path) -> tuple[list, int]:
-    """(identity, size) of a file as it is now: its absolute path, size and mtime."""
-    try:
-        stat = path.stat()
-    except OSError as error:
-        raise DataError(f"cannot read {path}: {error.strerror}",
-                        hint="check the path and its permissions") from None
-    return ["file", str(path.resolve()), stat.st_size, stat.st_mtime_ns], stat.st_size
 
 
 def file_unit(path: Path, decompress: bool = True) -> DataUnit:

@@ -13,9 +13,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from neat_core.api import DataUnit, NeatConfig, SourceDocument, Tally
-from neat_core.data import rng_for
-from neat_core.errors import DataError
+from neat_core.api import DataError, DataUnit, NeatConfig, SourceDocument, Tally, rng_for
 
 from .config import SyntheticSettings
 

@@ -21,8 +21,7 @@ from typing import Any, Iterable
 import numpy as np
 from tqdm.auto import tqdm
 
-from neat_core.api import SourceDocument
-from neat_core.scoring import Scorer, score_stream, stream_context
+from neat_core.api import Scorer, SourceDocument, score_stream, stream_alignment, stream_context
 
 from . import compressors
 from .settings import BitsPerByteSettings
@@ -73,8 +72,9 @@ class BitsPerByte:
         """Total NLL in nats, scored bytes, bytes and compressed sizes of one document."""
         nats, count, size = 0.0, 0, 0
         sizes = compressors.CompressedSizes() if use_compressors else None
-        for chunk, nll in score_stream(self.scorer.nll, chunks,
-                                       stream_context(self.scorer.model)):
+        model = self.scorer.model
+        for chunk, nll in score_stream(self.scorer.nll, chunks, stream_context(model),
+                                       stream_alignment(model)):
             nats += float(np.sum(nll, dtype=np.float64))
             count += int(nll.size)
             size += len(chunk)

@@ -12,8 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from neat_core.api import MAX_BITS, Documents
-from neat_core.scoring import Scorer
+from neat_core.api import MAX_BITS, Documents, Scorer
 
 BYTE_CLASSES = ("letters", "digits", "whitespace", "punctuation", "non-ascii", "control")
 HISTOGRAM_BINS = 32  # a quarter bit each over 0..8 bits

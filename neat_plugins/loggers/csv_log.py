@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from neat_core.files import append_lines, atomic_write, read_lines
+from neat_core.api import append_lines, atomic_write, read_lines
 
 FILES = {"train": "train.csv", "eval": "eval.csv"}
 

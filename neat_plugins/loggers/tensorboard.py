@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from neat_core.errors import UsageError
+from neat_core.api import UsageError
 
 from .config import TensorBoardSettings
 

@@ -7,7 +7,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from neat_core.files import atomic_write
+from neat_core.api import atomic_write
 
 from . import nested, plots
 from .json_report import report_path

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from neat_core.files import atomic_write
+from neat_core.api import atomic_write
 
 
 def report_path(results: Mapping[str, Any], out_dir: Path, suffix: str) -> Path:

@@ -36,6 +36,13 @@ def use_color() -> bool:
     return sys.stdout.isatty()
 
 
+def without_color() -> str:
+    """Why the preview is not shaded (when :func:`use_color` is false)."""
+    if os.environ.get("NO_COLOR"):
+        return "no entropy shading: NO_COLOR turned colour off"
+    return "entropy shading needs a colour terminal (FORCE_COLOR=1 forces it)"
+
+
 class TextReport:
     writes_files = False  # prints to stdout, so an unwritable --out does not matter
 
@@ -170,6 +177,8 @@ def patching_text(patching: Mapping[str, Any]) -> str:
         text = f"{mode}, {', '.join(parts)}"
     if patching.get("calibrated"):
         text += f" (calibrated for {patching['target_patch_size']:g}-byte patches)"
+    if patching.get("source") == "model":
+        text += ", the model's own patches"
     return text
 
 
@@ -251,9 +260,10 @@ def preview_lines(preview: Mapping[str, Any], color: bool) -> list[str]:
     shown = min(len(preview["bytes"]), TEXT_PREVIEW_BYTES)
     marker = "▏" if color else "|"
     legend = (f"background = entropy (dark 0 → red 8 bits), {marker} = patch start"
-              if color else f"{marker} = patch start; entropy shading needs a colour terminal")
+              if color else f"{marker} = patch start; {without_color()}")
+    more = shown < preview.get("document_bytes", len(preview["bytes"]))
     return [f"Start of {preview['document']} ({shown:,} bytes; {legend})",
-            shade(preview_pieces(preview), color)]
+            shade(preview_pieces(preview), color) + ("…" if more else "")]
 
 
 def shade(parts: Sequence[Piece], color: bool) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from neat_core.training import DistEnv
+from neat_core.api import DistEnv
 
 log = logging.getLogger("neat.train")
 

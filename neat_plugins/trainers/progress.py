@@ -27,9 +27,20 @@ class Progress:
             from tqdm import tqdm
             from tqdm.contrib.logging import logging_redirect_tqdm
 
+            class Bar(tqdm):
+                """Two columns short of the terminal: Ctrl-C echoes "^C" after the bar,
+                and a bar as wide as the terminal would wrap, leaving a copy above."""
+
+                @property
+                def format_dict(self) -> dict[str, Any]:
+                    values: dict[str, Any] = super().format_dict
+                    if values.get("ncols"):
+                        values["ncols"] = max(1, values["ncols"] - len("^C"))
+                    return values
+
             self._bar = self._stack.enter_context(
-                tqdm(total=self.total, initial=self.initial, unit="step", dynamic_ncols=True,
-                     desc="train"))
+                Bar(total=self.total, initial=self.initial, unit="step", dynamic_ncols=True,
+                    desc="train"))
             self._stack.enter_context(logging_redirect_tqdm([logging.getLogger("neat")]))
         return self
 

@@ -17,13 +17,27 @@ import attrs
 import numpy as np
 import torch
 
-from neat_core.api import NeatConfig, TrainResult, resolve_checkpoint, takes_targets
-from neat_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from neat_core.api import (
+    Callbacks,
+    Checkpoint,
+    CheckpointError,
+    DataError,
+    DistEnv,
+    Interrupted,
+    NeatConfig,
+    RunError,
+    TrainResult,
+    build_model,
+    describe_flops,
+    load_checkpoint,
+    model_flops,
+    resolve_checkpoint,
+    save_checkpoint,
+    takes_targets,
+)
 from neat_core.data import BatchSampler, build_corpora, eval_batches
-from neat_core.errors import CheckpointError, DataError, Interrupted, RunError
-from neat_core.flops import describe_flops, model_flops
-from neat_core.models import build_model
-from neat_core.training import Callbacks, DistEnv, LrSchedule, MetricsLog, RunDirectory, StopRequest
+from neat_core.training import LrSchedule, MetricsLog, RunDirectory, StopRequest
+from neat_core.training.calibration import calibrate_model
 
 from .evaluation import evaluate_batches, loss_metrics, next_byte_loss
 from .parallel import Parallel
@@ -121,6 +135,7 @@ class StandardTrainer:
         if self.env.is_main:
             self.parallel.barrier()
         self._check_fits(len(corpora.train))
+        self.train_corpus = corpora.train
         self.sampler = BatchSampler(corpora.train, block_size=self.block_size,
                                     batch_size=self.training.batch_size, seed=seed,
                                     rank=self.env.rank, world_size=self.env.world_size)
@@ -144,19 +159,21 @@ class StandardTrainer:
         seed = self.config.run.seed
         self.backend.seed(seed)
         random.seed(seed)
-        np.random.seed(seed)
+        np.random.seed(seed % 2**32)  # numpy's global generator takes 32-bit seeds
         self.model: torch.nn.Module
         if checkpoint is not None:  # checks that the weights fit the configured model
             self.model = checkpoint.build_model(self.device, self.config.model).train()
         elif self.training.init_from is not None:  # fine-tuning: the weights, step 0
-            start = load_checkpoint(resolve_checkpoint(self.training.init_from))
+            start = load_checkpoint(resolve_checkpoint(self.training.init_from),
+                                    training_state=False)
             self.model = start.build_model(self.device, self.config.model,
                                            same_settings=False).train()
             log.info("starting from the weights of %s", start.path)
         else:
             self.model = build_model(self.config.model, self.device)
+            self._calibrate()
         self.own_loss = takes_targets(self.model)
-        self.backend.seed(seed + self.env.rank)  # dropout differs between ranks
+        self.backend.seed((seed + self.env.rank) % 2**64)  # dropout differs between ranks
         compile_model = self.training.compile
         if compile_model is None:
             compile_model = self.backend.compile_pays_back(self.training.max_steps)
@@ -166,6 +183,20 @@ class StandardTrainer:
         self.optimizer = build_optimizer(self.model, self.config)
         self.scaler = self.backend.grad_scaler()
         self.parameters = sum(p.numel() for p in self.model.parameters())
+
+    def _calibrate(self) -> None:
+        """A new run's model fits its settings to the training data (the optional
+        ``calibrate``); the run's config and checkpoints record them."""
+        fitted = calibrate_model(self.model, self.train_corpus, block_size=self.block_size,
+                                 seed=self.config.run.seed, device=self.device)
+        if fitted is None:
+            return
+        model_config, changed = fitted
+        self.config = attrs.evolve(self.config, model=model_config)
+        if changed:
+            log.info("calibrated on the training data: %s",
+                     ", ".join(f"{key} = {value:.6g}" if isinstance(value, float)
+                               else f"{key} = {value}" for key, value in changed.items()))
 
     def _restore(self, checkpoint: Checkpoint) -> None:
         path, state = checkpoint.path, checkpoint.training_state
@@ -361,7 +392,8 @@ class StandardTrainer:
         where = f"; checkpoint saved to {self.last_saved}" if self.last_saved else ""
         raise Interrupted(f"training interrupted ({self.stop.requested}) at step "
                           f"{self.step}{where}", hint=f"continue with: neat train --resume "
-                                               f"{shlex.quote(str(self.run_dir.path))}")
+                                               f"{shlex.quote(str(self.run_dir.path))}",
+                          signal=self.stop.requested or "SIGINT")
 
     # --- records, evaluation, checkpoints -----------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from neat_core.errors import CheckpointError
+from neat_core.api import CheckpointError
 
 
 def load_optimizer_state(optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> None:

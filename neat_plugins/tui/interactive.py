@@ -5,9 +5,10 @@ in its brief form. Commands start with ``:``: the loop's own (``:set``, ``:show`
 ``:stats``, ``:save``, ``:load``, ``:help``, ``:quit``) and those plugins register
 (``register_interactive_commands``), which may add a part to the status line.
 
-In a terminal the prompt comes from :mod:`neat_core.prompts`: history, Tab completion
-of commands, config keys, report names and paths, and a status line (model, input and
-what plugins add, e.g. the patching mode and threshold). Ctrl-C drops the line being
+In a terminal the prompt comes from :mod:`.prompts`: the line shaded by entropy as it
+is typed (:mod:`.live_shading`), history, Tab completion of commands, config keys,
+report names and paths, and a status line (model, input and what plugins add, e.g. the
+patching mode and threshold). Ctrl-C drops the line being
 typed or cancels the analysis running (the settings stay); Ctrl-D or ``:quit`` leaves.
 Piped input works too: lines are read as they come, with no prompt.
 """
@@ -22,14 +23,24 @@ from typing import Any, Callable, Mapping
 import click
 
 from neat_core import interrupts
-from neat_core.config import Override, parse_assignments, to_dict
+from neat_core.api import (
+    Documents,
+    Entry,
+    NeatError,
+    Override,
+    PluginError,
+    Session,
+    UsageError,
+    analysis_results,
+    get_registry,
+    load_documents,
+    suggest,
+    to_dict,
+    write_reports,
+)
+from neat_core.config import parse_assignments
 from neat_core.config.tree import flatten
-from neat_core.contracts import Documents
-from neat_core.errors import NeatError, PluginError, UsageError, suggest
-from neat_core.inputs import load_documents
-from neat_core.registry import Entry, get_registry
-from neat_core.reporting import report_writers, write_reports
-from neat_core.session import Session, analysis_results
+from neat_core.reporting import report_writers
 
 OWN_COMMANDS = {  # name: (arguments, description)
     "set": ("KEY=VALUE", "change a setting (any config key, as with --set)"),
@@ -91,6 +102,12 @@ class Loop:
                            else ", ".join(origin["sources"]))
         self.results = analysis_results(self.session, documents, origin, view="brief")
         self.report.write(self.results, None)
+
+    def entropies(self, data: bytes) -> Any:
+        """The model's next-byte entropies of ``data`` (the line being typed)."""
+        from neat_core.api import compute_entropies
+
+        return compute_entropies(self.session.model, data)
 
     def status(self) -> str:
         """Model, checkpoint, input and what plugins add (e.g. the patching mode)."""
@@ -233,9 +250,12 @@ def _terminal_reader(loop: Loop) -> Callable[[], str]:
                       if entry.options.get("choices")})
     from prompt_toolkit import PromptSession
 
+    from .live_shading import EntropyLexer
+
     session: PromptSession[str] = PromptSession(
         "neat> ", history=history("analyze"), completer=CommandCompleter(commands, arguments),
-        complete_while_typing=True, bottom_toolbar=loop.status)
+        complete_while_typing=True, bottom_toolbar=loop.status,
+        lexer=EntropyLexer(loop.entropies))
     return session.prompt
 
 

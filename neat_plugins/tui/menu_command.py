@@ -7,14 +7,15 @@ import sys
 
 import click
 
-from neat_core.errors import UsageError
+from neat_core.api import UsageError
 
 
 @click.command("menu")
 @click.pass_context
 def menu_command(ctx: click.Context) -> None:
     """An interactive menu over every command: train, resume, eval, compare, analyze,
-    patch, config, data, backends, plugins, bench (arrow keys, Tab, Esc to go back)."""
+    generate, patch, config, data, backends, plugins, bench (arrow keys, Tab, Esc to go
+    back one question)."""
     if not sys.stdin.isatty():
         raise UsageError("neat menu needs a terminal to read keys from",
                          hint="run the commands directly (`neat --help` lists them)")

@@ -54,8 +54,10 @@ def test_a_damaged_field_is_an_error_naming_it(run_cli, finished, tmp_path, file
                                                message):
     run = copy_run(finished, tmp_path)
     edit_json(run / CHECKPOINT / file, change)
-    for command in (["eval", str(run / CHECKPOINT)],
-                    ["train", "--resume", str(run), "--max-steps", "6"]):
+    commands = [["train", "--resume", str(run), "--max-steps", "6"]]
+    if file != STATE_JSON_FILE:  # eval never reads the training state (issue 23, item 13)
+        commands.insert(0, ["eval", str(run / CHECKPOINT)])
+    for command in commands:
         result = run_cli(*command, "--set", "eval.max_bytes=200")
         assert result.exit_code == 2, (command, result.output)
         assert message in error_line(result), error_line(result)

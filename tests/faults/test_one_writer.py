@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 
 import pytest
 
@@ -14,21 +13,17 @@ from neat_core.training import read_metrics
 from neat_core.training.run_lock import LOCK_FILE
 
 from ..train_utils import NEAT, set_args, subprocess_env, tiny_settings
+from ..waiting import wait_until
 
 
 def error_line(result) -> str:
     return result.stderr.strip().splitlines()[-1]
 
 
-def wait_for_lock(process: subprocess.Popen, lock, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        text = lock.read_text() if lock.exists() else ""
-        if text.strip():
-            return json.loads(text)
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the first run never took the lock"
-        time.sleep(0.05)
+def wait_for_lock(process: subprocess.Popen, lock) -> dict:
+    text = wait_until(lambda: lock.exists() and lock.read_text().strip(),
+                      "the first run to take the lock", process=process)
+    return json.loads(text)
 
 
 @pytest.mark.slow
@@ -49,9 +44,7 @@ def test_a_second_run_into_a_busy_directory_is_refused(tmp_path, run_cli):
             line = error_line(second)
             assert f"run directory {run} is in use by another run (pid {first.pid} on" in line
             assert "choose another --output-dir" in line
-        while not read_metrics(run):
-            assert first.poll() is None
-            time.sleep(0.05)
+        wait_until(lambda: read_metrics(run), "the first run's first record", process=first)
     finally:
         first.send_signal(signal.SIGINT)
         _, stderr = first.communicate(timeout=120)
@@ -77,7 +70,9 @@ def test_a_lock_left_by_a_dead_run_is_taken_over_with_a_notice(tmp_path, run_cli
 def test_the_lock_is_released_when_a_run_fails(tmp_path, run_cli):
     run = tmp_path / "run"
     settings = tiny_settings(run, tmp_path / "cache")
-    failed = run_cli("train", *set_args({**settings, "data.train": ["/no/such/data"]}))
+    (tmp_path / "empty.txt").write_bytes(b"")  # exists (checked before the lock), unusable
+    failed = run_cli("train", *set_args({**settings, "data.train": [str(tmp_path / "empty.txt")]}))
+    assert "has only empty files" in failed.stderr
     assert failed.exit_code == 2 and (run / LOCK_FILE).read_text() == ""
     assert run_cli("train", *set_args(settings)).exit_code == 0
 

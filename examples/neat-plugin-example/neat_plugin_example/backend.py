@@ -15,9 +15,7 @@ import os
 import platform
 from typing import Any
 
-from neat_core.api import Backend
-from neat_core.backends import system_memory_bytes
-from neat_core.config import BackendConfig
+from neat_core.api import Backend, BackendConfig, system_memory_bytes
 
 from .config import BackgroundCpuSettings
 

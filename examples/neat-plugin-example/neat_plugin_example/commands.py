@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from neat_core.errors import DataError
+from neat_core.api import DataError
 
 
 def order0_bits_per_byte(data: bytes) -> float:

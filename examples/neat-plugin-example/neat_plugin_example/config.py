@@ -15,13 +15,13 @@ class                       config keys
 ``CsvLogSettings``          ``callbacks.csv-log.*``
 ==========================  ===================================================
 
-Only attrs and neat_core.config are imported here: the entry-point module imports this
-module, and it must stay light.
+Only neat_core.api is imported here (cheap: no torch, no config machinery): the
+entry-point module imports this module, and it must stay light.
 """
 
 from __future__ import annotations
 
-from neat_core.config import CallbackConfig, ModelConfig, Settings, frozen, require, setting
+from neat_core.api import CallbackConfig, ModelConfig, Settings, frozen, require, setting
 
 
 @frozen  # every settings class: frozen (immutable) and keyword-only

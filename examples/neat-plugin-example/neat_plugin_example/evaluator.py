@@ -1,6 +1,6 @@
 """The ``surprise`` evaluator: where the model is most surprised, in bits per byte.
 
-It scores through :class:`neat_core.scoring.Scorer` (any model, the config's window
+It scores through :class:`neat_core.api.Scorer` (any model, the config's window
 settings, shared with NEAT's evaluators), so it needs no model plugin's insides. Its
 results are nested on purpose -- a dict of numbers, a dict of dicts, lists of row
 dicts -- which NEAT's text and html reports render as fields, tables and sections.
@@ -14,9 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from neat_core.api import Documents
-from neat_core.config import NeatConfig
-from neat_core.scoring import Scorer
+from neat_core.api import Documents, NeatConfig, Scorer
 
 from .config import SurpriseSettings
 

@@ -7,7 +7,7 @@ factories: each factory imports its module -- and torch -- when the object is bu
 
 from __future__ import annotations
 
-from neat_core import hookimpl
+from neat_core.api import hookimpl
 
 from .backend import BackgroundCpuBackend  # light: a backend imports torch in its methods
 from .config import (

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from neat_core.config import NeatConfig
+from neat_core.api import NeatConfig
 
 from .config import MarkdownSettings
 

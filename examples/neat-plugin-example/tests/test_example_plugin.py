@@ -26,10 +26,8 @@ from neat_plugin_example.config import (
 )
 
 import neat_core
-from neat_core.cli import cli
-from neat_core.config import load_config
-from neat_core.errors import ConfigError
-from neat_core.testing import plugin_registered
+from neat_core.api import ConfigError, load_config, plugin_registered
+from neat_core.cli import cli  # the `neat` command, run in-process
 
 TEXT = b"the quick brown fox jumps over the lazy dog, 42 times.\n" * 4
 TINY = {"model.name": "byte-gru", "model.hidden_size": 16, "model.block_size": 16,
@@ -94,11 +92,11 @@ def test_model_predicts_next_byte_logits_causally():
 
 
 def test_backend_is_chosen_by_name_only_and_trains(tmp_path):
-    from neat_core.backends import auto_candidates, select_backend
+    from neat_core.api import select_backend
 
     with plugin_registered(plugin):
         registry = neat_core.get_registry()
-        assert "cpu-background" not in [b.name for b in auto_candidates(registry)]
+        assert registry.backends["cpu-background"].factory().auto_priority is None  # not auto
         # niceness 0: this test process keeps its priority (os.nice cannot raise it back)
         settings = tiny(tmp_path, **{"backend.name": "cpu-background",
                                      "backend.cpu-background.niceness": 0})
@@ -113,9 +111,7 @@ def test_backend_is_chosen_by_name_only_and_trains(tmp_path):
 
 def test_backend_lowers_the_priority_of_the_process():
     """In a child process: a process cannot raise its priority again."""
-    script = ("from neat_core.backends import select_backend\n"
-              "from neat_core.config import load_config\n"
-              "from neat_core.testing import plugin_registered\n"
+    script = ("from neat_core.api import load_config, plugin_registered, select_backend\n"
               "from neat_plugin_example import plugin\n"
               "import os\n"
               "with plugin_registered(plugin):\n"
@@ -135,8 +131,7 @@ def test_backend_lowers_the_priority_of_the_process():
 
 def test_evaluator_takes_its_options_from_the_config():
     torch = pytest.importorskip("torch")
-    from neat_core.backends import select_backend
-    from neat_core.scoring import Scorer
+    from neat_core.api import Scorer, select_backend
 
     documents = [("a.txt", TEXT), ("b.txt", b"xy\n\xff")]
     with plugin_registered(plugin):
@@ -204,7 +199,7 @@ def test_markdown_report_renders_a_comparison_run_by_run(tmp_path):
 
 
 def test_csv_log_is_opt_in_and_writes_every_nth_record(tmp_path):
-    from neat_core.training import Callbacks
+    from neat_core.api import Callbacks
 
     records = [{"kind": "train", "step": step, "loss": 1.0 / step, "lr": 0.1}
                for step in range(1, 6)]

@@ -8,9 +8,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..layers.attention import causal
+from ..layers.attention import Attend
 from ..layers.block import Block
 from ..layers.hash_ngrams import hash_embedding
+from ..layers.kv_cache import KVCache
 from ..layers.rope import Rope
 from ..layers.spec import LAYOUTS
 from ..layers.tokens import VOCABULARIES
@@ -28,12 +29,17 @@ class LocalEncoder(nn.Module):
         self.blocks = nn.ModuleList(Block(local_spec(config))
                                     for _ in range(config.encoder_layers))
 
-    def forward(self, idx: torch.Tensor, mask: torch.Tensor | None, rope: Rope) -> torch.Tensor:
-        """Byte (or token) states ``[batch, time, local_size]`` of ``idx [batch, time]``."""
+    def forward(self, idx: torch.Tensor, rope: Rope, attend: Attend | None = None,
+                cache: KVCache | None = None) -> torch.Tensor:
+        """Byte (or token) states ``[batch, time, local_size]``: causal over them (limited by
+        ``attend``, a windowed attention), or after those ``cache`` holds (whose bytes
+        the first n-grams read)."""
         x = self.embed(idx)
         if self.hash_embed is not None:
-            x = x + self.hash_embed(idx)
+            ngrams = idx if cache is None else cache.with_history(idx)
+            x = x + self.hash_embed(ngrams)[:, -idx.shape[1]:]
         x = self.dropout(x)
-        for block in self.blocks:
-            x = block(x, rope=rope, **causal(mask))
+        for layer, block in enumerate(self.blocks):
+            x = (block(x, rope=rope, cache=cache, layer=layer) if cache is not None
+                 else block(x, rope=rope, attend=attend, is_causal=attend is None))
         return x

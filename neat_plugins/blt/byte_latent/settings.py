@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from neat_core.api import ConfigError, ModelConfig, frozen, require, section, setting
 
@@ -44,12 +44,21 @@ class BltConfig(ModelConfig):
         None, min=1, help="Start a new patch once a patch has this many bytes.")
     patches_per_window: int | None = setting(
         None, min=1,
-        help="Give the latent transformer exactly this many patches per block_size bytes: "
-             "boundaries after the first ones are dropped, and missing patches are empty.",
-        notes="Makes the latent cost constant whatever the data. Choose the threshold so "
-              "that patches average about block_size / patches_per_window bytes, or the "
-              "last patch of a window gets long. A shorter input gets proportionally "
-              "fewer (rounded up).")
+        help="Give the latent transformer at most this many patches per block_size bytes: "
+             "boundaries after the first ones of each block are dropped.",
+        notes="Bounds the latent cost whatever the data. Choose the threshold so that "
+              "patches average about block_size / patches_per_window bytes, or the last "
+              "patch of a block gets long. Blocks are the block_size bytes from each "
+              "multiple of block_size of a stream (a training window is one block).")
+    target_patch_size: float | None = setting(
+        None, min=1,
+        help="Entropy patching (global, relative, combined): the mean patch size in bytes "
+             "to calibrate the threshold to when training starts.",
+        notes="The threshold of the mode (relative_threshold for relative, threshold "
+              "otherwise) is set on windows of the training data, as this model cuts "
+              "them, before the first step; the run's config and checkpoints record it "
+              "(and this target), so a resumed run, neat patch and neat analyze use the "
+              "calibrated value.")
     entropy_checkpoint: str | None = setting(
         None, help="Checkpoint directory of a trained blt-entropy model whose entropies "
                    "place the patch boundaries (global, relative, combined).",
@@ -121,6 +130,11 @@ class BltConfig(ModelConfig):
                 object.__setattr__(self, "entropy", read_entropy_settings(
                     self.entropy_checkpoint))
         else:
+            require(self.target_patch_size is None,
+                    f"model.target_patch_size is set, but model.patching "
+                    f"'{self.patching}' has no threshold to calibrate",
+                    hint="drop target_patch_size (static: set model.patch_size), or use "
+                         "patching global, relative or combined")
             require(self.entropy_checkpoint is None,
                     f"model.entropy_checkpoint is set, but model.patching "
                     f"'{self.patching}' uses no entropy model",
@@ -158,6 +172,25 @@ def check_layout(config: BltConfig) -> None:
                      "model.layout=reference")
 
 
+def own_settings(config: BltConfig) -> dict[str, Any]:
+    """The settings of the patches a BLT cuts, as ``neat patch`` and the analysers show
+    them (only those its mode uses)."""
+    settings: dict[str, Any] = {"source": "model", "mode": config.patching}
+    if config.patching == "static":
+        settings["patch_size"] = config.patch_size
+    if config.patching in ("global", "combined"):
+        settings["threshold"] = config.threshold
+    if config.patching in ("relative", "combined"):
+        settings["relative_threshold"] = config.relative_threshold
+    if config.patching in ENTROPY_MODES and config.target_patch_size is not None:
+        settings["target_patch_size"] = config.target_patch_size
+    for name in ("max_patch_size", "patches_per_window"):
+        if getattr(config, name) is not None:
+            settings[name] = getattr(config, name)
+    settings["block_size"] = config.block_size  # every block_size-th byte starts a patch
+    return settings
+
+
 def read_entropy_settings(checkpoint: str) -> BltEntropyConfig:
     """The model settings saved in an entropy model's checkpoint (its config.json)."""
     file = Path(checkpoint).expanduser() / "config.json"
@@ -169,9 +202,9 @@ def read_entropy_settings(checkpoint: str) -> BltEntropyConfig:
                           hint="pass a checkpoint directory of a blt-entropy model, e.g. "
                                "runs/entropy/checkpoints/best") from None
     try:
-        from neat_core.config import config_from_dict  # the config machinery, when used
+        from neat_core.api import load_config  # the config machinery, when used
 
-        model = config_from_dict(data).model
+        model = load_config(base=data).config.model
     except ConfigError as error:
         raise ConfigError(f"model.entropy_checkpoint: {file} is not a valid config: "
                           f"{error.message}", hint=error.hint) from None

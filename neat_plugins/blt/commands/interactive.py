@@ -10,6 +10,7 @@ import click
 
 from neat_core.api import NeatConfig, UsageError
 
+from ..byte_latent.settings import BltConfig, own_settings
 from ..patching.settings import MODES, PatchingConfig
 from .escape import escape
 
@@ -30,8 +31,24 @@ def describe(patching: PatchingConfig) -> str:
     return text
 
 
+def describe_own(settings: Mapping[str, Any]) -> str:
+    """A model's own patching (``ModelPatching.settings``), in words."""
+    text = f"the model's patches, mode {settings['mode']}"
+    if "patch_size" in settings:
+        text += f", {settings['patch_size']}-byte patches"
+    for name in ("threshold", "relative_threshold"):
+        if name in settings:
+            text += f", {name} {settings[name]:.4g} bits"
+    if "target_patch_size" in settings:
+        text += f" (calibrated for {settings['target_patch_size']:g}-byte patches)"
+    return text
+
+
 def status(config: NeatConfig) -> str:
-    """The patching part of the status line."""
+    """The patching part of the status line: a BLT's own patches, else the patching
+    section's."""
+    if isinstance(config.model, BltConfig):
+        return describe_own(own_settings(config.model))
     return describe(config.settings(PatchingConfig))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -23,12 +24,11 @@ from typing import IO, Any, Iterable, Iterator
 
 import click
 
-from neat_core.api import config_command
-from neat_core.errors import DataError, RunError, UsageError
-from neat_core.files import write_failure
+from neat_core.api import DataError, RunError, UsageError, config_command, write_failure
 
 from ..patching.settings import PatchingConfig
 from .escape import escape
+from .interactive import describe_own
 
 log = logging.getLogger("neat.patch")
 
@@ -39,7 +39,7 @@ CALIBRATION_BYTES = 1 << 20  # a target patch size calibrates the threshold on t
 BLOCK = 1 << 16  # characters or numbers of one patch formatted at a time
 
 
-@config_command("patch", "backend.name")
+@config_command("patch", "backend.name", "run.progress")
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.argument("file", required=False, default="-", metavar="[FILE|-]")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
@@ -57,44 +57,71 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     calibrates the threshold (on the first MiB of the input) so patches average that
     many bytes.
     """
-    from neat_core.api import resolve_checkpoint, to_dict
-    from neat_core.backends import select_backend
-    from neat_core.checkpoint import load_checkpoint, resolve_over_checkpoint
-    from neat_core.scoring import compute_entropies, score_stream, stream_context
+    from neat_core.api import (
+        compute_entropies,
+        load_checkpoint,
+        load_config,
+        resolve_checkpoint,
+        score_stream,
+        select_backend,
+        stream_alignment,
+        stream_context,
+        to_dict,
+    )
+    from neat_core.checkpoint import checkpoint_base
+    from neat_core.session import locate_checkpoint
 
     from ..patching.stream import PatchStream
 
-    saved = load_checkpoint(resolve_checkpoint(checkpoint))
+    # the checkpoint is checked without a word, so that a bad input is the first line
+    saved = load_checkpoint(locate_checkpoint(checkpoint), training_state=False)
     chunks, size = _read_input(file)
-    resolved = resolve_over_checkpoint(resolved, saved)
+    resolve_checkpoint(checkpoint)  # says which checkpoint of a run directory is used
+    explicit = [path for path, source in resolved.sources.items()
+                if path.startswith("patching.") and source != "default"]
+    resolved = load_config(base=checkpoint_base(saved), overrides=resolved)  # flags on top
     config = resolved.config
-    _check_flags(resolved)
     backend = select_backend(config.backend)
     model = saved.build_model(backend.device, config.model)
+    patching_of = getattr(model, "patching", None)
+    own = patching_of() if callable(patching_of) else None
+    if own is None:
+        _check_flags(resolved)
+    elif explicit:
+        raise UsageError(f"this {saved.model_name} model cuts its own patches "
+                         f"({describe_own(own.settings)}): {', '.join(sorted(explicit))} "
+                         f"would have no effect",
+                         hint="drop the patching settings; the model's are its model.* "
+                              "settings (model.patching, model.threshold, ...)")
     quiet = (click.get_current_context().find_root().obj or {}).get("quiet", False)
+    scoring = {"batch_size": config.eval.batch_size, "device": backend.device}
 
     def entropies(data: bytes) -> Any:
         with backend.autocast():
-            return compute_entropies(model, data, batch_size=config.eval.batch_size,
-                                     stride=config.eval.stride, device=backend.device,
-                                     observe=backend.observe_step)
+            return compute_entropies(model, data, stride=config.eval.stride,
+                                     observe=backend.observe_step, **scoring)
 
     progress = _progress(size, config.run.progress and not quiet and sys.stderr.isatty())
-    scored = _finite(score_stream(entropies, _counted(chunks, progress),
-                                  stream_context(model)))
+    counted = _counted(chunks, progress)
     configured = config.settings(PatchingConfig)
-    patching, scored = _calibrate(scored, configured)
+    if own is None:
+        scored = _finite(score_stream(entropies, counted, stream_context(model),
+                                      stream_alignment(model)))
+        patching, scored = _calibrate(scored, configured)
+        shown = {**to_dict(patching), "target_patch_size": configured.target_patch_size}
+    else:
+        scored, patching = _finite(_own_patches(own, counted, model, entropies)), None
+        shown = dict(own.settings)
     settings = {"model": saved.model_name, "checkpoint": str(saved.path), "input": file,
-                "entropy_unit": "bits",
-                "patching": {**to_dict(patching),
-                             "target_patch_size": configured.target_patch_size}}
+                "entropy_unit": "bits", "patching": shown}
     output = OUTPUTS[output_format](settings)
-    stream, total, entropy_sum, patches = PatchStream(patching), 0, 0.0, 0
+    stream, total, entropy_sum, patches = PatchStream(patching or PatchingConfig()), 0, 0.0, 0
     with progress:
         for data, values in scored:
+            values, starts = (values, None) if own is None else (values[:, 0], values[:, 1])
             total += len(data)
             entropy_sum += float(values.sum(dtype="float64"))
-            for piece in stream.feed(data, values):
+            for piece in stream.feed(data, values, starts):
                 output.patch(piece)
                 patches += 1
             output.flush()
@@ -104,10 +131,40 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     summary = {"bytes": total, "num_patches": patches, "average_patch_size": total / patches,
                "mean_entropy_bits": entropy_sum / total}
     output.close(summary)
+    log.info("%d bytes -> %d patches, average %.2f bytes (%s)", total, patches,
+             summary["average_patch_size"],
+             describe_own(shown) if own is not None else _describe(patching))
+
+
+def _describe(patching: Any) -> str:
     threshold = patching.active_threshold
-    log.info("%d bytes -> %d patches, average %.2f bytes (mode %s%s)", total, patches,
-             summary["average_patch_size"], patching.mode,
-             "" if threshold is None else f", threshold {threshold:.4g} bits")
+    return (f"mode {patching.mode}"
+            + ("" if threshold is None else f", threshold {threshold:.4g} bits"))
+
+
+def _own_patches(own: Any, chunks: Iterable[bytes], model: Any,
+                 entropies: Any) -> Iterator[tuple[bytes, Any]]:
+    """``(chunk, [entropies, starts])`` of the patches the model cuts itself, each chunk
+    cut in a piece that starts early enough (and where the model allows) for the
+    chunk's patches to be those of the whole input. The entropies are those that
+    placed the boundaries, or (fixed rules) the model's own next-byte entropies."""
+    import numpy as np
+
+    from neat_core.api import score_stream, stream_alignment, stream_context
+
+    context, align = own.context, own.align
+    _, placed = own.starts(b"x")
+    if placed is None:  # shown entropies come from the model: its context too
+        context = max(context, stream_context(model))
+        align = math.lcm(align, stream_alignment(model))
+
+    def score(piece: bytes) -> Any:
+        starts, values = own.starts(piece)
+        if values is None:
+            values = entropies(piece)
+        return np.column_stack((values, starts))
+
+    return score_stream(score, chunks, context, align)
 
 
 def _read_input(file: str) -> tuple[Iterator[bytes], int | None]:
@@ -171,7 +228,7 @@ def _finite(scored: Iterable[tuple[bytes, Any]]) -> Iterator[tuple[bytes, Any]]:
 
     position = 0
     for data, values in scored:
-        bad = np.flatnonzero(~np.isfinite(values))
+        bad = np.flatnonzero(~np.isfinite(values if values.ndim == 1 else values[:, 0]))
         if bad.size:
             raise RunError(f"the model gave a non-finite entropy ({values[bad[0]]}) at byte "
                            f"{position + int(bad[0])}",

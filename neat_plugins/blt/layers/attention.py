@@ -9,7 +9,7 @@ names are those of saved checkpoints.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -21,6 +21,8 @@ from .spec import BlockSpec
 if TYPE_CHECKING:
     from .kv_cache import KVCache
 
+Attend = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+
 
 def window_mask(time: int, window: int | None, device: torch.device) -> torch.Tensor | None:
     """``[time, time]`` bool: query ``i`` sees key ``j`` when ``0 <= i - j < window``;
@@ -29,6 +31,37 @@ def window_mask(time: int, window: int | None, device: torch.device) -> torch.Te
         return None
     distance = torch.arange(time, device=device)[:, None] - torch.arange(time, device=device)
     return (distance >= 0) & (distance < window)
+
+
+def windowed(window: int, dropout: float = 0.0) -> Attend:
+    """Causal attention in which query ``i`` sees keys ``i - window + 1 .. i``, for
+    ``[..., heads, T, head_dim]`` inputs: computed in blocks of ``window`` queries, each
+    over the ``2 * window`` keys that end with its block, so a query costs ``2 * window``
+    pairs, not ``T`` (a dense masked call would compute all ``T``)."""
+
+    def attend(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+        time = query.shape[-2]
+        if time <= window:
+            return F.scaled_dot_product_attention(query, key, value, is_causal=True,
+                                                  dropout_p=dropout)
+        blocks = -(-time // window)
+        pad = blocks * window - time
+        rows = query.shape[:-2]
+        queries = F.pad(query, (0, 0, 0, pad)).unflatten(-2, (blocks, window))
+        # keys of block b: positions (b - 1) * window .. (b + 1) * window - 1
+        keys, values = (F.pad(x, (0, 0, window, pad)).unfold(-2, 2 * window, window)
+                        .transpose(-1, -2) for x in (key, value))
+        q_pos = torch.arange(window, device=query.device)[:, None]
+        k_pos = torch.arange(2 * window, device=query.device)[None, :] - window
+        mask = (q_pos - k_pos >= 0) & (q_pos - k_pos < window)  # [window, 2 * window]
+        first = torch.ones(blocks, 1, 1, dtype=torch.bool, device=query.device)
+        first[0] = False  # block 0 has no block before it: its first keys are padding
+        mask = mask & (first | (k_pos >= 0))
+        y = F.scaled_dot_product_attention(queries, keys, values, attn_mask=mask,
+                                           dropout_p=dropout)
+        return y.reshape(*rows, blocks * window, -1)[..., :time, :]
+
+    return attend
 
 
 def causal(mask: torch.Tensor | None) -> dict[str, Any]:
@@ -74,9 +107,12 @@ class Attention(nn.Module):
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None, *,
                 mask: torch.Tensor | None = None, is_causal: bool = False,
                 rope: Rope | None = None, cache: KVCache | None = None,
-                layer: int = 0) -> torch.Tensor:
+                layer: int = 0, attend: Attend | None = None) -> torch.Tensor:
         """With ``cache``, the keys and values of the bytes it holds join the new ones
-        (as layer ``layer``), and its mask replaces ``mask`` and ``is_causal``."""
+        (as layer ``layer``), and its mask replaces ``mask`` and ``is_causal``. With
+        ``attend``, that function of the rotated queries, keys and values
+        (``[..., heads, L, head_dim]`` each) gives the heads' output instead: attention
+        over rows packed into one sequence, or over a cache of another kind."""
         if self.fused and context is None:
             query, key, value = map(self.split_heads, self.qkv(x).chunk(3, dim=-1))
         else:
@@ -84,6 +120,8 @@ class Attention(nn.Module):
             key, value = self.keys_values(x if context is None else context)
         if rope is not None:
             query, key = rope.rotate(query), rope.rotate(key)
+        if attend is not None:
+            return self.proj(attend(query, key, value).transpose(-3, -2).flatten(-2))
         if cache is not None:
             key, value, mask = cache.store(layer, key, value)
             is_causal = False

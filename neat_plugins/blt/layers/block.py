@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from .attention import Attention
+from .attention import Attend, Attention
 from .feed_forward import make_feed_forward
 from .norms import make_norm
 from .rope import Rope
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 class Block(nn.Module):
     """``x + attention(norm(x))``, then ``x + feed_forward(norm(x))``; ``mask``,
-    ``is_causal`` or ``cache`` say what each position sees (see :class:`.Attention`)."""
+    ``is_causal``, ``cache`` or ``attend`` say what each position sees (see
+    :class:`.Attention`)."""
 
     def __init__(self, spec: BlockSpec) -> None:
         super().__init__()
@@ -31,9 +32,11 @@ class Block(nn.Module):
 
     def forward(self, x: torch.Tensor, *, mask: torch.Tensor | None = None,
                 is_causal: bool = False, rope: Rope | None = None,
-                cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
+                cache: KVCache | None = None, layer: int = 0,
+                attend: Attend | None = None) -> torch.Tensor:
         x = x + self.resid_dropout(self.attn(self.attn_norm(x), mask=mask, is_causal=is_causal,
-                                             rope=rope, cache=cache, layer=layer))
+                                             rope=rope, cache=cache, layer=layer,
+                                             attend=attend))
         return x + self.ffn(self.ffn_norm(x))
 
 

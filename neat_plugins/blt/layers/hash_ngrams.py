@@ -12,8 +12,8 @@ The hash (written out so tests can check it by hand)::
     h_n(t) = (x(t-n+1) * B^(n-1) + ... + x(t-1) * B + x(t)) mod M
     bucket = h_n(t) mod buckets
 
-with ``B = 1_000_003`` and ``M = 2^31 - 1``, evaluated by Horner's rule modulo ``M``
-after each step, so every intermediate value fits in int64 on every device.
+with ``B = 1_000_003`` and ``M = 2^31 - 1``, evaluated term by term modulo ``M``
+(:func:`all_ngram_hashes`), so every intermediate value fits in int64 on every device.
 
 The reference layout hashes tokens as transformers' ``BltModel`` does, into one fused
 table (:class:`FusedHashNgramEmbedding`).
@@ -31,14 +31,28 @@ HASH_BASE = 1_000_003
 HASH_MODULUS = 2**31 - 1
 
 
+def all_ngram_hashes(idx: torch.Tensor, sizes: Sequence[int]) -> torch.Tensor:
+    """``h_n(t)`` for every position of ``idx [batch, time]`` and every ``n`` of
+    ``sizes``, ``[batch, time, len(sizes)]`` (int64, in ``[0, M)``).
+
+    The sum of Horner's rule, term by term: ``x(t-i) * (B^i mod M) mod M`` for
+    ``i < n``, summed over ``i`` and reduced modulo ``M`` -- the same value, every
+    product below ``2^62`` and every sum below ``2^35``, for all sizes at once."""
+    longest = max(sizes)
+    powers = [1]
+    for _ in range(longest - 1):
+        powers.append(powers[-1] * HASH_BASE % HASH_MODULUS)
+    padded = F.pad(idx.long() + 1, (longest - 1, 0), value=0)
+    # [batch, time, longest]: x(t), x(t-1), ..., each times its power of B
+    recent = padded.unfold(-1, longest, 1).flip(-1)
+    terms = recent * torch.tensor(powers, device=idx.device) % HASH_MODULUS
+    sums = terms.cumsum(-1) % HASH_MODULUS  # sums[..., n - 1] = h_n(t)
+    return sums[..., [n - 1 for n in sizes]]
+
+
 def ngram_hashes(idx: torch.Tensor, n: int) -> torch.Tensor:
     """``h_n(t)`` for every position of ``idx [batch, time]`` (int64, in ``[0, M)``)."""
-    time = idx.shape[-1]
-    padded = F.pad(idx.long() + 1, (n - 1, 0), value=0)
-    hashes = torch.zeros_like(idx, dtype=torch.long)
-    for offset in range(n):
-        hashes = (hashes * HASH_BASE + padded[..., offset:offset + time]) % HASH_MODULUS
-    return hashes
+    return all_ngram_hashes(idx, [n])[..., 0]
 
 
 class HashNgramEmbedding(nn.Module):
@@ -52,8 +66,11 @@ class HashNgramEmbedding(nn.Module):
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         """``[batch, time, dim]`` for ``idx [batch, time]``."""
-        return torch.stack([table(ngram_hashes(idx, n) % self.buckets)
-                            for n, table in zip(self.sizes, self.tables)]).sum(0)
+        buckets = all_ngram_hashes(idx, self.sizes) % self.buckets
+        out = self.tables[0](buckets[..., 0])
+        for size, table in enumerate(self.tables[1:], start=1):
+            out = out + table(buckets[..., size])
+        return out
 
 
 # --- the reference layout's hash n-grams (transformers' BltModel) -------------------------

@@ -11,7 +11,8 @@ class KVCache:
 
     Each layer's keys and values are a ring of ``capacity`` slots, ``[B, H, slots, D]``:
     position ``p`` lives in slot ``p % capacity``, so a call writes only its new
-    positions. The capacity is ``block_size - 1`` plus the longest call so far.
+    positions. The capacity is ``block_size - 1`` plus the length of the call: it grows
+    for a long call and shrinks back when bytes come one at a time.
     """
 
     def __init__(self, batch_size: int, block_size: int, layers: int,
@@ -37,8 +38,11 @@ class KVCache:
     def advance(self, time: int, device: torch.device) -> int:
         """Make room for ``time`` new positions; returns the first one's position."""
         start, end = self.position, self.position + time
-        if self.block_size - 1 + time > self.capacity:
-            self._grow(self.block_size - 1 + time)
+        needed = self.block_size - 1 + time
+        # grow for a longer call; after one, shrink back for short ones (each byte then
+        # attends over the slots it may see, not those a long call needed)
+        if needed > self.capacity or (time == 1 and self.capacity > needed):
+            self._resize(needed)
         slot = torch.arange(self.capacity, device=device)
         held = end - 1 - (end - 1 - slot) % self.capacity  # position in each slot then
         query = torch.arange(start, end, device=device)[:, None]
@@ -64,8 +68,9 @@ class KVCache:
             ring[:, :, :time - split] = new[:, :, split:]
         return ring_keys, ring_values, self._mask
 
-    def _grow(self, capacity: int) -> None:
-        """Re-lay the rings out for ``capacity`` slots, keeping what they hold."""
+    def _resize(self, capacity: int) -> None:
+        """Re-lay the rings out for ``capacity`` slots (at least ``block_size - 1``),
+        keeping what they hold."""
         kept = torch.arange(max(0, self.position - self.block_size + 1), self.position)
         for ring in (self.keys, self.values):
             for layer, old in enumerate(ring):

@@ -26,18 +26,25 @@ def rope_tables(head_dim: int, length: int, start: int = 0, theta: float = ROPE_
                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """cos and sin of the rotary angles of positions ``start..start+length-1``, each
     ``[length, head_dim // 2]``, on the CPU (float64, rounded once)."""
-    inv_freq = theta ** (-torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim)
-    positions = torch.arange(start, start + length, dtype=torch.float64)
-    angles = torch.outer(positions, inv_freq)
+    return angle_tables(head_dim, torch.arange(start, start + length), theta)
+
+
+def angle_tables(head_dim: int, positions: torch.Tensor, theta: float = ROPE_BASE
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin of the rotary angles of any ``positions [n]``, ``[n, head_dim // 2]``
+    each, on their device (computed as :func:`rope_tables` computes them)."""
+    inv_freq = theta ** (-torch.arange(0, head_dim, 2, dtype=torch.float64,
+                                       device=positions.device) / head_dim)
+    angles = torch.outer(positions.to(torch.float64), inv_freq)
     return angles.cos().float(), angles.sin().float()
 
 
-def float32_rope_tables(head_dim: int, length: int, start: int = 0, theta: float = ROPE_BASE
-                        ) -> tuple[torch.Tensor, torch.Tensor]:
+def float32_angle_tables(head_dim: int, positions: torch.Tensor, theta: float = ROPE_BASE
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
     """The same tables computed in float32 throughout, as transformers computes them."""
-    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float) / head_dim))
-    positions = torch.arange(start, start + length, dtype=torch.float)
-    angles = positions[:, None] * inv_freq[None, :]
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float,
+                                             device=positions.device) / head_dim))
+    angles = positions.float()[:, None] * inv_freq[None, :]
     return angles.cos(), angles.sin()
 
 
@@ -71,10 +78,10 @@ class InterleavedRope(NamedTuple):
 Rope = HalvesRope | InterleavedRope  # what attention is given: anything with rotate
 
 # pairing -> (its rotation, how its tables are computed)
-Tables = Callable[..., tuple[torch.Tensor, torch.Tensor]]
+Tables = Callable[[int, torch.Tensor, float], tuple[torch.Tensor, torch.Tensor]]
 PAIRINGS: dict[str, tuple[type[HalvesRope] | type[InterleavedRope], Tables]] = {
-    "halves": (HalvesRope, rope_tables),
-    "interleaved": (InterleavedRope, float32_rope_tables)}
+    "halves": (HalvesRope, angle_tables),
+    "interleaved": (InterleavedRope, float32_angle_tables)}
 
 
 class Rotary(nn.Module):
@@ -88,7 +95,7 @@ class Rotary(nn.Module):
         super().__init__()
         self.head_dim, self.theta = head_dim, theta
         self.rope, self.tables = PAIRINGS[pairing]
-        cos, sin = self.tables(head_dim, length, theta=theta)
+        cos, sin = self.tables(head_dim, torch.arange(length), theta)
         self.register_buffer("cos", cos, persistent=False)
         self.register_buffer("sin", sin, persistent=False)
 
@@ -96,7 +103,16 @@ class Rotary(nn.Module):
         """The first ``length`` positions."""
         return self.rope(self.cos[:length], self.sin[:length])
 
+    def of(self, positions: torch.Tensor) -> Rope:
+        """Any ``positions [n]`` (from the table while they are in it)."""
+        if positions.numel() and int(positions.max()) < self.cos.shape[0]:
+            return self.rope(self.cos[positions], self.sin[positions])
+        return self.rope(*self.tables(self.head_dim, positions, self.theta))
+
     def at(self, start: int, length: int) -> Rope:
-        """Positions ``start..start+length-1``, wherever they are (computed)."""
-        cos, sin = self.tables(self.head_dim, length, start, theta=self.theta)
+        """Positions ``start..start+length-1``, wherever they are (computed past the
+        table, as the table was)."""
+        if start + length <= self.cos.shape[0]:
+            return self.rope(self.cos[start:start + length], self.sin[start:start + length])
+        cos, sin = self.tables(self.head_dim, torch.arange(start, start + length), self.theta)
         return self.rope(cos.to(self.cos.device), sin.to(self.sin.device))

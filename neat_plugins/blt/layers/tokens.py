@@ -32,8 +32,12 @@ class Vocabulary:
 
     def encode(self, idx: torch.Tensor) -> torch.Tensor:
         """The tokens of byte values ``idx [B, T]``: ``[B, prefix + T]``."""
-        tokens = idx + self.offset if self.offset else idx
+        tokens = self.encode_more(idx)
         return F.pad(tokens, (1, 0), value=BOS) if self.bos else tokens
+
+    def encode_more(self, idx: torch.Tensor) -> torch.Tensor:
+        """The tokens of bytes ``idx [B, T]`` that continue a stream (no BOS)."""
+        return idx + self.offset if self.offset else idx
 
     def at_bytes(self, values: torch.Tensor) -> torch.Tensor:
         """Per-token values ``[B, prefix + T, ...]`` -> those of the bytes ``[B, T, ...]``."""

@@ -12,8 +12,7 @@ from typing import Any, Sequence
 import attrs
 import numpy as np
 
-from neat_core.api import MAX_BITS
-from neat_core.errors import DataError, UsageError
+from neat_core.api import MAX_BITS, DataError, UsageError
 
 from .rules import DEFAULTS, check_mode, entropy_array, patch_lengths, patch_starts
 from .settings import THRESHOLD_MODES, PatchingConfig

@@ -1,4 +1,5 @@
-"""The ``patches`` evaluator: patch statistics for the configured patching, a threshold
+"""The ``patches`` evaluator: patch statistics for the configured patching (or, for a
+model that cuts its own patches such as a BLT, for the patches it cuts), a threshold
 sweep, and a preview.
 
 - ``patching``: the settings used; with ``patching.target_patch_size`` the threshold
@@ -20,10 +21,11 @@ import attrs
 import numpy as np
 
 from .calibration import calibrate_threshold, calibrated, patch_lengths_for
+from .rules import lengths as rule_lengths
 from .settings import PatchingConfig
 
 if TYPE_CHECKING:
-    from neat_core.api import Documents, Scorer
+    from neat_core.api import Documents, ModelPatching, Scorer
 
 SWEEP_THRESHOLDS = tuple(round(0.25 * i, 2) for i in range(33))  # 0..8 bits
 CALIBRATION_TARGETS = (2.0, 3.0, 4.0, 6.0, 8.0)
@@ -60,26 +62,58 @@ def size_stats(sizes: np.ndarray, total_bytes: int) -> dict[str, Any]:
 
 class PatchStats:
     """Reads its entropies from ``scorer`` (the plugin's factory makes it, so this module
-    needs no torch)."""
+    needs no torch). With ``own`` (a model's ``patching()``, e.g. a BLT's), the patches
+    are those the model cuts, and the entropies shown those that placed them (or, for
+    fixed rules, the scorer's); the ``patching`` section is then only the threshold
+    sweep's what-if."""
 
-    def __init__(self, scorer: Scorer, config: Any) -> None:
+    def __init__(self, scorer: Scorer, config: Any, own: ModelPatching | None = None
+                 ) -> None:
         self.config = config
         self.patching = config.settings(PatchingConfig)
         self.scorer = scorer
+        self.own = own
 
     def evaluate(self, documents: Documents) -> dict[str, Any]:
+        if self.own is not None:
+            return self._own(documents)
         values = [self.scorer.entropies(data)
                   for _, data in self.scorer.documents(documents, "entropies")]
         patching, was_calibrated = self._patching(values)
         lengths = [patch_lengths_for(v, patching, data)
                    for v, (_, data) in zip(values, documents)]
+        shown = {**attrs.asdict(patching), "calibrated": was_calibrated,
+                 "target_patch_size": self.patching.target_patch_size,
+                 "active_threshold": patching.active_threshold}
+        return self._results(documents, values, lengths, patching, shown)
+
+    def _own(self, documents: Documents) -> dict[str, Any]:
+        """The model's own patches."""
+        assert self.own is not None
+        settings = self.own.settings
+        values, lengths = [], []
+        for _, data in self.scorer.documents(documents, "patches"):
+            starts, placed = self.own.starts(data)
+            values.append(placed if placed is not None else self.scorer.entropies(data))
+            lengths.append(rule_lengths(starts).tolist())
+        fields = {name: settings[name] for name in
+                  ("mode", "threshold", "relative_threshold", "patch_size", "max_patch_size")
+                  if name in settings}
+        patching = PatchingConfig(**fields)
+        shown = {**attrs.asdict(patching), "source": "model", "model": dict(settings),
+                 "calibrated": "target_patch_size" in settings,
+                 "target_patch_size": settings.get("target_patch_size"),
+                 "active_threshold": patching.active_threshold}
+        return self._results(documents, values, lengths, patching, shown)
+
+    def _results(self, documents: Documents, values: list[np.ndarray],
+                 lengths: list[list[int]], patching: PatchingConfig,
+                 shown: dict[str, Any]) -> dict[str, Any]:
         total = sum(len(data) for _, data in documents)
         rows = [{"name": name, "bytes": len(data), "patches": len(doc_lengths),
                  "mean_patch_size": len(data) / len(doc_lengths)}
                 for (name, data), doc_lengths in zip(documents, lengths)]
-        return {"patching": {**attrs.asdict(patching), "calibrated": was_calibrated,
-                             "target_patch_size": self.patching.target_patch_size,
-                             "active_threshold": patching.active_threshold},
+        return {"patching": shown,
                 **size_stats(np.concatenate([np.asarray(x) for x in lengths]), total),
                 "documents": rows,
                 "sweep": self._sweep(values, documents, patching),
@@ -123,6 +157,6 @@ class PatchStats:
         name, data = document
         size = min(len(data), self.config.eval.preview_bytes)
         offsets = starts(lengths)
-        return {"document": name, "bytes": list(data[:size]),
+        return {"document": name, "document_bytes": len(data), "bytes": list(data[:size]),
                 "entropies": [round(float(v), 4) for v in values[:size]],
                 "boundaries": [int(o) for o in offsets[offsets < size]]}

@@ -45,7 +45,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from neat_core.errors import UsageError
+from neat_core.api import UsageError
 
 from .settings import MODES, PatchingConfig
 
@@ -123,18 +123,34 @@ def _running_max(values: Array) -> Array:
     return values.cummax(-1).values  # a torch tensor: computed on its own device
 
 
-def split_long(starts: Array, max_size: int) -> Array:
+def split_long(starts: Array, max_size: int, positions: Array | None = None,
+               previous: Array | int = 0) -> Array:
     """``starts [..., n]`` with a start added ``max_size`` bytes after each start, and
-    after each added one, until the next start: the greedy ``max_patch_size``."""
-    positions = (starts | True).cumsum(-1) - 1
-    last = _running_max(positions * starts)  # the start of each byte's patch
+    after each added one, until the next start: the greedy ``max_patch_size``.
+
+    ``positions [..., n]`` are the bytes' offsets (default ``0..n-1``) and ``previous``
+    (``[..., 1]`` or a number) the offset of the last start before them, for a stream
+    cut in pieces; by default the first byte is a start."""
+    if positions is None:
+        positions = (starts | True).cumsum(-1) - 1
+    last = _running_max(positions * starts + previous * ~starts)  # each byte's patch start
     return starts | ((positions - last) % max_size == 0)
 
 
-def keep_first(starts: Array, count: int) -> Array:
-    """``starts [..., n]`` without the starts after the ``count``-th (the BLT's
-    ``patches_per_window``)."""
-    return starts & (starts.cumsum(-1) <= count)
+def keep_first(starts: Array, count: int, positions: Array | None = None,
+               block: int | None = None, before: Array | int = 0) -> Array:
+    """``starts [..., n]`` without the starts after the ``count``-th of each block of
+    ``block`` bytes (the BLT's ``patches_per_window``): blocks begin at the
+    ``positions`` that are multiples of ``block``, each of which must be a start;
+    ``before`` starts of the first block precede the input. Default: the whole input
+    is one block."""
+    kept = starts.cumsum(-1)
+    if block is not None and positions is not None:
+        edge = positions % block == 0
+        kept = kept - _running_max((kept - 1) * edge - before * ~edge)
+    else:
+        kept = kept + before
+    return starts & (kept <= count)
 
 
 # --- numpy: one input ------------------------------------------------------------------------

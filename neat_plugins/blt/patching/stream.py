@@ -46,20 +46,24 @@ class PatchStream:
         self._offset = 0  # where that byte is in _data
         self._recent = (b"", np.zeros(0, dtype=np.float32))  # the last HISTORY fed
 
-    def feed(self, data: bytes, entropies: np.ndarray) -> Iterator[Patch]:
+    def feed(self, data: bytes, entropies: np.ndarray,
+             starts: np.ndarray | None = None) -> Iterator[Patch]:
+        """The patches that became final with this piece. ``starts`` (one per byte, True
+        where a patch starts: a model's own patches) replaces the config's rule."""
         if len(data) != len(entropies):
             raise ValueError(f"{len(data)} bytes but {len(entropies)} entropies")
         if not data:
             return
         entropies = np.asarray(entropies, dtype=np.float32)
-        starts = self._starts(data, entropies)
+        offsets = (self._starts(data, entropies) if starts is None
+                   else self.position + np.flatnonzero(starts))
         self._data = self._data[self._offset:] + data
         self._entropies = np.concatenate([self._entropies[self._offset:], entropies])
         self._offset = 0
         self._recent = ((self._recent[0] + data)[-HISTORY:],
                         np.concatenate([self._recent[1], entropies])[-HISTORY:])
         self.position += len(data)
-        for start in starts.tolist():
+        for start in offsets.tolist():
             if self._pending and start - self._pending[-1] < self.min_size:
                 continue  # merged into the patch before (min_patch_size)
             self._pending.append(start)

@@ -4,13 +4,13 @@ Every entry asks for the values it needs (checked as they are typed, paths compl
 with Tab), shows the command line it builds and runs that very command in this
 process -- the menu is a face over the commands and holds no logic of theirs. It
 starts from the chosen config's values and passes only what the user changed; it
-remembers the last run and checkpoint for the next question. Ctrl-C, Ctrl-D or Escape
-at a question goes back to the menu; Ctrl-C during a command stops the command (a
-training run saves a checkpoint first) and comes back to the menu.
+remembers the last run and checkpoint for the next question. Escape at a question goes
+back to the question before, Ctrl-C or Ctrl-D back to the menu; Ctrl-C during a command
+stops the command (a training run saves a checkpoint first) and comes back to the menu.
 
-Entries: the forms of :mod:`neat_core.menu.items` (train, resume, eval, compare,
-analyze), then every other command of ``neat`` -- plugin commands included -- through
-the form built from its parameters (:mod:`neat_core.menu.generic`).
+Entries: the forms of :mod:`.items` (train, resume, eval, compare, analyze, generate),
+then every other command of ``neat`` -- core and plugin commands alike -- through the
+form built from its parameters (:mod:`.generic`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Callable
 
 import click
 
-from neat_core.errors import NeatError
-from neat_core.registry import get_registry
+from neat_core.api import NeatError
+from neat_core.errors import EXIT_INTERRUPTED
 
 from ..prompts import Cancelled, choose, console
 from .generic import command_form
@@ -31,11 +31,12 @@ from .items import FORMS, Job, MenuState
 # the tools, in this order, after the forms and the other commands
 TOOLS_ORDER = ("config", "data", "backends", "plugins", "bench")
 HELP = """\
-Arrow keys (or the number) and Enter choose; at a question, Tab completes paths and
-names, the up arrow recalls earlier answers, and a value is checked as you type.
-Esc, Ctrl-C or Ctrl-D at a question goes back here; Ctrl-C during a command stops it
-(training saves a checkpoint first). Each command is shown before it runs, so you can
-type it yourself next time."""
+Arrow keys (or the number) and Enter choose; at a question, Enter takes the value in
+[brackets], typing replaces it and the right arrow brings it in to edit; Tab completes
+paths and names, the up arrow recalls earlier answers, and a value is checked as you
+type. Esc goes back one question, Ctrl-C or Ctrl-D back here; Ctrl-C during a command
+stops it (training saves a checkpoint first). Each command is shown before it runs, so
+you can type it yourself next time."""
 
 
 def entries(root: click.Group) -> list[tuple[str, str, Callable[[MenuState], Job]]]:
@@ -47,8 +48,9 @@ def entries(root: click.Group) -> list[tuple[str, str, Callable[[MenuState], Job
         if command is not None:
             out.append((name, description, functools.partial(form, command)))
     taken = {command for command, _, _ in FORMS.values()} | {"menu"}
-    others = sorted(set(get_registry().commands) - taken - set(TOOLS_ORDER))
-    tools = [name for name in TOOLS_ORDER if name in root.list_commands(ctx)]
+    commands = root.list_commands(ctx)  # the core's and the plugins'
+    others = sorted(set(commands) - taken - set(TOOLS_ORDER))
+    tools = [name for name in TOOLS_ORDER if name in commands]
     for name in [*others, *tools]:
         command = root.get_command(ctx, name)
         if command is None or name in taken or command.hidden:
@@ -69,7 +71,7 @@ def run_job(root: click.Group, args: list[str]) -> int:
         return 1
     except KeyboardInterrupt:
         console().print("interrupted", style="yellow")
-        return 130
+        return EXIT_INTERRUPTED
     except SystemExit as error:  # errors raised while the command line was parsed
         return error.code if isinstance(error.code, int) else 1
     return code if isinstance(code, int) else 0
@@ -113,5 +115,8 @@ def run_menu(root: click.Group) -> None:
         out.print(f"$ neat {shlex.join(job.args)}", style="bold cyan")
         code = run_job(root, job.args)
         job.after(code)
-        out.print("done" if code == 0 else f"(exit code {code})",
-                  style="green" if code == 0 else "red")
+        if code == EXIT_INTERRUPTED:  # the user's own Ctrl-C: not a failure
+            out.print(f"stopped (exit code {code})", style="yellow")
+        else:
+            out.print("done" if code == 0 else f"(exit code {code})",
+                      style="green" if code == 0 else "red")

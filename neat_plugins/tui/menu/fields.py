@@ -12,16 +12,18 @@ import os
 from pathlib import Path
 from typing import Any
 
-from neat_core.config import FieldInfo, Override, config_fields, load_config, to_dict
+import click
+
+from neat_core.api import NeatError, Override, get_registry, load_config, to_dict
+from neat_core.config import FieldInfo, config_fields
 from neat_core.config.tree import flatten
-from neat_core.errors import NeatError
-from neat_core.registry import get_registry
 from neat_core.settings.fields import list_item, literal_choices
 from neat_core.training import RunDirectory
 
 from ..prompts import (
     Check,
     ListCompleter,
+    Unfinished,
     any_of,
     ask,
     choose,
@@ -66,10 +68,12 @@ def check_setting(path: str, config_file: str | None) -> Check:
 
 
 def ask_setting(path: str, label: str, config_file: str | None,
-                check: Check | None = None) -> str | None:
+                check: Check | None = None, earlier: str | None = None) -> str | None:
     """The value typed for config key ``path`` (as text, the way a flag takes it), or
-    None when the user kept the value ``config_file`` (or the defaults) has."""
+    None when the user kept the value ``config_file`` (or the defaults) has. ``earlier``:
+    the answer given before (offered as the default)."""
     current = flatten(to_dict(load_config(config_file or None).config))[path]
+    offered = current if earlier is None else earlier
     info = field_info(path)
     registry = get_registry()
     options: list[Any] | None = None
@@ -79,27 +83,58 @@ def ask_setting(path: str, label: str, config_file: str | None,
     elif literal_choices(info.type) is not None:
         options = list(literal_choices(info.type) or ())
     if options is not None:
+        by_text = {shown(o): o for o in options}
         value: Any = choose(f"{label}", [(o, str(o)) for o in options],
-                            default=current if current in options else None)
+                            default=by_text.get(shown(offered)))
     elif info.type is bool:
-        value = confirm(label, default=bool(current))
+        value = confirm(label, default=shown(offered) == shown(True))
     else:
         completer = (ListCompleter(registry.kind(NAME_LIST_KEYS[path]))
                      if path in NAME_LIST_KEYS else
                      path_completer(only_directories=True) if path in PATH_KEYS else None)
         checks = [check_setting(path, config_file), *([check] if check else [])]
-        value = ask(label, default=shown(current), check=any_of(*checks), completer=completer,
+        value = ask(label, default=shown(offered), check=any_of(*checks), completer=completer,
                     history_key=path)
         if list_item(info.type) is not None:
             value = ",".join(part.strip() for part in value.split(",") if part.strip())
     return None if shown(value) == shown(current) else shown(value)
 
 
-def check_config_file(text: str) -> str | None:
-    if not text:
+def param_check(param: click.Parameter, ctx: click.Context | None = None) -> Check:
+    """A check by the parameter's Click type (numbers, ranges, existing paths)."""
+    def check(text: str) -> str | None:
+        if not text:
+            return None
+        try:
+            param.type.convert(text, param, ctx)
+        except click.BadParameter as error:
+            return error.format_message()
         return None
+
+    return check
+
+
+def option_check(command: click.Command, name: str) -> Check:
+    """:func:`param_check` of the command's option ``name``."""
+    return param_check(next(p for p in command.params if p.name == name))
+
+
+BUILT_IN = "-"  # the answer that means the built-in defaults when a config is the default
+
+
+def check_config_file(text: str) -> str | None:
+    """A check: a config file that loads (a folder or the start of a name is
+    Unfinished: the file is still to be typed or completed)."""
+    if not text or text == BUILT_IN:
+        return None
+    path = Path(os.path.expanduser(text))
+    if path.is_dir():
+        return Unfinished(f"{text} is a directory: type or Tab to a config file in it")
+    problem = existing_path(text)
+    if problem:
+        return problem
     try:
-        load_config(os.path.expanduser(text))
+        load_config(path)
     except NeatError as error:
         return error.one_line()
     return None
@@ -107,16 +142,18 @@ def check_config_file(text: str) -> str | None:
 
 def ask_config_file(default: str | None) -> str | None:
     """A config file (checked as it is typed), or None for the built-in defaults."""
-    path = ask("Config file (empty: the built-in defaults)", default=default or "",
-               check=check_config_file, completer=path_completer(), history_key="config")
-    return os.path.expanduser(path) if path else None
+    label = (f"Config file ({BUILT_IN}: the built-in defaults)" if default else
+             "Config file (empty: the built-in defaults)")
+    path = ask(label, default=default or "", check=check_config_file,
+               completer=path_completer(), history_key="config")
+    return os.path.expanduser(path) if path and path != BUILT_IN else None
 
 
 def check_checkpoint(text: str) -> str | None:
     """A check: a checkpoint directory or a run directory with checkpoints (or
     nothing)."""
+    from neat_core.api import resolve_checkpoint
     from neat_core.checkpoint import META_FILE
-    from neat_core.session import resolve_checkpoint
 
     problem = existing_path(text)
     if problem or not text:

@@ -4,8 +4,8 @@ and every command a plugin registers, e.g. ``patch``) appears in the menu.
 
 A group asks for its subcommand; arguments are asked in order (paths completed);
 options are offered in a list beside "run", each asked with the check its type implies
-(a schema flag by the schema, a choice from its choices), until the user runs the
-command.
+(a schema flag by the schema, a choice from its choices; Esc at it goes back to the
+list), until the user runs the command.
 """
 
 from __future__ import annotations
@@ -15,26 +15,12 @@ import shlex
 
 import click
 
-from neat_core.config import load_config, parse_assignments
-from neat_core.errors import NeatError
+from neat_core.api import NeatError, load_config
+from neat_core.config import parse_assignments
 
-from ..prompts import Check, Completer, any_of, ask, choose, path_completer, required
-from .fields import ask_config_file, ask_setting, check_checkpoint
+from ..prompts import Back, Completer, any_of, ask, choose, path_completer, required
+from .fields import ask_config_file, ask_setting, check_checkpoint, param_check
 from .items import Job, MenuState, remember_checkpoint
-
-
-def _convert_check(param: click.Parameter, ctx: click.Context) -> Check:
-    """A check by the parameter's Click type (numbers, ranges, existing paths)."""
-    def check(text: str) -> str | None:
-        if not text:
-            return None
-        try:
-            param.type.convert(text, param, ctx)
-        except click.BadParameter as error:
-            return error.format_message()
-        return None
-
-    return check
 
 
 def _is_checkpoint(param: click.Parameter) -> bool:
@@ -49,7 +35,7 @@ def _completer(param: click.Parameter) -> Completer | None:
 
 def ask_argument(param: click.Argument, ctx: click.Context, state: MenuState) -> list[str]:
     label = param.human_readable_name
-    checks = [_convert_check(param, ctx)]
+    checks = [param_check(param, ctx)]
     if _is_checkpoint(param):
         checks.append(check_checkpoint)
     if param.nargs == -1:
@@ -77,7 +63,7 @@ def _option_name(option: click.Option) -> str:
 def ask_option(option: click.Option, command: click.Command, ctx: click.Context
                ) -> list[str]:
     """The arguments for one option (empty: leave it unset)."""
-    from neat_core.commands import ConfigCommand
+    from neat_core.api import ConfigCommand
 
     name = _option_name(option)
     fields = command.schema_flags() if isinstance(command, ConfigCommand) else {}
@@ -100,7 +86,7 @@ def ask_option(option: click.Option, command: click.Command, ctx: click.Context
     if isinstance(option.type, click.Choice):
         options = [(str(c), str(c)) for c in option.type.choices]
         return [name, choose(name, options, default=str(option.default))]
-    text = ask(name, completer=_completer(option), check=_convert_check(option, ctx),
+    text = ask(name, completer=_completer(option), check=param_check(option, ctx),
                history_key=name)
     return [name, os.path.expanduser(text)] if text else []
 
@@ -149,7 +135,10 @@ def command_form(state: MenuState, root: click.Group, name: str) -> Job:
         if not pick:
             break
         option = next(o for o in options if o.name == pick)
-        chosen[pick] = ask_option(option, command, sub_ctx)
+        try:
+            chosen[pick] = ask_option(option, command, sub_ctx)
+        except Back:  # back to the list of options
+            continue
     return Job([*path, *args, *(a for v in chosen.values() for a in v)],
                after=remember_checkpoint(state, checkpoint))
 
