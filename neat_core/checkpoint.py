@@ -89,16 +89,20 @@ class Checkpoint:
     def model_name(self) -> str:
         return self.config.model.name
 
-    def build_model(self, device: Any = "cpu", model_config: Any = None) -> torch.nn.Module:
+    def build_model(self, device: Any = "cpu", model_config: Any = None, *,
+                    same_settings: bool = True) -> torch.nn.Module:
         """The registered model rebuilt from ``model_config`` (default: the checkpoint's
-        own) with these weights, on ``device``, in eval mode."""
+        own) with these weights, on ``device``, in eval mode. ``same_settings=False``
+        (fine-tuning) accepts other model settings that the weights still fit, e.g. a
+        patching threshold or dropout."""
         model_config = model_config or self.config.model
         if model_config.name != self.model_name:
             raise CheckpointError(f"checkpoint {self.path} holds a '{self.model_name}' model, "
                                   f"not '{model_config.name}'",
                                   hint=f"drop the model.name setting, or use a "
                                        f"'{model_config.name}' checkpoint")
-        _check_same_model(self, model_config)
+        if same_settings:
+            _check_same_model(self, model_config)
         _check_before_allocating(self, model_config)
         model = build_model(model_config)
         _check_weights_fit(self, model.state_dict())
@@ -350,14 +354,19 @@ def load_model(path: str | Path, device: Any = "cpu") -> tuple[torch.nn.Module, 
     return checkpoint.build_model(device), checkpoint.config
 
 
-def resolve_over_checkpoint(resolved: ResolvedConfig, checkpoint: Checkpoint) -> ResolvedConfig:
-    """The checkpoint's config with the user's explicit values (config file, flags,
-    ``--set``) on top — for commands that run a saved model. A foreign checkpoint's
-    locations are not part of it (:func:`checkpoint_base`)."""
+def resolve_over_checkpoint(resolved: ResolvedConfig, checkpoint: Checkpoint,
+                            sections: tuple[str, ...] | None = None) -> ResolvedConfig:
+    """The checkpoint's config (only its ``sections`` when given) with the user's
+    explicit values (config file, flags, ``--set``) on top — for commands that run a
+    saved model. A foreign checkpoint's locations are not part of it
+    (:func:`checkpoint_base`)."""
     overrides = [Override(path, value, resolved.sources[path], raw=False)
                  for path, value in flatten(to_dict(resolved.config)).items()
                  if resolved.sources.get(path, "default") != "default"]
-    return load_config(overrides=overrides, base=checkpoint_base(checkpoint))
+    base = checkpoint_base(checkpoint)
+    if sections is not None:
+        base = {key: value for key, value in base.items() if key in sections}
+    return load_config(overrides=overrides, base=base)
 
 
 def checkpoint_base(checkpoint: Checkpoint) -> dict[str, Any]:

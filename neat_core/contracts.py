@@ -57,6 +57,10 @@ class Model(Protocol):
     - optionally ``new_cache(batch_size)`` and ``forward_cached(idx, cache)``: incremental
       scoring and generation (see :mod:`neat_core.scoring` and :mod:`neat_core.sampling`).
     - optionally ``flops_per_byte() -> dict``: an analytic cost for reports.
+    - optionally ``entropies(idx) -> [batch, time]``: next-token entropies in bits where
+      they are not those of the logits (e.g. over a vocabulary with more than the byte
+      values); windowed scoring uses them, and ``entropies_cached(idx, cache)`` likewise
+      scoring through the cache (see :func:`neat_core.scoring.compute_entropies`).
     - optionally ``patching() -> ModelPatching``: the patches the model cuts itself
       (a model over patches of bytes), which patch tools show instead of patches of a
       threshold over its output entropies.

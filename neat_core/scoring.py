@@ -118,9 +118,12 @@ def _score(model: torch.nn.Module, inputs: np.ndarray,
            per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
            batch_size: int, stride: int | None, device: str | torch.device | None,
            progress: bool, cache: bool, observe: Callable[[float], None] | None,
-           targets: np.ndarray | None = None) -> np.ndarray:
+           targets: np.ndarray | None = None,
+           windowed: Callable[[torch.Tensor], torch.Tensor] | None = None,
+           cached: Callable[[torch.Tensor, Any], torch.Tensor] | None = None) -> np.ndarray:
     """``per_position(logits, targets)`` for every input position: through the model's
-    cache where it has one and ``cache`` allows, else with a sliding window."""
+    cache where it has one and ``cache`` allows, else with a sliding window (where
+    ``windowed(idx)`` and ``cached(idx, cache)``, when given, give the values instead)."""
     block_size = context_length(model)
     stride = max(1, block_size // 2) if stride is None else stride
     if batch_size < 1:
@@ -130,16 +133,18 @@ def _score(model: torch.nn.Module, inputs: np.ndarray,
     if cache and len(inputs) > block_size and keeps_cache(model):
         return _incremental(model, inputs, per_position, batch_size=batch_size,
                             device=device, progress=progress, observe=observe,
-                            targets=targets)
+                            targets=targets, cached=cached)
     return _sliding(model, inputs, per_position, batch_size=batch_size, stride=stride,
-                    device=device, progress=progress, observe=observe, targets=targets)
+                    device=device, progress=progress, observe=observe, targets=targets,
+                    forward=windowed)
 
 
 def _sliding(model: torch.nn.Module, inputs: np.ndarray,
              per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
              batch_size: int, stride: int, device: torch.device, progress: bool,
              observe: Callable[[float], None] | None,
-             targets: np.ndarray | None = None) -> np.ndarray:
+             targets: np.ndarray | None = None,
+             forward: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
     """``per_position(logits, target_windows)`` for every input position, windowed."""
     block_size = context_length(model)
     out = np.empty(len(inputs), dtype=np.float32)
@@ -156,7 +161,8 @@ def _sliding(model: torch.nn.Module, inputs: np.ndarray,
             idx = torch.from_numpy(windows[batch].astype(np.int64)).to(device)
             tgt = (torch.from_numpy(target_windows[batch].astype(np.int64)).to(device)
                    if target_windows is not None else None)
-            values = per_position(model(idx), tgt).cpu().numpy()
+            values = (forward(idx) if forward is not None
+                      else per_position(model(idx), tgt)).cpu().numpy()
             for row, (start, begin) in enumerate(zip(batch, first[lo:lo + batch_size])):
                 out[begin:start + width] = values[row, begin - start:]
             tracker.done(int(batch[-1]) + width - int(first[lo]))
@@ -185,22 +191,24 @@ def _incremental(model: torch.nn.Module, inputs: np.ndarray,
                  per_position: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor], *,
                  batch_size: int, device: torch.device, progress: bool,
                  observe: Callable[[float], None] | None,
-                 targets: np.ndarray | None = None) -> np.ndarray:
+                 targets: np.ndarray | None = None,
+                 cached: Callable[[torch.Tensor, Any], torch.Tensor] | None = None
+                 ) -> np.ndarray:
     """``per_position`` for every input position through the model's key/value cache
     (see the module docstring)."""
     block_size = context_length(model)
     # batch_size rows of half a window each per forward: each new byte attends over
     # block_size - 1 + chunk keys (masked to block_size); measured on 2 cores, smaller
     # chunks or more rows per forward were slower (more calls, or caches overflowing)
-    cached: Any = model  # the optional methods of the contract (neat_core.api.Model)
+    stream: Any = model  # the optional methods of the contract (neat_core.api.Model)
     # how far back a cached result depends on earlier bytes (deeper layers reach
     # further): each row reads that many before its first scored byte, so the rows'
     # split does not change the result
-    probe = cached.new_cache(1)
+    probe = stream.new_cache(1)
     keep = int(getattr(probe, "reach", block_size - 1))
     chunk = max(1, block_size // 2)
     width, starts = plan_lanes(len(inputs), batch_size, keep, int(getattr(probe, "align", 1)))
-    cache = cached.new_cache(len(starts))
+    cache = stream.new_cache(len(starts))
 
     def lanes_of(array: np.ndarray) -> np.ndarray:
         padded = np.zeros(int(starts[-1]) + width, dtype=np.int64)
@@ -216,7 +224,8 @@ def _incremental(model: torch.nn.Module, inputs: np.ndarray,
             idx = torch.from_numpy(rows[:, lo:lo + chunk].copy()).to(device)
             tgt = (torch.from_numpy(target_rows[:, lo:lo + chunk].copy()).to(device)
                    if target_rows is not None else None)
-            values = per_position(cached.forward_cached(idx, cache), tgt).cpu().numpy()
+            values = (cached(idx, cache) if cached is not None else
+                      per_position(stream.forward_cached(idx, cache), tgt)).cpu().numpy()
             offsets = np.arange(lo, lo + idx.shape[1])[None, :]
             positions = starts[:, None] + offsets
             scored = (offsets >= first) & (positions < len(inputs))
@@ -271,12 +280,18 @@ def compute_entropies(model: torch.nn.Module, data: bytes | np.ndarray, *, batch
     model's (the model itself is not moved). ``cache=False`` uses the sliding window
     even where the model has a key/value cache. ``observe`` is called with the seconds
     of each forward batch (the :class:`Scorer` passes its backend's ``observe_step``,
-    which lets the cpu backend pick its thread count).
+    which lets the cpu backend pick its thread count). A model's own ``entropies(idx)``
+    (the optional method of the contract: e.g. over a vocabulary larger than the byte
+    values) replaces the entropy of its logits in windowed scoring, and its
+    ``entropies_cached(idx, cache)`` in scoring through the cache.
     """
     inputs = as_byte_array(data)
+    own = getattr(model, "entropies", None)
+    own_cached = getattr(model, "entropies_cached", None)
     return _score(model, inputs, lambda logits, _: entropy_bits(logits),
                   batch_size=batch_size, stride=stride, device=device, progress=progress,
-                  cache=cache, observe=observe)
+                  cache=cache, observe=observe, windowed=own if callable(own) else None,
+                  cached=own_cached if callable(own_cached) else None)
 
 
 def score_bytes(model: torch.nn.Module, data: bytes | np.ndarray, *, batch_size: int = 16,

@@ -100,10 +100,21 @@ PATCHING_MODES = {
 }
 
 
+# the modes of the reference layout (transformers' BLT): a global threshold or a patch
+# per byte, max pooling (mode_settings adds it)
+REFERENCE_MODES = {
+    "global": PATCHING_MODES["global"],
+    "max_patch_size": PATCHING_MODES["max_patch_size"],
+    "static": {"patching": "static", "patch_size": 1},
+}
+
+
 def mode_settings(mode: str, entropy_checkpoint: str, **settings: object) -> dict:
     """The BLT settings of ``PATCHING_MODES[mode]`` (the entropy checkpoint where the mode
     needs one), with ``settings`` on top."""
-    chosen = {**PATCHING_MODES[mode], **settings}
+    reference = settings.get("layout") == "reference"
+    chosen = {**(REFERENCE_MODES if reference else PATCHING_MODES)[mode],
+              **({"pooling": "max"} if reference else {}), **settings}
     if chosen["patching"] not in ("static", "space"):
         chosen["entropy_checkpoint"] = entropy_checkpoint
     return chosen

@@ -17,7 +17,8 @@ from neat_plugins.tui.menu.fields import check_setting
 from .eval_helpers import SuccessorPlugin, save
 from .menu_keys import CTRL_C, CTRL_D, CTRL_U, DOWN, ENTER, run_menu, tiny_config_file
 
-TRAIN, RESUME, EVAL, ANALYZE, PATCH, CONFIG = "1", "2", "3", "5", "7", "8"
+# the plugins' commands follow the forms in alphabetical order: export, import, patch, study
+TRAIN, RESUME, EVAL, ANALYZE, PATCH, CONFIG = "1", "2", "3", "5", "9", "11"
 
 
 @pytest.fixture(autouse=True)

@@ -202,7 +202,7 @@ def test_every_registered_thing_is_listed_by_neat_plugins(run_cli):
     assert listed["every-kind"]["registered"] == {
         "backends": ["fast"], "evaluators": ["count"], "reports": ["fancy"],
         "callbacks": ["log-csv"], "data_sources": ["jsonish"], "sections": ["shared"]}
-    assert listed["blt"]["registered"]["commands"] == ["patch", "study"]
+    assert listed["blt"]["registered"]["commands"] == ["patch", "study", "import", "export"]
     assert listed["blt"]["registered"]["interactive_commands"] == [
         "mode", "threshold", "relative", "size", "target", "min", "max", "patches"]
 

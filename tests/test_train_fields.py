@@ -94,8 +94,19 @@ def test_field_changes_behaviour(trained, field):
     assert check(trained(**(baseline[0] if baseline else {})), trained(**settings))
 
 
+def test_init_from_starts_from_the_weights_of_a_checkpoint(trained):
+    start = trained()
+    # barely moved from the checkpoint's weights, where a fresh start is far from them
+    tuned = trained(training__init_from=start.metrics["checkpoint"],
+                    training__learning_rate=1e-7)
+    fresh = trained(training__learning_rate=1e-7)
+    gap = lambda a, b: max(float((a[k].float() - b[k].float()).abs().max()) for k in a)
+    assert tuned.train("step")[0] == 1 and tuned.metrics["step"] == 4
+    assert gap(start.weights, tuned.weights) < gap(start.weights, fresh.weights) / 100
+
+
 def test_every_training_field_is_covered():
-    covered = set(CHANGES) | {"trainer", "compile"}  # below, and in test_train_slow.py
+    covered = set(CHANGES) | {"trainer", "compile", "init_from"}  # below, test_train_slow.py
     fields = {f.name for f in attrs.fields(TrainingConfig) if not f.metadata.get("plugins")}
     assert fields == covered
 

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 
 @config_command("train", "backend.name", "model.name", "training.max_steps",
-                "training.max_minutes", "training.batch_size", "run.output_dir", "run.seed",
-                "run.progress")
+                "training.max_minutes", "training.batch_size", "training.init_from",
+                "run.output_dir", "run.seed", "run.progress")
 @click.option("--resume", is_flag=False, flag_value=LATEST, default=None, metavar="[PATH]",
               help="Continue a run: from PATH (a checkpoint or a run dir), or without PATH "
                    "from the newest checkpoint in run.output_dir. The checkpoint's config "
@@ -29,8 +29,14 @@ def train_command(resolved: ResolvedConfig, resume: str | None) -> None:
     With no arguments it trains the quick-start model on the default corpus. Under
     `torchrun --nproc_per_node N` the same command trains with DDP.
     """
-    from ..training.run import train
+    from ..training.run import init_config, train
 
+    if resume is None and resolved.config.training.init_from is not None:
+        from ..session import resolve_checkpoint
+
+        # a new run from a checkpoint's weights takes its model settings
+        resolved = attrs.evolve(resolved, config=init_config(
+            resolve_checkpoint(resolved.config.training.init_from), resolved))
     quiet = (click.get_current_context().obj or {}).get("quiet", False)
     if quiet:
         resolved = attrs.evolve(resolved, config=attrs.evolve(

@@ -270,6 +270,14 @@ class TrainingConfig:
     save_steps: int = setting(500, min=1, help="Steps between checkpoints.",
                               formerly=("save_steps",))
     keep_last: int = setting(2, min=1, help="Checkpoints kept besides the best one.")
+    init_from: str | None = setting(
+        None, flag="--init-from",
+        help="Start from the weights of this checkpoint or run directory (fine-tuning, e.g. "
+             "of an imported model): its model settings, a fresh optimizer, step 0.",
+        notes="The model section comes from that checkpoint; model.* settings given "
+              "explicitly (e.g. model.threshold, model.dropout) change it where the "
+              "weights still fit. Data and training settings are this run's. --resume of "
+              "the new run continues from its own checkpoints.")
     compile: bool | None = setting(
         None, help="Compile the model with torch.compile; null: where the backend says "
                    "it pays back over training.max_steps.",

@@ -105,6 +105,15 @@ def resume_config(checkpoint: str | Path, resolved: ResolvedConfig | None = None
                                                       output_dir=str(output_dir)))
 
 
+def init_config(checkpoint: str | Path, resolved: ResolvedConfig) -> NeatConfig:
+    """The config of a run that starts from the weights of ``checkpoint`` (its
+    ``training.init_from``): that checkpoint's model settings (the weights only fit
+    them), everything else as ``resolved`` says; explicit ``model.*`` values still win
+    (and are checked against the weights when they load)."""
+    saved = load_checkpoint(checkpoint, training_state=False)
+    return resolve_over_checkpoint(resolved, saved, sections=("model",)).config
+
+
 def train(config: NeatConfig | ResolvedConfig | None = None, *,
           resume: str | Path | bool | None = None) -> TrainResult:
     """Train as ``config`` says and return the final metrics.

@@ -23,8 +23,9 @@ Conventions of entropies and patching: see :mod:`neat_core.scoring` and
 :mod:`neat_plugins.blt.patching.rules`, and docs/blt.md.
 
 The parts: ``layers/`` (the transformer blocks both models use), ``entropy_model/``,
-``byte_latent/`` (the full BLT), ``patching/`` (the rules, no torch) and ``commands/``;
-``plugin.py`` is the entry point.
+``byte_latent/`` (the full BLT), ``patching/`` (the rules, no torch), ``commands/`` and
+``hf/`` (transformers' BLT in and out: ``neat import``, ``neat export``); ``plugin.py``
+is the entry point.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Entry-point module of the blt plugin: the blt-entropy and blt models, the ``patching``
-section, the patch evaluator, `neat patch`, `neat study blt` and the interactive commands
-(``:mode``, ``:threshold``, ``:patches``, ...).
+section, the patch evaluator, `neat patch`, `neat study blt`, `neat import` and
+`neat export`, and the interactive commands (``:mode``, ``:threshold``, ``:patches``, ...).
 
 Light on purpose: it imports settings only; torch is imported when a model is built or a
 command runs.
@@ -70,8 +70,11 @@ def register_interactive_commands(register: Any) -> None:
 
 @hookimpl
 def register_commands(cli: Any) -> None:
+    from .commands.interop import export_command, import_command
     from .commands.patch import patch
     from .study.command import study
 
     cli.add_command(patch)
     cli.add_command(study)
+    cli.add_command(import_command)
+    cli.add_command(export_command)

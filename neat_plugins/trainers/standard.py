@@ -31,6 +31,7 @@ from neat_core.api import (
     describe_flops,
     load_checkpoint,
     model_flops,
+    resolve_checkpoint,
     save_checkpoint,
     takes_targets,
 )
@@ -165,6 +166,12 @@ class StandardTrainer:
         self.model: torch.nn.Module
         if checkpoint is not None:  # checks that the weights fit the configured model
             self.model = checkpoint.build_model(self.device, self.config.model).train()
+        elif self.training.init_from is not None:  # fine-tuning: the weights, step 0
+            start = load_checkpoint(resolve_checkpoint(self.training.init_from),
+                                    training_state=False)
+            self.model = start.build_model(self.device, self.config.model,
+                                           same_settings=False).train()
+            log.info("starting from the weights of %s", start.path)
         else:
             self.model = build_model(self.config.model, self.device)
             self._calibrate()

@@ -1,8 +1,9 @@
 """The BLT's local decoder: byte states that read the latent output, then a 256-way head.
 
 It starts from the local encoder's byte states. In each layer every byte first
-cross-attends to the ``k`` latent vectors of its own patch's latent position, which
-summarise the patches *before* its patch (see :mod:`.latent`), then runs a causal
+cross-attends to the ``k`` latent vectors of the latent position it is given (its own
+patch's in the neat layout, the next byte's in the reference layout: either summarises
+only patches before the byte it predicts, see :mod:`.latent`), then runs a causal
 windowed transformer block over the bytes.
 """
 
@@ -16,7 +17,8 @@ from ..layers.block import Block
 from ..layers.kv_cache import KVCache
 from ..layers.norms import make_norm
 from ..layers.rope import Rope
-from ..layers.spec import VOCAB_SIZE
+from ..layers.spec import LAYOUTS
+from ..layers.tokens import VOCABULARIES
 from .settings import BltConfig, local_spec
 
 
@@ -29,6 +31,7 @@ class LatentReader(nn.Module):
         self.norm = make_norm(spec)
         self.latent_norm = make_norm(spec)
         self.attn = Attention(spec)
+        self.double_residual = spec.double_residual
 
     def keys_values(self, latent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Keys and values ``[P, heads, k, head_dim]`` of latent outputs ``[P, k, dim]``
@@ -40,7 +43,8 @@ class LatentReader(nn.Module):
         """``x [batch, time, dim]``; byte ``(b, t)`` reads row ``index[b, t]`` of
         ``keys`` and ``values`` (its patch's)."""
         query = self.attn.queries(self.norm(x).unsqueeze(2))  # one query per byte
-        return x + self.attn.attend(query, keys[index], values[index]).squeeze(2)
+        attended = self.attn.attend(query, keys[index], values[index]).squeeze(2)
+        return x + (attended + x if self.double_residual else attended)
 
 
 class LocalDecoder(nn.Module):
@@ -51,7 +55,8 @@ class LocalDecoder(nn.Module):
                                      for _ in range(config.decoder_layers))
         self.blocks = nn.ModuleList(Block(spec) for _ in range(config.decoder_layers))
         self.norm = make_norm(spec)
-        self.head = nn.Linear(config.local_size, VOCAB_SIZE, bias=False)
+        vocabulary = VOCABULARIES[LAYOUTS[config.layout].vocabulary]
+        self.head = nn.Linear(config.local_size, vocabulary.size, bias=False)
 
     def latent_keys(self, latent: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Each layer's keys and values of latent outputs ``[P, k, dim]``."""
@@ -61,7 +66,7 @@ class LocalDecoder(nn.Module):
     def forward(self, x: torch.Tensor, latent: list[tuple[torch.Tensor, torch.Tensor]],
                 index: torch.Tensor, rope: Rope, attend: Attend | None = None,
                 cache: KVCache | None = None) -> torch.Tensor:
-        """Next-byte logits ``[batch, time, 256]`` of byte states ``x``, byte ``(b, t)``
+        """Next-token logits ``[batch, time, vocabulary]`` of byte states ``x``, byte ``(b, t)``
         reading the latent keys and values of row ``index[b, t]`` (see
         :meth:`latent_keys`), causal over the bytes (limited by ``attend``) or after those ``cache``
         holds."""

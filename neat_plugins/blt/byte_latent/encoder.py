@@ -1,5 +1,7 @@
 """The BLT's local encoder: byte and hash n-gram embeddings, then causal transformer
-blocks over the bytes, each seeing the last ``local_window`` of them."""
+blocks over the bytes, each seeing the last ``local_window`` of them. In the reference
+layout it reads tokens (BOS, then the bytes, :mod:`..layers.tokens`) and hashes them
+into one fused table."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ from torch import nn
 
 from ..layers.attention import Attend
 from ..layers.block import Block
-from ..layers.hash_ngrams import HashNgramEmbedding
+from ..layers.hash_ngrams import hash_embedding
 from ..layers.kv_cache import KVCache
 from ..layers.rope import Rope
-from ..layers.spec import VOCAB_SIZE
+from ..layers.spec import LAYOUTS
+from ..layers.tokens import VOCABULARIES
 from .settings import BltConfig, local_spec
 
 
@@ -19,16 +22,16 @@ class LocalEncoder(nn.Module):
     def __init__(self, config: BltConfig) -> None:
         super().__init__()
         dim = config.local_size
-        self.embed = nn.Embedding(VOCAB_SIZE, dim)
-        self.hash_embed = (HashNgramEmbedding(config.hash_ngrams, config.hash_buckets, dim)
-                           if config.hash_ngrams else None)
+        self.embed = nn.Embedding(VOCABULARIES[LAYOUTS[config.layout].vocabulary].size, dim)
+        self.hash_embed = hash_embedding(config.layout, config.hash_ngrams, config.hash_buckets,
+                                         dim, config.hash_functions)
         self.dropout = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(local_spec(config))
                                     for _ in range(config.encoder_layers))
 
     def forward(self, idx: torch.Tensor, rope: Rope, attend: Attend | None = None,
                 cache: KVCache | None = None) -> torch.Tensor:
-        """Byte states ``[batch, time, local_size]``: causal over the bytes (limited by
+        """Byte (or token) states ``[batch, time, local_size]``: causal over them (limited by
         ``attend``, a windowed attention), or after those ``cache`` holds (whose bytes
         the first n-grams read)."""
         x = self.embed(idx)

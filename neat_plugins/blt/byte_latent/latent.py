@@ -1,8 +1,15 @@
-"""The BLT's latent (global) transformer: causal over patches, shifted by one patch.
+"""The BLT's latent (global) transformer: causal over patches.
 
-Its position ``j`` reads a learned start vector followed by patches ``0..j-1``, so the
-output at ``j`` summarises only the patches *before* patch ``j``: the bytes of patch
-``j`` may read it without seeing themselves or anything later.
+In the neat layout it is shifted by one patch: its position ``j`` reads a learned start
+vector followed by patches ``0..j-1``, so the output at ``j`` summarises only the
+patches *before* patch ``j``: the bytes of patch ``j`` may read it without seeing
+themselves or anything later. A final norm precedes the output projection.
+
+In the reference layout (transformers' ``BltGlobalTransformer``) the first patch is the
+BOS token's, which plays the start vector's part: position ``j`` reads patches ``0..j``
+unshifted, there is no final norm, and the input projection is the identity when the
+``k`` pooled vectors of a patch are as wide as the latent transformer. Which output
+each byte reads is the decoder's (:mod:`.framing`).
 
 Positions are packed: the patches of all rows in one sequence, each row's causal
 attention on its own (:mod:`..layers.packed`), so rows with few patches cost what they
@@ -23,30 +30,37 @@ from ..layers.block import Block
 from ..layers.norms import make_norm
 from ..layers.packed import bucketed_causal
 from ..layers.rope import Rotary
-from .settings import BltConfig, latent_spec
+from ..layers.spec import LAYOUTS
+from .settings import BltConfig, latent_spec, rope_theta
 
 
 class LatentTransformer(nn.Module):
     def __init__(self, config: BltConfig) -> None:
         super().__init__()
         spec = latent_spec(config)
+        layout = LAYOUTS[config.layout]
         dim, local, self.k = spec.dim, config.local_size, config.queries_per_patch
         self.local = local
         self.dropout = config.dropout
-        self.input = nn.Linear(self.k * local, dim, bias=False)
-        self.start = nn.Parameter(0.02 * torch.randn(dim))
+        self.input: nn.Module = (nn.Identity() if not layout.latent_start and self.k * local == dim
+                                 else nn.Linear(self.k * local, dim, bias=False))
+        self.start = nn.Parameter(0.02 * torch.randn(dim)) if layout.latent_start else None
         self.blocks = nn.ModuleList(Block(spec) for _ in range(config.latent_layers))
-        self.rotary = Rotary(spec.head_dim, config.block_size)
-        self.norm = make_norm(spec)
+        # the reference layout's BOS patch is one more position
+        self.rotary = Rotary(spec.head_dim, config.block_size + (not layout.latent_start),
+                             rope_theta(config), layout.pairing)
+        self.norm = make_norm(spec) if layout.latent_start else nn.Identity()
         self.output = nn.Linear(dim, self.k * local, bias=False)
 
     def forward(self, patches: torch.Tensor, counts: list[int]) -> torch.Tensor:
         """``[N, k, local]`` pooled patches of rows holding ``counts`` patches each,
         packed in order -> ``[N, k, local]``, where output ``j`` of a row depends on its
-        patches ``0..j-1`` only."""
+        patches ``0..j-1`` (neat) or ``0..j`` (reference) only."""
         first = torch.tensor([0, *counts[:-1]], device=patches.device).cumsum(0)
-        x = self.input(patches.flatten(1)).roll(1, dims=0)  # each position reads the last
-        x[first] = self.start.to(x.dtype)  # ... and each row's first the start vector
+        x = self.input(patches.flatten(1))
+        if self.start is not None:
+            x = x.roll(1, dims=0)  # each position reads the last
+            x[first] = self.start.to(x.dtype)  # ... and each row's first the start vector
         row_of = torch.repeat_interleave(torch.arange(len(counts), device=x.device),
                                          torch.tensor(counts, device=x.device))
         rope = self.rotary.of(torch.arange(len(x), device=x.device) - first[row_of])
@@ -60,10 +74,15 @@ class LatentTransformer(nn.Module):
         """Outputs ``[M, k, local]`` of ``M`` new positions after those ``cache`` holds:
         position ``index[m]`` of row ``rows[m]``, whose patch starts at byte ``starts[m]``
         (rows in order, positions rising in each), reading the pooled patch ``inputs[m]``
-        (``[M, k, local]``), or the start vector where ``index`` is 0."""
-        x = self.start.expand(len(rows), -1)
-        if inputs is not None:
-            x = torch.where((index == 0)[:, None], x, self.input(inputs.flatten(1)))
+        (``[M, k, local]``), or the start vector where ``index`` is 0 (neat layout: the
+        reference layout's position 0 reads the BOS patch)."""
+        if self.start is None:
+            assert inputs is not None
+            x = self.input(inputs.flatten(1))
+        else:
+            x = self.start.expand(len(rows), -1)
+            if inputs is not None:
+                x = torch.where((index == 0)[:, None], x, self.input(inputs.flatten(1)))
         attend = cache.attention(rows, index, starts)
         rope = self.rotary.of(index)
         for layer, block in enumerate(self.blocks):

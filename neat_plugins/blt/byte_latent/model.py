@@ -13,6 +13,10 @@ predicts byte ``t + 1`` from bytes ``0..t``. Inside, for a window of bytes:
 4. the local decoder (:mod:`.decoder`) lets each byte of patch ``j`` read latent
    position ``j`` and predicts the next byte.
 
+In the reference layout (``model.layout``, transformers' ``BltForCausalLM``) the parts
+read BOS before the bytes and the decoder reads the next byte's patch
+(:mod:`.framing`).
+
 :mod:`.stream` reads streams of any length a piece at a time through caches of every
 part (``new_cache``, ``forward_cached``), exactly as ``forward`` reads a window;
 :mod:`.own_patches` shows the tools the patches the model cuts. The architecture and
@@ -32,15 +36,16 @@ from ..layers.attention import windowed
 from ..layers.block import init_weights
 from ..layers.flops import TRAINING_FACTOR
 from ..layers.rope import Rotary
-from ..layers.spec import VOCAB_SIZE
+from ..layers.spec import LAYOUTS, VOCAB_SIZE
 from .decoder import LocalDecoder
 from .encoder import LocalEncoder
 from .flops import blt_forward_flops, static_patch_size
+from .framing import Framing
 from .latent import LatentTransformer
 from .own_patches import ModelPatches
 from .patcher import Patcher
 from .pooling import PatchPooling
-from .settings import ENTROPY_MODES, BltConfig, local_spec
+from .settings import ENTROPY_MODES, BltConfig, local_spec, rope_theta
 from .stream import BltCache, step
 
 
@@ -54,7 +59,10 @@ class ByteLatentTransformer(nn.Module):
         self.pooling = PatchPooling(config)
         self.latent = LatentTransformer(config)
         self.decoder = LocalDecoder(config)
-        self.rotary = Rotary(local_spec(config).head_dim, config.block_size)
+        self.framing = Framing(config)
+        self.rotary = Rotary(local_spec(config).head_dim,
+                             self.framing.vocabulary.prefix + config.block_size,
+                             rope_theta(config), LAYOUTS[config.layout].pairing)
         self.apply(init_weights)
         self.patcher = Patcher(config)  # after apply: the entropy model keeps its own init
         # bytes and patches seen in training, for the measured mean patch size (saved)
@@ -65,7 +73,9 @@ class ByteLatentTransformer(nn.Module):
                 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Next-byte logits ``[B, T, 256]``; with ``targets [B, T]`` also the mean
         cross-entropy in nats, as ``(logits, loss)``. ``patch_starts [B, T]`` (bool,
-        True at position 0) replaces the patcher, e.g. with patches computed earlier.
+        True at position 0; ``[B, T + 1]`` in the reference layout, see
+        :meth:`.patcher.Patcher.starts`) replaces the patcher, e.g. with patches computed
+        earlier.
 
         The patches of all rows are packed into one sequence (no row is padded to the
         one with the most), so pooling and the latent transformer cost what the real
@@ -76,20 +86,28 @@ class ByteLatentTransformer(nn.Module):
                              f"({self.config.block_size})",
                              hint="score long inputs with neat_core.scoring.compute_entropies, "
                                   "which reads them through the model's cache")
-        starts = self.patcher.starts(idx) if patch_starts is None else patch_starts
-        counts = starts.sum(1)
+        framing = self.framing
+        starts = (self.patcher.starts(idx, following=framing.reads_next)
+                  if patch_starts is None else patch_starts)
         if self.training:
-            self.patch_counts += torch.stack((counts.new_tensor(batch * time), counts.sum()))
-        patch = starts.flatten().long().cumsum(0) - 1  # every byte's patch, rows in order
+            self.patch_counts += torch.stack((starts.new_tensor(batch * time, dtype=torch.long),
+                                              starts[:, :time].sum()))
+        pooling = framing.pooling_starts(starts)  # [B, tokens]
+        counts = pooling.sum(1)
+        patch = pooling.flatten().long().cumsum(0) - 1  # every token's patch, rows in order
+        first = counts.cumsum(0) - counts  # each row's first patch
+        reads = first[:, None] + starts.long().cumsum(1) - 1  # the latent each token reads
+        tokens = framing.tokens(idx)
+        length = tokens.shape[1]
         window = self.config.local_window
         attend = (windowed(window, self.config.dropout if self.training else 0.0)
-                  if window is not None and window < time else None)
-        rope = self.rotary(time)
-        x = self.encoder(idx, rope, attend)
+                  if window is not None and window < length else None)
+        rope = self.rotary(length)
+        x = self.encoder(tokens, rope, attend)
         patches = int(counts.sum())
         latent = self.latent(self.pooling(x.flatten(0, 1), patch, patches), counts.tolist())
-        logits = self.decoder(x, self.decoder.latent_keys(latent), patch.view(batch, time),
-                              rope, attend)
+        logits = framing.byte_logits(self.decoder(x, self.decoder.latent_keys(latent), reads,
+                                                  rope, attend))
         if targets is None:
             return logits
         return logits, F.cross_entropy(logits.reshape(-1, VOCAB_SIZE), targets.reshape(-1))

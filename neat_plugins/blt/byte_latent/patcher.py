@@ -164,8 +164,8 @@ class Patcher(nn.Module):
             batch, time = idx.shape
             window = min(time, model.config.block_size)
             index, owner, offset = self._plan(time, window, idx.device)
-            logits = model(idx[:, index].reshape(-1, window))
-        values = entropy_bits(logits).view(batch, len(index), window)
+            values = model.entropies(idx[:, index].reshape(-1, window))
+        values = values.view(batch, len(index), window)
         return values[:, owner, offset]
 
     def _plan(self, time: int, window: int, device: torch.device
@@ -186,7 +186,7 @@ class Patcher(nn.Module):
     @torch.no_grad()
     def starts(self, idx: torch.Tensor, entropies: torch.Tensor | None = None, *,
                threshold: float | None = None, relative_threshold: float | None = None,
-               state: PatchState | None = None) -> torch.Tensor:
+               state: PatchState | None = None, following: bool = False) -> torch.Tensor:
         """``[batch, time]`` bool, True where a patch starts in each row of ``idx``, read
         as a stream from its first byte, or continuing ``state`` (which is updated).
 
@@ -195,13 +195,27 @@ class Patcher(nn.Module):
         config's thresholds unless others are given. Besides the rules of the config,
         every ``block_size``-th byte of a stream starts a patch (the first one
         included), so no patch is longer than the context; ``patches_per_window`` keeps
-        the first starts of each such block."""
+        the first starts of each such block.
+
+        ``following`` adds a column: whether the byte after the input starts a patch
+        (every rule decides it from the bytes before it), which the reference layout's
+        decoder reads. For a window (no ``state``) it is decided as transformers'
+        patcher decides it: that patcher drops the empty last patch when it splits long
+        patches, so with ``max_patch_size`` an entropy rule never starts one there. A
+        stream keeps the rule (the column is what its next byte will be given), so
+        with that option its outputs may differ from a window's at the window's last
+        byte.
+        """
         config = self.config
         batch, time = idx.shape
         if config.patching in ENTROPY_MODES and entropies is None:
             entropies = self.entropies(idx)
+        if following:  # a stand-in byte after the input: only the bytes before decide
+            idx = torch.nn.functional.pad(idx, (0, 1))
+            if entropies is not None:
+                entropies = torch.nn.functional.pad(entropies, (0, 1))
         history = state if state is not None else PatchState.new(batch, idx.device)
-        positions = torch.arange(history.position, history.position + time,
+        positions = torch.arange(history.position, history.position + time + following,
                                  device=idx.device).expand(batch, -1)
         starts = self._rule(idx, entropies, positions, history,
                             config.threshold if threshold is None else threshold,
@@ -212,11 +226,14 @@ class Patcher(nn.Module):
         if config.max_patch_size is not None:
             starts = split_long(starts, config.max_patch_size, positions,
                                 history.last_start[:, None])
+            if following and state is None and config.patching in ENTROPY_MODES:
+                starts[:, time] = False
         if config.patches_per_window is not None:
             starts = keep_first(starts, config.patches_per_window, positions,
                                 config.block_size, history.in_block[:, None])
         if state is not None:
-            state.advance(idx, entropies, starts, edges, positions)
+            state.advance(idx[:, :time], None if entropies is None else entropies[:, :time],
+                          starts[:, :time], edges[:, :time], positions[:, :time])
         return starts
 
     def _rule(self, idx: torch.Tensor, entropies: torch.Tensor | None,

@@ -27,7 +27,7 @@ class PatchPooling(nn.Module):
 
     The ``k`` queries of a patch start from a max (or mean) pool of its byte states,
     projected to ``k`` vectors, and add a cross-attention over the bytes of that patch
-    only.
+    only (twice in the reference layout, see :class:`~..layers.spec.BlockSpec`).
     """
 
     def __init__(self, config: BltConfig) -> None:
@@ -35,6 +35,7 @@ class PatchPooling(nn.Module):
         spec = local_spec(config)
         dim, self.k = spec.dim, config.queries_per_patch
         self.pooling = config.pooling
+        self.double_residual = spec.double_residual
         self.init = nn.Linear(dim, self.k * dim, bias=False)
         self.query_norm = make_norm(spec)
         self.byte_norm = make_norm(spec)
@@ -65,7 +66,8 @@ class PatchPooling(nn.Module):
             weights = F.dropout(weights, self.attn.dropout)
         mixed = weights @ value  # [n, heads, k, head_dim]
         out = mixed.new_zeros(patches, *mixed.shape[1:]).index_add_(0, patch, mixed)
-        return queries + self.attn.proj(out.transpose(1, 2).flatten(-2))
+        attended = self.attn.proj(out.transpose(1, 2).flatten(-2))
+        return queries + (attended + queries if self.double_residual else attended)
 
 
 def _segment_softmax(scores: torch.Tensor, segment: torch.Tensor, count: int) -> torch.Tensor:

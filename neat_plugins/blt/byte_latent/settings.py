@@ -10,8 +10,14 @@ from typing import Any, Literal
 from neat_core.api import ConfigError, ModelConfig, frozen, require, section, setting
 
 from ..entropy_model.settings import ENTROPY_MODEL, BltEntropyConfig
-from ..layers.settings import check_hash_ngrams, hash_buckets_setting, hash_ngrams_setting
-from ..layers.spec import BlockSpec
+from ..layers.settings import (
+    check_hash_ngrams,
+    hash_buckets_setting,
+    hash_ngrams_setting,
+    layout_setting,
+    norm_eps_setting,
+)
+from ..layers.spec import LAYOUTS, BlockSpec, LayoutName
 from ..patching.settings import THRESHOLD_MODES, Mode
 
 ENTROPY_MODES = THRESHOLD_MODES  # the patching modes that need the entropy model
@@ -85,6 +91,20 @@ class BltConfig(ModelConfig):
     hash_ngrams: list[int] = hash_ngrams_setting(default=(3, 4, 5, 6, 7, 8))
     hash_buckets: int = hash_buckets_setting()
     dropout: float = setting(0.0, min=0, max=1, max_exclusive=True, help="Dropout rate.")
+    layout: LayoutName = layout_setting("BLT")
+    rope_theta: float | None = setting(
+        None, min=1, help="Base of the rotary angles of every part; default: 10^4 (neat "
+                          "layout), 5 x 10^5 (reference).")
+    norm_eps: float = norm_eps_setting()
+    local_ffn_size: int | None = setting(
+        None, min=1, help="Feed-forward width of the local encoder and decoder; default: "
+                          "4 x local_size (neat layout), 8/3 x local_size (reference).")
+    latent_ffn_size: int | None = setting(
+        None, min=1, help="Feed-forward width of the latent transformer; default: "
+                          "4 x latent_size (neat layout), 8/3 x latent_size (reference).")
+    hash_functions: int = setting(
+        1, min=1, help="Hash functions per n-gram size, each with its own prime "
+                       "(reference layout: transformers' encoder_hash_byte_group_nb_functions).")
 
     def __attrs_post_init__(self) -> None:
         check_hash_ngrams(self)
@@ -120,6 +140,36 @@ class BltConfig(ModelConfig):
                     f"'{self.patching}' uses no entropy model",
                     hint="drop entropy_checkpoint, or use patching global, relative or "
                          "combined")
+        check_layout(self)
+
+
+def check_layout(config: BltConfig) -> None:
+    """What the reference layout does not have: transformers' BLT patches by a global
+    entropy threshold, or every byte alone, pools with a max, and always has hash
+    n-grams."""
+    if config.layout == "neat":
+        require(config.hash_functions == 1, "model.hash_functions must be 1 in layout 'neat'",
+                hint="more hash functions are a setting of layout 'reference'")
+        return
+    static_bytes = config.patching == "static" and config.patch_size == 1
+    require(config.patching == "global" or static_bytes,
+            f"model.layout 'reference' patches by the global entropy threshold or one patch "
+            f"per byte, not '{config.patching}'"
+            + (f" of {config.patch_size} bytes" if config.patching == "static" else ""),
+            hint="use --set model.patching=global (with an entropy model) or "
+                 "model.patching=static with model.patch_size=1")
+    for ok, what, fix in ((config.patches_per_window is None, "patches_per_window",
+                           "drop model.patches_per_window"),
+                          (config.pooling == "max", "mean pooling", "set model.pooling=max"),
+                          (bool(config.hash_ngrams), "BLT without hash n-grams",
+                           "set model.hash_ngrams, e.g. [3, 4, 5, 6, 7, 8]")):
+        require(ok, f"model.layout 'reference' has no {what} (transformers' BLT has none)",
+                hint=f"{fix}, or use layout 'neat'")
+    if config.patching == "global":
+        require(config.entropy.layout == "reference",
+                "model.layout 'reference' needs an entropy model of layout 'reference'",
+                hint="import one with neat import, or train one with --set "
+                     "model.layout=reference")
 
 
 def own_settings(config: BltConfig) -> dict[str, Any]:
@@ -170,13 +220,22 @@ def _even_head_divisor(size: int, wanted: int) -> int:
     return min(choices, key=lambda d: abs(d - wanted))
 
 
+def _spec(config: BltConfig, dim: int, heads: int, ffn_size: int | None) -> BlockSpec:
+    layout = LAYOUTS[config.layout]
+    return BlockSpec(dim, heads, ffn_size or layout.ffn_size(dim), config.dropout,
+                     norm=layout.norm, norm_eps=config.norm_eps,
+                     feed_forward=layout.feed_forward, double_residual=layout.double_residual)
+
+
 def local_spec(config: BltConfig) -> BlockSpec:
     """The blocks and attention over bytes: local encoder, pooling, local decoder."""
-    return BlockSpec(config.local_size, config.local_heads, 4 * config.local_size,
-                     config.dropout)
+    return _spec(config, config.local_size, config.local_heads, config.local_ffn_size)
 
 
 def latent_spec(config: BltConfig) -> BlockSpec:
     """The blocks of the latent transformer."""
-    return BlockSpec(config.latent_size, config.latent_heads, 4 * config.latent_size,
-                     config.dropout)
+    return _spec(config, config.latent_size, config.latent_heads, config.latent_ffn_size)
+
+
+def rope_theta(config: BltConfig) -> float:
+    return config.rope_theta or LAYOUTS[config.layout].rope_theta

@@ -14,6 +14,12 @@ a patch; in every layer of the encoder and decoder each byte attends to the
 to the positions whose patches start within the ``block_size`` bytes ending at its own
 patch's start; the entropy model follows its own cache's rule. In a stream of at most
 ``block_size`` bytes that is exactly what ``forward`` computes over the same bytes.
+
+In the reference layout the local caches hold tokens: a stream's first piece reads BOS
+first (its logits are dropped), and each latent output is computed at the token that
+closes its patch, one byte ahead of the neat layout's, since a byte's decoder reads the
+patch of the byte after it (:mod:`.framing`; the patcher decides that byte's start
+from the bytes before it).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from neat_core.api import UsageError, entropy_bits
+from neat_core.api import UsageError
 
 from ..layers.kv_cache import KVCache
 from .latent import LatentCache
@@ -42,7 +48,9 @@ class BltCache:
         config = model.config
         self.batch_size = batch_size
         self.context = config.block_size
-        window = local_window(config.local_window, config.block_size)
+        self.framing = model.framing
+        prefix = self.framing.vocabulary.prefix
+        window = local_window(config.local_window, config.block_size + prefix)
         history = max(config.hash_ngrams) - 1 if config.hash_ngrams else 0
         entropy_model = model.patcher.entropy_model
         self.entropy = entropy_model.new_cache(batch_size) if entropy_model else None
@@ -51,15 +59,19 @@ class BltCache:
         self.decoder = KVCache(batch_size, window, config.decoder_layers)
         # a piece holds at most block_size bytes and a patch as many, so the positions a
         # new one may attend to, and the bytes of a patch being pooled, fit in twice that
-        self.latent = LatentCache(batch_size, config.latent_layers, self.context,
-                                  2 * self.context, device)
-        self.states: torch.Tensor | None = None  # [B, 2 * block_size, local]: byte states
+        # (a reference stream's BOS patch is one more: it starts a token earlier)
+        self.latent = LatentCache(batch_size, config.latent_layers, self.context + prefix,
+                                  2 * (self.context + prefix), device)
+        self.states: torch.Tensor | None = None  # [B, 2 * block_size, local]: token states
         self.count = torch.zeros(batch_size, dtype=torch.long, device=device)  # patches
+        # the token at which each row's last latent output was computed (a reference
+        # stream's first closes the BOS patch, which ends before token 0)
+        self.last_event = torch.full((batch_size,), -prefix, dtype=torch.long, device=device)
         self.current: list[tuple[torch.Tensor, torch.Tensor]] = []  # per decoder layer
         # the bytes of a stream a result depends on, and where a stream may start (the
         # patch blocks and static patches stay where a longer stream has them)
         entropy_reach = self.entropy.reach if self.entropy is not None else 0
-        self.reach = (entropy_reach + 2 + history
+        self.reach = (entropy_reach + 2 + history + prefix
                       + (config.encoder_layers + config.decoder_layers) * (window - 1)
                       + (config.latent_layers + 3) * self.context)
         self.align = (math.lcm(self.context, config.patch_size)
@@ -81,23 +93,30 @@ def step(model: ByteLatentTransformer, idx: torch.Tensor, cache: BltCache) -> to
     if batch != cache.batch_size:
         raise UsageError(f"a batch of {batch} rows for a cache of {cache.batch_size}",
                          hint="make a cache per batch size")
-    position = cache.position
-    opened = cache.patches.last_start.clone()  # each row's open patch, before this piece
+    framing = cache.framing
+    first_piece = cache.position == 0
     entropies = None
     if cache.entropy is not None:
         assert model.patcher.entropy_model is not None
         with torch.autocast(idx.device.type, enabled=False):
-            entropies = entropy_bits(model.patcher.entropy_model.forward_cached(
-                idx, cache.entropy))
-    starts = model.patcher.starts(idx, entropies, state=cache.patches)
-    rope = model.rotary.at(cache.encoder.advance(time, idx.device), time)
-    cache.decoder.advance(time, idx.device)
-    x = model.encoder(idx, rope, cache=cache.encoder)
+            entropies = model.patcher.entropy_model.entropies_cached(idx, cache.entropy)
+    starts = model.patcher.starts(idx, entropies, state=cache.patches,
+                                  following=framing.reads_next)
+    tokens = framing.tokens(idx) if first_piece else framing.vocabulary.encode_more(idx)
+    length = tokens.shape[1]
+    position = cache.encoder.advance(length, idx.device)  # of the first new token
+    rope = model.rotary.at(position, length)
+    cache.decoder.advance(length, idx.device)
+    x = model.encoder(tokens, rope, cache=cache.encoder)
     _keep_states(cache, x, position)
-    if not bool(starts.any()):  # every byte reads its row's current patch
-        index = torch.arange(batch, device=idx.device)[:, None].expand(-1, time)
-        return model.decoder(x, cache.current, index, rope, cache=cache.decoder)
-    new = _new_patches(model, cache, starts, opened, position)
+    # the tokens' columns of the patch starts: whether the latent output each reads is
+    # new (the reference layout's next-byte column is its last token's)
+    starts = starts[:, starts.shape[1] - length:]
+    if not bool(starts.any()):  # every token reads its row's current patch
+        index = torch.arange(batch, device=idx.device)[:, None].expand(-1, length)
+        return framing.vocabulary.byte_logits(
+            model.decoder(x, cache.current, index, rope, cache=cache.decoder)[:, -time:])
+    new = _new_patches(model, cache, starts, position)
     # each decoder layer's latent keys and values: the rows' current patches, then the new
     tables = [(torch.cat((old[0], keys)), torch.cat((old[1], values)))
               for old, (keys, values) in zip(cache.current, new)] or new
@@ -108,11 +127,11 @@ def step(model: ByteLatentTransformer, idx: torch.Tensor, cache: BltCache) -> to
                         offset + first[:, None] + seen - 1)
     logits = model.decoder(x, tables, index, rope, cache=cache.decoder)
     _keep_current(cache, new, starts, first)
-    return logits
+    return framing.vocabulary.byte_logits(logits[:, -time:])
 
 
 def _keep_states(cache: BltCache, x: torch.Tensor, position: int) -> None:
-    """Keep the encoder states of the last ``2 * block_size`` bytes (a ring)."""
+    """Keep the encoder states of the last ``2 * block_size`` tokens (a ring)."""
     ring = 2 * cache.context
     if cache.states is None:
         cache.states = x.new_zeros(x.shape[0], ring, x.shape[-1])
@@ -121,19 +140,22 @@ def _keep_states(cache: BltCache, x: torch.Tensor, position: int) -> None:
 
 
 def _new_patches(model: ByteLatentTransformer, cache: BltCache, starts: torch.Tensor,
-                 opened: torch.Tensor, position: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Run the latent transformer on the patches that start in this piece (each reads
-    the patch it closes, pooled); each decoder layer's keys and values of their latent
-    outputs, ``[M, heads, k, head_dim]``."""
+                 position: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Run the latent transformer on the patches that start at this piece's tokens
+    (each reads the patch it closes, pooled); each decoder layer's keys and values of
+    their latent outputs, ``[M, heads, k, head_dim]``."""
     rows, offsets = starts.nonzero(as_tuple=True)  # in order: row by row, rising
     device = starts.device
-    begins = position + offsets  # where each new patch starts
+    begins = position + offsets  # the token of each new latent output
     rank = starts.long().cumsum(1)[rows, offsets] - 1  # among the row's new ones
     index = cache.count[rows] + rank
-    # the patch each new one closes: from the row's previous start to the byte before
-    closes = torch.where(rank == 0, opened[rows], begins.roll(1))
+    # the patch each new one closes: from the row's previous one to the token before
+    # (neat), or to this token (reference: shift 1)
+    closes = torch.where(rank == 0, cache.last_event[rows], begins.roll(1))
+    shift = cache.framing.shift
     pooled = None
-    done = (index > 0).nonzero(as_tuple=True)[0]
+    done = (index > 0 if model.latent.start is not None else index >= 0).nonzero(
+        as_tuple=True)[0]
     if len(done):
         lengths = begins[done] - closes[done]
         patch = torch.repeat_interleave(torch.arange(len(done), device=device), lengths)
@@ -141,11 +163,12 @@ def _new_patches(model: ByteLatentTransformer, cache: BltCache, starts: torch.Te
             torch.cumsum(lengths, 0) - lengths)[patch]
         assert cache.states is not None
         states = cache.states[rows[done][patch],
-                              (closes[done][patch] + within) % cache.states.shape[1]]
+                              (closes[done][patch] + shift + within) % cache.states.shape[1]]
         closed = model.pooling(states, patch, len(done))
         pooled = closed.new_zeros(len(rows), *closed.shape[1:])
         pooled[done] = closed
     cache.count += starts.sum(1)
+    cache.last_event.scatter_reduce_(0, rows, begins, "amax")  # each row's last
     out = model.latent.step(pooled, rows, index, begins, cache.latent)
     return model.decoder.latent_keys(out)
 

@@ -4,19 +4,23 @@
 from __future__ import annotations
 
 from ..layers.flops import TRAINING_FACTOR, block_flops, mean_keys
-from ..layers.spec import VOCAB_SIZE
-from .settings import BltEntropyConfig
+from ..layers.spec import LAYOUTS
+from ..layers.tokens import VOCABULARIES
+from .settings import BltEntropyConfig, block_spec
 
 
 def forward_flops_per_position(config: BltEntropyConfig, length: int,
                                window: int | None = None) -> float:
     """The blt-entropy model's forward FLOPs per position of a ``length``-byte input
     in which each position attends to at most ``window`` positions (default: all before
-    it)."""
-    dim = config.hidden_size
-    ffn = config.ffn_size or 4 * dim
-    return (config.num_layers * block_flops(dim, ffn, mean_keys(length, window))
-            + 2 * dim * VOCAB_SIZE)
+    it; ``model.attention_window`` limits it further)."""
+    spec = block_spec(config)
+    vocabulary = VOCABULARIES[LAYOUTS[config.layout].vocabulary].size
+    limits = [w for w in (window, config.attention_window) if w is not None]
+    keys = mean_keys(length, min(limits) if limits else None)
+    return (config.num_layers * block_flops(spec.dim, spec.ffn_size, keys,
+                                            spec.feed_forward == "swiglu")
+            + 2 * spec.dim * vocabulary)
 
 
 def entropy_model_flops(config: BltEntropyConfig) -> dict[str, float]:

@@ -7,8 +7,14 @@ from typing import Literal
 
 from neat_core.api import Former, ModelConfig, frozen, require, setting
 
-from ..layers.settings import check_hash_ngrams, hash_buckets_setting, hash_ngrams_setting
-from ..layers.spec import BlockSpec
+from ..layers.settings import (
+    check_hash_ngrams,
+    hash_buckets_setting,
+    hash_ngrams_setting,
+    layout_setting,
+    norm_eps_setting,
+)
+from ..layers.spec import LAYOUTS, BlockSpec, LayoutName
 
 ENTROPY_MODEL = "blt-entropy"  # the registered name of the entropy model
 
@@ -23,7 +29,8 @@ class BltEntropyConfig(ModelConfig):
                              formerly=("num_heads", "byte_lm_num_heads",
                                        "num_attention_heads"))
     ffn_size: int | None = setting(None, min=1, help="Feed-forward width; default: "
-                                                     "4 x hidden_size.")
+                                                     "4 x hidden_size (neat layout), "
+                                                     "8/3 x hidden_size (reference).")
     dropout: float = setting(0.0, min=0, max=1, max_exclusive=True, help="Dropout rate.",
                              formerly=("dropout", "byte_lm_dropout"))
     block_size: int = setting(128, min=2, help="Context length in bytes.",
@@ -35,9 +42,21 @@ class BltEntropyConfig(ModelConfig):
                                             "layer's weights.")
     hash_ngrams: list[int] = hash_ngrams_setting(default=(3, 4, 5))
     hash_buckets: int = hash_buckets_setting()
+    layout: LayoutName = layout_setting("entropy model")
+    rope_theta: float = setting(10000.0, min=1, help="Base of the rotary angles.")
+    norm_eps: float = norm_eps_setting()
+    attention_window: int | None = setting(
+        None, min=1, help="Positions each position attends to (itself included); "
+                          "default: the whole context.",
+        notes="transformers' BLT patcher attends to a sliding window of 512 tokens "
+              "(sliding_window); neat import sets it. With the reference layout the BOS "
+              "token counts as a position.")
 
     def __attrs_post_init__(self) -> None:
         check_hash_ngrams(self)
+        require(self.layout == "neat" or self.positional == "rope",
+                "model.layout 'reference' has rotary positions, not learned ones",
+                hint="set model.positional=rope, or use layout 'neat'")
         require(self.hidden_size % self.num_heads == 0,
                 f"model.hidden_size ({self.hidden_size}) must be divisible by "
                 f"model.num_heads ({self.num_heads})",
@@ -67,6 +86,8 @@ def _divisor_near(total: int, wanted: int) -> int:
 
 def block_spec(config: BltEntropyConfig) -> BlockSpec:
     """The blocks of a blt-entropy model: self-attention only, so one fused projection."""
+    layout = LAYOUTS[config.layout]
     return BlockSpec(config.hidden_size, config.num_heads,
-                     config.ffn_size or 4 * config.hidden_size, config.dropout,
-                     fused_qkv=True)
+                     config.ffn_size or layout.ffn_size(config.hidden_size), config.dropout,
+                     fused_qkv=True, norm=layout.norm, norm_eps=config.norm_eps,
+                     feed_forward=layout.feed_forward)

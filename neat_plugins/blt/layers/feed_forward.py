@@ -24,7 +24,22 @@ class FeedForward(nn.Module):
         return self.dropout(self.down(F.gelu(self.up(x))))
 
 
-FEED_FORWARDS: dict[str, Callable[[BlockSpec], nn.Module]] = {"gelu": FeedForward}
+class GatedFeedForward(nn.Module):
+    """SwiGLU: ``down(silu(gate(x)) * up(x))``, then dropout (the reference layout)."""
+
+    def __init__(self, spec: BlockSpec) -> None:
+        super().__init__()
+        self.gate = nn.Linear(spec.dim, spec.ffn_size, bias=False)
+        self.up = nn.Linear(spec.dim, spec.ffn_size, bias=False)
+        self.down = nn.Linear(spec.ffn_size, spec.dim, bias=False)
+        self.dropout = nn.Dropout(spec.dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dropout(self.down(F.silu(self.gate(x)) * self.up(x)))
+
+
+FEED_FORWARDS: dict[str, Callable[[BlockSpec], nn.Module]] = {
+    "gelu": FeedForward, "swiglu": GatedFeedForward}
 
 
 def make_feed_forward(spec: BlockSpec) -> nn.Module:

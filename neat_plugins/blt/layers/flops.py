@@ -20,7 +20,8 @@ def mean_keys(length: float, window: float | None = None) -> float:
     return (w * (w + 1) / 2 + (length - w) * w) / length
 
 
-def block_flops(dim: int, ffn: int, keys: float) -> float:
+def block_flops(dim: int, ffn: int, keys: float, gated: bool = False) -> float:
     """One pre-norm transformer block, per position: Q, K, V and output projections
-    (8 d^2), the feed-forward layer (4 d f), and scores plus weighted sum (4 d keys)."""
-    return 8 * dim * dim + 4 * dim * ffn + 4 * dim * keys
+    (8 d^2), the feed-forward layer (4 d f; 6 d f for SwiGLU's three matrices), and
+    scores plus weighted sum (4 d keys)."""
+    return 8 * dim * dim + (6 if gated else 4) * dim * ffn + 4 * dim * keys

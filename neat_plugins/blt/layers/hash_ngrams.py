@@ -14,6 +14,9 @@ The hash (written out so tests can check it by hand)::
 
 with ``B = 1_000_003`` and ``M = 2^31 - 1``, evaluated term by term modulo ``M``
 (:func:`all_ngram_hashes`), so every intermediate value fits in int64 on every device.
+
+The reference layout hashes tokens as transformers' ``BltModel`` does, into one fused
+table (:class:`FusedHashNgramEmbedding`).
 """
 
 from __future__ import annotations
@@ -68,3 +71,54 @@ class HashNgramEmbedding(nn.Module):
         for size, table in enumerate(self.tables[1:], start=1):
             out = out + table(buckets[..., size])
         return out
+
+
+# --- the reference layout's hash n-grams (transformers' BltModel) -------------------------
+
+# the fixed primes of the reference hash functions; function f uses the f-th (cycling)
+REFERENCE_PRIMES = (1000000007, 5915587277, 1500450271, 3267000013, 5754853343, 4093082899,
+                    9576890767, 3628273133, 2860486313, 5463458053, 3367900313)
+
+
+def prime_hashes(tokens: torch.Tensor, n: int, prime: int) -> torch.Tensor:
+    """The reference hash of the ``n`` tokens ending at each position of ``tokens [B, T]``:
+    ``sum_i token(t-n+1+i) * prime^i`` (the oldest token has power 0, tokens before the
+    start are 0), in int64 arithmetic that wraps around on overflow, as transformers'
+    computes it (Horner's rule gives the same value modulo 2^64)."""
+    time = tokens.shape[-1]
+    padded = F.pad(tokens.long(), (n - 1, 0), value=0)
+    hashes = torch.zeros_like(tokens, dtype=torch.long)
+    for offset in reversed(range(n)):  # the newest token has the highest power
+        hashes = hashes * prime + padded[..., offset:offset + time]
+    return hashes
+
+
+class FusedHashNgramEmbedding(nn.Module):
+    """The reference layout's hash n-grams: for each hash function ``f`` (prime
+    :data:`REFERENCE_PRIMES` ``[f]``) and each size ``n``, in that order, the bucket
+    ``hash mod buckets`` of the n-gram ending at each token, looked up in its own slice of
+    one fused table of ``buckets x functions x len(sizes)`` rows; the rows are summed."""
+
+    def __init__(self, sizes: Sequence[int], buckets: int, functions: int, dim: int) -> None:
+        super().__init__()
+        self.sizes = tuple(sizes)
+        self.groups = [(REFERENCE_PRIMES[f % len(REFERENCE_PRIMES)], n)
+                       for f in range(functions) for n in self.sizes]
+        self.buckets = buckets
+        self.table = nn.Embedding(buckets * len(self.groups), dim)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        """``[batch, time, dim]`` for ``tokens [batch, time]``."""
+        return torch.stack([self.table(prime_hashes(tokens, n, prime) % self.buckets
+                                       + group * self.buckets)
+                            for group, (prime, n) in enumerate(self.groups)]).sum(0)
+
+
+def hash_embedding(layout: str, sizes: Sequence[int], buckets: int, dim: int,
+                   functions: int = 1) -> HashNgramEmbedding | FusedHashNgramEmbedding | None:
+    """The hash n-gram embeddings of a layout (None without n-grams)."""
+    if not sizes:
+        return None
+    if layout == "reference":
+        return FusedHashNgramEmbedding(sizes, buckets, functions, dim)
+    return HashNgramEmbedding(sizes, buckets, dim)

@@ -1,5 +1,6 @@
 """The settings of the shared layers that each model's ``model`` section offers: the
-hash n-gram embeddings (no torch: the settings load when the plugin does)."""
+layout, the hash n-gram embeddings, the norms' epsilon (no torch: the settings load when
+the plugin does)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,23 @@ from typing import Any
 from neat_core.api import require, setting
 
 MAX_NGRAM = 16
+
+
+def layout_setting(model: str) -> Any:
+    return setting(
+        "neat",
+        help=f"Layout of the {model}: neat (LayerNorm, GELU, rotary pairs of halves, the 256 "
+             f"byte values) or reference (Meta's BLT as transformers' BltForCausalLM "
+             f"computes it: RMSNorm, SwiGLU, interleaved rotary pairs, 260 tokens with BOS "
+             f"before each input).",
+        notes="The reference layout is what `neat import` makes of a transformers BLT "
+              "folder and what `neat export --format transformers` writes; every command "
+              "works on both (docs/released-blt.md).")
+
+
+def norm_eps_setting() -> Any:
+    return setting(1e-5, min=0, min_exclusive=True,
+                   help="Epsilon of the norms (LayerNorm or RMSNorm).")
 
 
 def hash_ngrams_setting(default: tuple[int, ...]) -> Any:
