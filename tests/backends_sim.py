@@ -8,9 +8,10 @@ what the backend asked of the device.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import types
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 import torch
@@ -77,7 +78,7 @@ def backend_plugin(backend_class: type[Backend]) -> types.SimpleNamespace:
 
 
 class LogRecords(logging.Handler):
-    """Collects the messages of the ``neat.backends`` loggers (the CLI stops propagation)."""
+    """Collects the messages of a ``neat.*`` logger (the CLI stops their propagation)."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -102,13 +103,22 @@ def machine(monkeypatch) -> Machine:
     torch.set_num_threads(threads)
 
 
-@pytest.fixture
-def backend_log() -> LogRecords:
+@contextlib.contextmanager
+def logged(name: str) -> Iterator[LogRecords]:
+    """The records logger ``name`` emits meanwhile, at every level."""
     handler = LogRecords()
-    logger = logging.getLogger("neat.backends")
+    logger = logging.getLogger(name)
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+@pytest.fixture
+def backend_log() -> Iterator[LogRecords]:
+    with logged("neat.backends") as handler:
+        yield handler

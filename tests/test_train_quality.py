@@ -12,6 +12,7 @@ from neat_core.checkpoint import load_checkpoint
 from neat_core.training import read_metrics
 from neat_plugins.trainers.repeat_dropout import RepeatDropout
 
+from .backends_sim import logged
 from .train_utils import losses, tiny_config
 
 
@@ -59,17 +60,9 @@ def test_a_model_with_its_own_dropout_or_a_rate_of_zero_is_left_alone(own, rate)
 
 @pytest.fixture
 def train_log():
-    """The messages of the ``neat.train`` logger (the CLI stops their propagation)."""
-    messages: list[str] = []
-    handler = logging.Handler(logging.INFO)
-    handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore
-    logger = logging.getLogger("neat.train")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield messages
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    """The records of the ``neat.train`` logger."""
+    with logged("neat.train") as records:
+        yield records
 
 
 def test_a_small_corpus_seen_again_trains_with_dropout_from_its_second_pass(tmp_path,
@@ -94,4 +87,5 @@ def test_a_small_corpus_seen_again_trains_with_dropout_from_its_second_pass(tmp_
     assert [runs[0.0][s] for s in range(1, first_pass)] == \
         [runs[0.2][s] for s in range(1, first_pass)]
     assert runs[0.0][150] != runs[0.2][150]
-    assert sum("sees its training data again" in line for line in train_log) == 1
+    said = train_log.messages(logging.INFO)
+    assert sum("sees its training data again" in line for line in said) == 1
