@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING, Any, Mapping, TypeGuard
 import attrs
 
 from ._version import __version__
-from .config import NeatConfig, ResolvedConfig, config_from_dict, load_config, to_dict
-from .config.loader import Override, checkpoint_layer
+from .config import NeatConfig, Overrides, ResolvedConfig, config_from_dict, load_config, to_dict
+from .config.loader import checkpoint_layer
 from .config.owners import plugin_owners
 from .config.tree import flatten
 from .errors import CheckpointError, ConfigError
@@ -354,15 +354,12 @@ def load_model(path: str | Path, device: Any = "cpu") -> tuple[torch.nn.Module, 
     return checkpoint.build_model(device), checkpoint.config
 
 
-def resolve_over_checkpoint(resolved: ResolvedConfig, checkpoint: Checkpoint,
+def resolve_over_checkpoint(overrides: Overrides, checkpoint: Checkpoint,
                             sections: tuple[str, ...] | None = None) -> ResolvedConfig:
-    """The checkpoint's config (only its ``sections`` when given) with the user's
-    explicit values (config file, flags, ``--set``) on top — for commands that run a
-    saved model. A foreign checkpoint's locations are not part of it
-    (:func:`checkpoint_base`)."""
-    overrides = [Override(path, value, resolved.sources[path], raw=False)
-                 for path, value in flatten(to_dict(resolved.config)).items()
-                 if resolved.sources.get(path, "default") != "default"]
+    """The checkpoint's config (only its ``sections`` when given) with ``overrides`` on
+    top (a command's ResolvedConfig: the user's explicit values, config file, flags,
+    ``--set``) — for commands that run a saved model. A foreign checkpoint's locations
+    are not part of it (:func:`checkpoint_base`)."""
     base = checkpoint_base(checkpoint)
     if sections is not None:
         base = {key: value for key, value in base.items() if key in sections}

@@ -22,9 +22,9 @@ from .checkpoint import (
     META_FILE,
     MODEL_FILE,
     Checkpoint,
-    checkpoint_base,
     foreign_data_error,
     load_checkpoint,
+    resolve_over_checkpoint,
     withheld_data,
 )
 from .config import NeatConfig, Overrides, load_config, refuse_inactive, to_dict
@@ -130,7 +130,7 @@ def prepare_checkpoint(path: str | Path, overrides: Overrides = ()) -> Prepared:
     onto a device (see :func:`open_checkpoint`)."""
     given = Path(path).expanduser()
     checkpoint = load_checkpoint(locate_checkpoint(given), training_state=False)
-    resolved = load_config(base=checkpoint_base(checkpoint), overrides=overrides)
+    resolved = resolve_over_checkpoint(overrides, checkpoint)
     refuse_inactive(resolved.config, resolved.sources)
     return Prepared(given, checkpoint, resolved.config, withheld_data(checkpoint, resolved))
 

@@ -60,7 +60,6 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     from neat_core.api import (
         compute_entropies,
         load_checkpoint,
-        load_config,
         resolve_checkpoint,
         score_stream,
         select_backend,
@@ -68,7 +67,7 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
         stream_context,
         to_dict,
     )
-    from neat_core.checkpoint import checkpoint_base
+    from neat_core.checkpoint import resolve_over_checkpoint
     from neat_core.session import locate_checkpoint
 
     from ..patching.stream import PatchStream
@@ -79,7 +78,7 @@ def patch(resolved, checkpoint: Path, file: str, output_format: str) -> None:
     resolve_checkpoint(checkpoint)  # says which checkpoint of a run directory is used
     explicit = [path for path, source in resolved.sources.items()
                 if path.startswith("patching.") and source != "default"]
-    resolved = load_config(base=checkpoint_base(saved), overrides=resolved)  # flags on top
+    resolved = resolve_over_checkpoint(resolved, saved)  # flags on top
     config = resolved.config
     backend = select_backend(config.backend)
     model = saved.build_model(backend.device, config.model)
